@@ -1,0 +1,156 @@
+"""Validated, frozen agreement objects (SPEC section 3). Built by ``slactl.agreement.load``.
+
+This module is the contract between the agreement loader, the ledger and the compliance
+engine: keep field names stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slactl.agreement.conditions import Condition
+    from slactl.clock import BusinessCalendar, Duration
+
+PARTIES = ("sales", "marketing", "shared")
+MEASURES = (
+    "first_touch",
+    "disposition",
+    "touches_before_return",
+    "touch_cadence",
+    "complete_fields",
+    "mql_volume",
+    "review_meeting",
+)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    signed: date | None
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    timezone: str
+    # weekday (0=Mon .. 6=Sun) -> spans in minutes from local midnight, sorted
+    hours: Mapping[int, tuple[tuple[int, int], ...]]
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    holidays_add: tuple[date, ...] = ()
+    holidays_remove: tuple[date, ...] = ()
+
+    def holidays_for_year(self, year: int) -> frozenset[date]:
+        """Closed dates of ``year``: the public calendar, plus ``add``, minus ``remove``."""
+        return frozenset(self.holiday_names(year))
+
+    def holiday_names(self, year: int) -> dict[date, str]:
+        import holidays as holidays_lib
+
+        names: dict[date, str] = {}
+        if self.holiday_country:
+            public = holidays_lib.country_holidays(
+                self.holiday_country, subdiv=self.holiday_subdivision, years=year
+            )
+            names.update(public.items())
+        for d in self.holidays_add:
+            if d.year == year:
+                names.setdefault(d, "Company day off")
+        for d in self.holidays_remove:
+            names.pop(d, None)
+        return names
+
+
+@dataclass(frozen=True)
+class Commitment:
+    id: str
+    party: str  # one of PARTIES
+    measure: str  # one of MEASURES
+    activity: str | None
+    target: float  # 0.0 .. 1.0
+    line: int  # line of the commitment in its YAML file
+    within: Duration | None = None
+    warn: Duration | None = None
+    applies_to: Condition | None = None
+    minimum: int | None = None  # touches_before_return
+    open_for: Duration | None = None  # touches_before_return
+    max_gap: Duration | None = None  # touch_cadence
+    until: int | None = None  # touch_cadence
+    fields: tuple[str, ...] = ()  # complete_fields
+    every: Duration | None = None  # review_meeting ("1 week", "2 weeks", "1 month"?)
+    every_text: str | None = None  # as written, for display
+
+    def timeframe(self) -> str:
+        """The 'Timeframe' cell of the sign-off template, in words."""
+        m = self.measure
+        if m in ("first_touch", "disposition") and self.within:
+            return f"within {self.within}"
+        if m == "touches_before_return":
+            return f"at least {self.minimum} touches, open {self.open_for}"
+        if m == "touch_cadence":
+            return f"at most {self.max_gap} between touches, up to {self.until}"
+        if m == "complete_fields":
+            return "every MQL: " + ", ".join(self.fields)
+        if m == "mql_volume":
+            return "monthly quota (quotas.yaml)"
+        if m == "review_meeting":
+            return f"every {self.every_text or self.every}"
+        return ""
+
+
+@dataclass(frozen=True)
+class Definitions:
+    mql: Condition | None
+    touch_kinds: tuple[str, ...]
+    outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Points:
+    met: int = 0
+    breached: int = 0
+
+
+@dataclass(frozen=True)
+class Agreement:
+    name: str
+    title: str
+    period_start: date
+    period_end: date  # inclusive
+    signatories: Mapping[str, Signatory]
+    calendar_spec: CalendarSpec
+    definitions: Definitions
+    commitments: tuple[Commitment, ...]
+    points: Points | None
+    path: Path
+    format_version: int = 1
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def contains(self, d: date) -> bool:
+        return self.period_start <= d <= self.period_end
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        from slactl.clock import BusinessCalendar
+
+        spec = self.calendar_spec
+        return BusinessCalendar(spec.timezone, spec.hours, spec.holidays_for_year)
+
+    def commitment(self, commitment_id: str) -> Commitment:
+        for c in self.commitments:
+            if c.id == commitment_id:
+                return c
+        raise KeyError(commitment_id)
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """``quotas.yaml``: MQL quota per calendar month, keyed by (year, month)."""
+
+    mql_volume: Mapping[tuple[int, int], int]
+    path: Path | None = None

@@ -1,0 +1,17 @@
+"""Command-line interface. Each module registers one command group on ``app``."""
+
+from __future__ import annotations
+
+from slactl.cli import (  # noqa: F401  (imported for their commands)
+    agreement_cmds,
+    ledger_cmds,
+    report_cmds,
+)
+from slactl.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,99 @@
+"""The Typer application, global options and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from slactl import __version__
+from slactl.errors import SlactlError
+
+
+@dataclass
+class Settings:
+    """What the global options say; handed to every command through ``ctx.obj``."""
+
+    db: str
+    agreements_dir: Path
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+class SlactlGroup(TyperGroup):
+    """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SlactlError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            raise click.exceptions.Exit(0) from None
+
+
+app = typer.Typer(
+    cls=SlactlGroup,
+    name="slactl",
+    help="Measure a sales & marketing service level agreement from a local ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slactl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db",
+            envvar="SLACTL_DB",
+            help="Ledger: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…).",
+        ),
+    ] = "slactl.db",
+    agreements: Annotated[
+        Path,
+        typer.Option(
+            "--agreements",
+            envvar="SLACTL_AGREEMENTS",
+            help="Directory holding the agreement YAML files and quotas.yaml.",
+        ),
+    ] = Path("agreements"),
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Measure a sales & marketing service level agreement from a local ledger."""
+    ctx.obj = Settings(db=db, agreements_dir=agreements)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):  # a sub-app invoked on its own in a test
+        obj = Settings(
+            db=os.environ.get("SLACTL_DB", "slactl.db"),
+            agreements_dir=Path(os.environ.get("SLACTL_AGREEMENTS", "agreements")),
+        )
+    return obj

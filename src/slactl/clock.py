@@ -1,0 +1,433 @@
+"""The business calendar: snap, add, elapsed (SPEC section 3.2).
+
+The one piece of date arithmetic we write by hand. A calendar is a time zone, working
+spans per weekday and a set of closed dates. Internally every working span becomes an
+interval of UTC instants in integer microseconds with the business time before it
+accumulated, so that ``add`` and ``elapsed`` are two bisections and a subtraction,
+exact to the microsecond, and correct across daylight-saving changes because the
+intervals are built from local wall-clock times one date at a time.
+
+Intervals are built lazily a year at a time around the instants asked about.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "BusinessCalendar",
+    "CalendarError",
+    "Duration",
+    "DurationError",
+    "parse_duration",
+    "parse_hours",
+]
+
+US = 1_000_000  # microseconds per second
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_DAY_US = 86400 * US
+# room kept in the interval table before and after any instant asked about
+_MARGIN_BEFORE = 30 * _DAY_US
+_MARGIN_AFTER = 400 * _DAY_US
+
+# unit word (singular) -> canonical unit
+_UNITS = {
+    "business minute": "business_minutes",
+    "business hour": "business_hours",
+    "business day": "business_days",
+    "minute": "minutes",
+    "hour": "hours",
+    "day": "days",
+    "week": "weeks",
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+((?:business\s+)?[a-z]+?)s?\s*$", re.I)
+_WHOLE_ONLY = {"business_days", "days", "weeks"}
+_SECONDS = {"business_minutes": 60, "business_hours": 3600, "minutes": 60, "hours": 3600}
+
+
+class DurationError(ValueError):
+    """A duration that does not follow ``<n> <unit>`` (SPEC 3.2)."""
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be built: unknown time zone, impossible span."""
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """``<n> <unit>``: ``amount`` is positive; ``unit`` is one of
+    business_minutes, business_hours, business_days, minutes, hours, days, weeks."""
+
+    amount: float | int
+    unit: str
+
+    @property
+    def business(self) -> bool:
+        return self.unit.startswith("business_")
+
+    @property
+    def micros(self) -> int:
+        """Length in microseconds, for business minutes/hours and calendar minutes/hours."""
+        return round(self.amount * _SECONDS[self.unit] * US)
+
+    def __str__(self) -> str:
+        n = self.amount
+        n_text = str(int(n)) if float(n).is_integer() else str(n)
+        words = self.unit.replace("_", " ")
+        if float(n) == 1:
+            words = words[:-1]
+        return f"{n_text} {words}"
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse ``4 business hours``, ``1 business day``, ``2 weeks``, ``90 minutes``...
+
+    Raises ``DurationError`` with a message saying what is accepted.
+    """
+    if not isinstance(text, str):
+        raise DurationError(
+            f"duration {text!r} needs a unit: write it like '4 business hours' or '2 days'"
+        )
+    m = _DURATION.match(text)
+    unit = None
+    if m:
+        word = " ".join(m.group(2).lower().split())
+        unit = _UNITS.get(word)
+    if m is None or unit is None:
+        raise DurationError(
+            f"bad duration {text!r}: write '<n> <unit>' with unit business minutes|hours|days"
+            " or minutes|hours|days|weeks, e.g. '4 business hours'"
+        )
+    raw = m.group(1)
+    amount: float | int = float(raw) if "." in raw else int(raw)
+    if amount <= 0:
+        raise DurationError(f"bad duration {text!r}: the number must be positive")
+    if unit in _WHOLE_ONLY and not float(amount).is_integer():
+        raise DurationError(f"bad duration {text!r}: days and weeks take whole numbers")
+    if unit in _WHOLE_ONLY:
+        amount = int(amount)
+    return Duration(amount, unit)
+
+
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_hours(text: str) -> tuple[tuple[int, int], ...]:
+    """``"08:30-12:00, 13:00-17:30"`` -> ((510, 720), (780, 1050)): minutes from midnight.
+
+    Spans must be increasing and must not overlap; ``24:00`` closes at midnight.
+    """
+    spans: list[tuple[int, int]] = []
+    for part in str(text).split(","):
+        m = _SPAN.match(part)
+        if not m:
+            raise CalendarError(
+                f"bad working hours {part.strip()!r}: write 'HH:MM-HH:MM', several separated"
+                " by commas, e.g. '08:30-12:00, 13:00-17:30'"
+            )
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 24 or (h2 == 24 and m2 != 0):
+            raise CalendarError(f"bad working hours {part.strip()!r}: not a time of day")
+        a, b = h1 * 60 + m1, h2 * 60 + m2
+        if b <= a:
+            raise CalendarError(
+                f"impossible working hours {part.strip()!r}: a span must close after it opens"
+                " (spans cannot cross midnight)"
+            )
+        if spans and a < spans[-1][1]:
+            raise CalendarError(
+                f"working hours {text!r} overlap or are out of order: list spans from morning"
+                " to evening"
+            )
+        spans.append((a, b))
+    return tuple(spans)
+
+
+def _to_us(t: datetime) -> int:
+    if t.tzinfo is None:
+        raise ValueError(f"naive datetime {t!r}: instants must carry a time zone")
+    return (t - _EPOCH) // _ONE_US
+
+
+def _local(d: date, minute: int, tz: tzinfo) -> datetime:
+    """The instant of local wall-clock ``minute`` (from midnight) on ``d``.
+
+    A wall time in a spring-forward gap moves forward by the gap (02:30 -> 03:30);
+    an ambiguous one takes its first occurrence.
+    """
+    naive = datetime.combine(d, time()) + timedelta(minutes=minute)
+    return _normalise(naive.replace(tzinfo=tz))
+
+
+def _normalise(t: datetime) -> datetime:
+    return t.astimezone(UTC).astimezone(t.tzinfo)
+
+
+class BusinessCalendar:
+    """Working time in one time zone.
+
+    ``hours`` maps weekday (0 = Monday) to spans in minutes from local midnight;
+    ``closed_dates(year)`` returns that year's holidays (dates with no working time).
+    """
+
+    def __init__(
+        self,
+        timezone: str,
+        hours: Mapping[int, Iterable[tuple[int, int]]],
+        closed_dates: Callable[[int], Iterable[date]] = lambda year: (),
+    ) -> None:
+        try:
+            self.tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CalendarError(
+                f"unknown time zone {timezone!r}: use an IANA name such as America/New_York"
+            ) from None
+        self.timezone = timezone
+        self.hours: dict[int, tuple[tuple[int, int], ...]] = {
+            wd: tuple(sorted(spans)) for wd, spans in hours.items() if spans
+        }
+        self._closed_dates = closed_dates
+        self._closed: dict[int, frozenset[date]] = {}
+        # interval table, covering local years [_y0, _y1]
+        self._y0 = self._y1 = 0
+        self._opens: list[int] = []
+        self._closes: list[int] = []
+        self._cum: list[int] = []  # business microseconds before interval i
+        self._cum_end: list[int] = []  # ... and up to its end
+        self._days: list[int] = []  # ordinals of working dates, sorted
+        self._day_first: list[int] = []  # index of each working date's first interval
+        self._day_count: list[int] = []  # number of intervals on it
+
+    # -- the table ---------------------------------------------------------------
+
+    def closed(self, year: int) -> frozenset[date]:
+        got = self._closed.get(year)
+        if got is None:
+            got = self._closed[year] = frozenset(self._closed_dates(year))
+        return got
+
+    def is_working_day(self, d: date) -> bool:
+        return d.weekday() in self.hours and d not in self.closed(d.year)
+
+    def _cover(self, year: int) -> None:
+        """Make sure the table covers ``year`` and the years either side of it."""
+        if not self.hours:
+            raise CalendarError("the calendar has no working hours on any day")
+        lo, hi = year - 1, year + 1
+        if self._opens and self._y0 <= lo and hi <= self._y1:
+            return
+        if self._opens:
+            lo, hi = min(lo, self._y0), max(hi, self._y1)
+        self._build(lo, hi)
+
+    def _build(self, y0: int, y1: int) -> None:
+        opens: list[int] = []
+        closes: list[int] = []
+        days: list[int] = []
+        day_first: list[int] = []
+        day_count: list[int] = []
+        tz = self.tz
+        d = date(y0, 1, 1)
+        end = date(y1, 12, 31)
+        one = timedelta(days=1)
+        while d <= end:
+            spans = self.hours.get(d.weekday())
+            if spans and d not in self.closed(d.year):
+                days.append(d.toordinal())
+                day_first.append(len(opens))
+                day_count.append(len(spans))
+                for a, b in spans:
+                    o = _to_us(_local(d, a, tz))
+                    c = _to_us(_local(d, b, tz))
+                    if c > o:
+                        opens.append(o)
+                        closes.append(c)
+                    else:  # a span swallowed by a DST gap keeps its place, zero length
+                        opens.append(o)
+                        closes.append(o)
+            d += one
+        cum: list[int] = []
+        cum_end: list[int] = []
+        total = 0
+        for o, c in zip(opens, closes, strict=True):
+            cum.append(total)
+            total += c - o
+            cum_end.append(total)
+        if not opens:
+            raise CalendarError(f"the calendar has no working time in {y0}-{y1}")
+        self._y0, self._y1 = y0, y1
+        self._opens, self._closes, self._cum, self._cum_end = opens, closes, cum, cum_end
+        self._days, self._day_first, self._day_count = days, day_first, day_count
+
+    def _cover_us(self, us: int) -> None:
+        if (
+            self._opens
+            and self._opens[0] + _MARGIN_BEFORE <= us <= self._closes[-1] - _MARGIN_AFTER
+        ):
+            return
+        year = (_EPOCH + timedelta(microseconds=us)).year
+        self._cover(year)
+        # instants near the table's edges: make sure there is room after them
+        while self._closes[-1] - us < _MARGIN_AFTER:
+            self._build(self._y0, self._y1 + 2)
+        while us - self._opens[0] < _MARGIN_BEFORE:
+            self._build(self._y0 - 2, self._y1)
+
+    def _from_us(self, us: int) -> datetime:
+        return (_EPOCH + timedelta(microseconds=us)).astimezone(self.tz)
+
+    def _pos(self, us: int) -> int:
+        """Business microseconds from the table's start to ``us``."""
+        i = bisect_right(self._closes, us)
+        if i < len(self._opens) and us > self._opens[i]:
+            return self._cum[i] + us - self._opens[i]
+        return self._cum[i] if i < len(self._cum) else self._cum_end[-1]
+
+    def _at_pos(self, pos: int) -> int:
+        """The earliest instant at which ``pos`` business microseconds have passed."""
+        j = bisect_left(self._cum_end, pos)
+        if j >= len(self._cum_end):
+            raise CalendarError("date out of the calendar's range")
+        if pos <= self._cum[j]:  # exactly at an interval's start -> the previous closing
+            if j > 0 and self._cum_end[j - 1] == pos:
+                return self._closes[j - 1]
+            return self._opens[j]
+        return self._opens[j] + pos - self._cum[j]
+
+    # -- the operations -----------------------------------------------------------
+
+    def is_open(self, t: datetime) -> bool:
+        """Whether ``t`` is inside a working span (spans are [open, close))."""
+        us = _to_us(t)
+        self._cover_us(us)
+        i = bisect_right(self._closes, us)
+        return i < len(self._opens) and self._opens[i] <= us
+
+    def next_opening(self, t: datetime) -> datetime:
+        """``t`` itself when it is working time, else the next opening (SPEC 3.2 snap)."""
+        us = _to_us(t)
+        self._cover_us(us)
+        i = bisect_right(self._closes, us)
+        while self._opens[i] == self._closes[i]:
+            i += 1
+        if self._opens[i] <= us:
+            return t.astimezone(self.tz)
+        return self._from_us(self._opens[i])
+
+    def add(self, start: datetime, duration: Duration) -> datetime:
+        """The deadline ``duration`` after ``start`` (SPEC 3.2), in the calendar's zone."""
+        unit = duration.unit
+        if unit in ("business_minutes", "business_hours"):
+            return self._from_us(self._add_business_us(_to_us(start), duration.micros))
+        if unit == "business_days":
+            return self._add_business_days(start, int(duration.amount))
+        if unit in ("minutes", "hours"):
+            return (start.astimezone(UTC) + timedelta(microseconds=duration.micros)).astimezone(
+                self.tz
+            )
+        days = int(duration.amount) * (7 if unit == "weeks" else 1)
+        local = start.astimezone(self.tz)
+        wall = local.replace(tzinfo=None) + timedelta(days=days)
+        return _normalise(wall.replace(tzinfo=self.tz, fold=0))
+
+    def _add_business_us(self, us: int, amount: int) -> int:
+        self._cover_us(us)
+        target = self._pos(us) + amount
+        while target > self._cum_end[-1] - _MARGIN_BEFORE:
+            self._build(self._y0, self._y1 + 2)
+        return self._at_pos(target)
+
+    def _add_business_days(self, start: datetime, n: int) -> datetime:
+        s = self.next_opening(start)
+        d = s.date()
+        tod_naive = s.replace(tzinfo=None) - datetime.combine(d, time())
+        k = bisect_left(self._days, d.toordinal())
+        while k + n >= len(self._days):
+            self._build(self._y0, self._y1 + 2)
+            k = bisect_left(self._days, d.toordinal())
+        k += n
+        day = date.fromordinal(self._days[k])
+        first = self._day_first[k]
+        last = first + self._day_count[k] - 1
+        wall = (datetime.combine(day, time()) + tod_naive).replace(tzinfo=self.tz)
+        us = _to_us(_normalise(wall))
+        us = min(max(us, self._opens[first]), self._closes[last])
+        return self._from_us(us)
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """Business time between ``a`` and ``b`` (negative when ``b`` is before ``a``)."""
+        ua, ub = _to_us(a), _to_us(b)
+        self._cover_us(min(ua, ub))
+        self._cover_us(max(ua, ub))
+        return timedelta(microseconds=self._pos(ub) - self._pos(ua))
+
+    def working_days(self, first: date, last: date) -> int:
+        """How many working days there are from ``first`` to ``last``, both included."""
+        if last < first:
+            return 0
+        self._cover(first.year)
+        self._cover(last.year)
+        return bisect_right(self._days, last.toordinal()) - bisect_left(
+            self._days, first.toordinal()
+        )
+
+    def spans_on(self, d: date) -> list[tuple[datetime, datetime]]:
+        """The working spans of local date ``d`` as (open, close) instants."""
+        self._cover(d.year)
+        k = bisect_left(self._days, d.toordinal())
+        if k >= len(self._days) or self._days[k] != d.toordinal():
+            return []
+        first = self._day_first[k]
+        return [
+            (self._from_us(self._opens[i]), self._from_us(self._closes[i]))
+            for i in range(first, first + self._day_count[k])
+        ]
+
+    # -- batch path ---------------------------------------------------------------
+
+    def add_business_many(self, starts_us: Iterable[int], duration: Duration) -> list[int]:
+        """``add`` for many starts given as UTC microseconds; returns UTC microseconds.
+
+        Vectorised with numpy: two ``searchsorted`` over the whole batch.
+        """
+        import numpy as np
+
+        if duration.unit not in ("business_minutes", "business_hours"):
+            raise ValueError("add_business_many takes business minutes or hours")
+        arr = np.fromiter(starts_us, dtype=np.int64)
+        if arr.size == 0:
+            return []
+        self._cover_us(int(arr.min()))
+        self._cover_us(int(arr.max()))
+        opens = np.asarray(self._opens, dtype=np.int64)
+        closes = np.asarray(self._closes, dtype=np.int64)
+        cum = np.asarray(self._cum, dtype=np.int64)
+        cum_end = np.asarray(self._cum_end, dtype=np.int64)
+        i = np.searchsorted(closes, arr, side="right")
+        inside = arr > opens[i]
+        pos = np.where(inside, cum[i] + arr - opens[i], cum[i])
+        target = pos + duration.micros
+        if int(target.max()) > int(cum_end[-1]) - _MARGIN_BEFORE:
+            return [self._add_business_us(int(u), duration.micros) for u in arr]
+        j = np.searchsorted(cum_end, target, side="left")
+        res = opens[j] + target - cum[j]
+        # exactly at an interval's start: the previous interval's closing
+        at_start = (target <= cum[j]) & (j > 0)
+        prev = np.maximum(j - 1, 0)
+        res = np.where(at_start & (cum_end[prev] == target), closes[prev], res)
+        return [int(x) for x in res]
+
+
+def to_micros(t: datetime) -> int:
+    """An aware instant as UTC microseconds since the epoch (for ``add_business_many``)."""
+    return _to_us(t)
+
+
+def from_micros(us: int, tz: tzinfo = UTC) -> datetime:
+    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)

@@ -1,0 +1,98 @@
+"""What the compliance engine reads and what it returns (pure data, no database).
+
+The ledger builds ``LeadHistory`` records; the engine turns them into ``Outcome`` records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+# Lead columns of SPEC section 5, in order (``extra`` holds any other CSV column)
+LEAD_FIELDS = (
+    "external_id",
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "title",
+    "source",
+    "segment",
+    "owner",
+    "score",
+    "created_at",
+    "handed_off_at",
+    "status",
+)
+
+# Event kinds with a meaning of their own; any other kind is an activity (a touch when
+# it is one of the agreement's touch_kinds).
+DISPOSITION = "disposition"
+HANDOFF = "handoff"
+REASSIGN = "reassign"
+REVIEW = "review"
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    external_id: str
+    created_at: datetime  # aware
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    source: str | None = None
+    segment: str | None = None
+    owner: str | None = None  # the current owner
+    score: float | None = None
+    handed_off_at: datetime | None = None
+    status: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        """A field by name as conditions see it; ``extra.industry`` reads an extra column."""
+        if name.startswith("extra."):
+            return self.extra.get(name[6:])
+        return getattr(self, name, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str  # a touch kind, "disposition", "handoff", "reassign", "review", or other activity
+    at: datetime  # aware
+    rep: str | None = None
+    outcome: str | None = None  # dispositions only
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadHistory:
+    lead: Lead
+    events: tuple[Event, ...]  # sorted by ``at``
+
+
+class State(StrEnum):
+    MET = "met"
+    BREACHED = "breached"
+    PENDING = "pending"
+    AT_RISK = "at_risk"  # a pending outcome inside its warn window
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One (lead, commitment) pair, or one (period window, commitment) for marketing/shared."""
+
+    commitment_id: str
+    state: State
+    reason: str  # in words, for `explain`
+    lead_id: str | None = None  # external id; None for per-period outcomes
+    owner: str | None = None  # the rep credited (the lead's current owner)
+    clock_start: datetime | None = None
+    deadline: datetime | None = None
+    event_at: datetime | None = None  # the event that decided it, if any

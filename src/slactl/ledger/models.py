@@ -1,0 +1,112 @@
+"""The ledger's tables (SPEC section 5). Append-only: rows are added, lead attributes are
+updated in place only together with a ``lead_change`` row saying what changed, and nothing
+is ever deleted.
+
+Schema changes go through Alembic migrations in ``slactl/ledger/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from slactl.ledger.types import UTCDateTime
+
+
+class Lead(SQLModel, table=True):
+    __tablename__ = "lead"
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    email: str | None = Field(default=None, sa_column=Column(Text, index=True))
+    first_name: str | None = Field(default=None, sa_column=Column(Text))
+    last_name: str | None = Field(default=None, sa_column=Column(Text))
+    company: str | None = Field(default=None, sa_column=Column(Text))
+    phone: str | None = Field(default=None, sa_column=Column(Text))
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    source: str | None = Field(default=None, sa_column=Column(Text))
+    segment: str | None = Field(default=None, sa_column=Column(Text))
+    owner: str | None = Field(default=None, sa_column=Column(Text, index=True))
+    score: float | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    handed_off_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # handed_off_at (or the earliest handoff event) else created_at; kept by the ledger so
+    # a report can select a period's leads by index
+    clock_start_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    status: str | None = Field(default=None, sa_column=Column(Text))
+    extra: str | None = Field(default=None, sa_column=Column(Text))  # JSON object of other columns
+    row_hash: str | None = Field(default=None, sa_column=Column(Text))  # of the imported attributes
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    """Touches, other activities, dispositions, handoffs, reassignments and review meetings."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_lead_at", "lead_id", "at"),
+        Index("ix_event_kind_at", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("lead.id"), nullable=True)
+    )  # None for review meetings
+    kind: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    rep: str | None = Field(default=None, sa_column=Column(Text))
+    outcome: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    origin: str = Field(sa_column=Column(Text, nullable=False))  # "cli" or "import:<id>"
+    # identifies the same fact however often it is recorded (hash of lead, kind, rep, at, outcome, note)
+    dedupe_key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LeadChange(SQLModel, table=True):
+    """What an import or command changed on a lead: the old value is never lost."""
+
+    __tablename__ = "lead_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lead.id"), nullable=False, index=True)
+    )
+    import_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("import_run.id"), nullable=True)
+    )
+    field: str = Field(sa_column=Column(Text, nullable=False))
+    old_value: str | None = Field(default=None, sa_column=Column(Text))
+    new_value: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ImportRun(SQLModel, table=True):
+    __tablename__ = "import_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(sa_column=Column(Text, nullable=False))  # leads | activities
+    preset: str = Field(sa_column=Column(Text, nullable=False))  # generic | hubspot | salesforce
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+class Rep(SQLModel, table=True):
+    """Everyone seen as an owner or as the rep on an event."""
+
+    __tablename__ = "rep"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(Text))
+    first_seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

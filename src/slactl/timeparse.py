@@ -1,0 +1,74 @@
+"""Parsing instants typed by people or exported by CRMs.
+
+A time without an offset is local to the agreement's time zone (SPEC section 6).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, tzinfo
+
+_US = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_SF_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+class TimeParseError(ValueError):
+    """The text is not a time we understand."""
+
+
+def parse_instant(text: str, default_tz: tzinfo) -> datetime:
+    """Parse ISO 8601 (with Z, offset or none), Salesforce's
+    ``2024-05-03T14:22:00.000+0000``, ``2024-05-03 14:22`` and US ``05/03/2024 2:22 PM``.
+
+    Returns an aware datetime; naive input is taken as local to ``default_tz``.
+    """
+    s = text.strip()
+    if not s:
+        raise TimeParseError("empty time")
+    dt: datetime | None = None
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        m = _SF_OFFSET.search(s)
+        if m and ("T" in s or " " in s):
+            try:
+                dt = datetime.fromisoformat(s[: m.start()] + f"{m.group(1)}:{m.group(2)}")
+            except ValueError:
+                dt = None
+        if dt is None:
+            dt = _parse_us(s)
+    if dt is None:
+        raise TimeParseError(
+            f"cannot read time {text!r}: use ISO 8601 such as 2024-05-03T14:22"
+            " or 2024-05-03T14:22-04:00"
+        )
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=default_tz)
+        # normalise a wall time that does not exist (spring forward) or is ambiguous
+        dt = dt.astimezone(UTC).astimezone(default_tz)
+    return dt
+
+
+def _parse_us(s: str) -> datetime | None:
+    m = _US.match(s)
+    if not m:
+        return None
+    month, day, year, hh, mm, ss, ampm = m.groups()
+    hour = int(hh) if hh else 0
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    try:
+        return datetime(int(year), int(month), int(day), hour, int(mm or 0), int(ss or 0))
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise TimeParseError(f"cannot read date {text!r}: use YYYY-MM-DD") from None

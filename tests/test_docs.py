@@ -1,0 +1,72 @@
+"""Docs are tested: every command and option says what it does, and the README's
+first two commands are the Makefile's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+
+from slactl.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _walk(command, path=()):  # type: ignore[no-untyped-def]
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk(sub, (*path, name))
+
+
+def test_every_command_and_option_has_help() -> None:
+    root = typer.main.get_command(app)
+    missing = []
+    for path, command in _walk(root):
+        name = " ".join(("slactl", *path))
+        if not (command.help or "").strip():
+            missing.append(f"{name}: no help text")
+        for param in command.params:
+            if getattr(param, "hidden", False) or param.param_type_name == "argument":
+                continue
+            if not (getattr(param, "help", None) or "").strip():
+                missing.append(f"{name} {param.opts[0]}: no help text")
+    assert missing == []
+
+
+def test_the_commands_of_the_spec_exist() -> None:
+    root = typer.main.get_command(app)
+    names = {" ".join(path) for path, _ in _walk(root)}
+    for expected in [
+        "init",
+        "agreement check",
+        "agreement show",
+        "import",
+        "log",
+        "disposition",
+        "handoff",
+        "review",
+        "deadline",
+        "explain",
+        "status",
+        "report",
+        "leaderboard",
+        "digest",
+    ]:
+        assert expected in names, f"slactl {expected} is missing"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```sh\n(.*?)```", text, re.S)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands[:2] == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_docs_linked_from_the_readme_exist() -> None:
+    text = (ROOT / "README.md").read_text()
+    for link in re.findall(r"\]\((docs/[^)]+)\)", text):
+        assert (ROOT / link).is_file(), f"README links to {link}, which does not exist"
