@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from slactl.cli import (  # noqa: F401  (imported for their commands)
     agreement_cmds,
+    db_cmds,
+    digest_cmds,
     ledger_cmds,
     report_cmds,
+    whatif_cmds,
 )
 from slactl.cli.app import app
 
