@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -66,15 +67,16 @@ class Duration:
 
     amount: float | int
     unit: str
+    # length in microseconds, for business minutes/hours and calendar minutes/hours
+    micros: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        per = _SECONDS.get(self.unit)
+        object.__setattr__(self, "micros", round(self.amount * per * US) if per else 0)
 
     @property
     def business(self) -> bool:
         return self.unit.startswith("business_")
-
-    @property
-    def micros(self) -> int:
-        """Length in microseconds, for business minutes/hours and calendar minutes/hours."""
-        return round(self.amount * _SECONDS[self.unit] * US)
 
     def __str__(self) -> str:
         n = self.amount
@@ -280,7 +282,9 @@ class BusinessCalendar:
             self._build(self._y0 - 2, self._y1)
 
     def _from_us(self, us: int) -> datetime:
-        return (_EPOCH + timedelta(microseconds=us)).astimezone(self.tz)
+        seconds, micro = divmod(us, US)
+        t = datetime.fromtimestamp(seconds, self.tz)
+        return t.replace(microsecond=micro) if micro else t
 
     def _pos(self, us: int) -> int:
         """Business microseconds from the table's start to ``us``."""
@@ -391,37 +395,71 @@ class BusinessCalendar:
 
     # -- batch path ---------------------------------------------------------------
 
-    def add_business_many(self, starts_us: Iterable[int], duration: Duration) -> list[int]:
-        """``add`` for many starts given as UTC microseconds; returns UTC microseconds.
+    def add_business_array(self, starts_us: Any, duration: Duration) -> Any:
+        """``add`` for a numpy array of starts in UTC microseconds; returns the same.
 
-        Vectorised with numpy: two ``searchsorted`` over the whole batch.
+        Vectorised: two ``searchsorted`` over the whole batch, no Python per element.
         """
         import numpy as np
 
         if duration.unit not in ("business_minutes", "business_hours"):
-            raise ValueError("add_business_many takes business minutes or hours")
-        arr = np.fromiter(starts_us, dtype=np.int64)
+            raise ValueError("add_business_array takes business minutes or hours")
+        arr = np.asarray(starts_us, dtype=np.int64)
         if arr.size == 0:
-            return []
+            return arr.copy()
         self._cover_us(int(arr.min()))
         self._cover_us(int(arr.max()))
-        opens = np.asarray(self._opens, dtype=np.int64)
-        closes = np.asarray(self._closes, dtype=np.int64)
-        cum = np.asarray(self._cum, dtype=np.int64)
-        cum_end = np.asarray(self._cum_end, dtype=np.int64)
-        i = np.searchsorted(closes, arr, side="right")
-        inside = arr > opens[i]
-        pos = np.where(inside, cum[i] + arr - opens[i], cum[i])
-        target = pos + duration.micros
+        opens, closes, cum, cum_end = self._arrays()
+        target = self._pos_array(arr) + duration.micros
         if int(target.max()) > int(cum_end[-1]) - _MARGIN_BEFORE:
-            return [self._add_business_us(int(u), duration.micros) for u in arr]
+            self._build(self._y0, self._y1 + 2)
+            return self.add_business_array(arr, duration)
         j = np.searchsorted(cum_end, target, side="left")
         res = opens[j] + target - cum[j]
         # exactly at an interval's start: the previous interval's closing
-        at_start = (target <= cum[j]) & (j > 0)
         prev = np.maximum(j - 1, 0)
-        res = np.where(at_start & (cum_end[prev] == target), closes[prev], res)
-        return [int(x) for x in res]
+        at_start = (target <= cum[j]) & (j > 0) & (cum_end[prev] == target)
+        return np.where(at_start, closes[prev], res)
+
+    def elapsed_array(self, a_us: Any, b_us: Any) -> Any:
+        """``elapsed`` for numpy arrays of UTC microseconds; returns microseconds."""
+        import numpy as np
+
+        a = np.asarray(a_us, dtype=np.int64)
+        b = np.asarray(b_us, dtype=np.int64)
+        if a.size == 0:
+            return a.copy()
+        self._cover_us(int(min(a.min(), b.min())))
+        self._cover_us(int(max(a.max(), b.max())))
+        return self._pos_array(b) - self._pos_array(a)
+
+    def _arrays(self) -> tuple[Any, Any, Any, Any]:
+        import numpy as np
+
+        key = len(self._opens), self._y0, self._y1
+        if getattr(self, "_np_key", None) != key:
+            self._np = (
+                np.asarray(self._opens, dtype=np.int64),
+                np.asarray(self._closes, dtype=np.int64),
+                np.asarray(self._cum, dtype=np.int64),
+                np.asarray(self._cum_end, dtype=np.int64),
+            )
+            self._np_key = key
+        return self._np
+
+    def _pos_array(self, arr: Any) -> Any:
+        import numpy as np
+
+        opens, closes, cum, _ = self._arrays()
+        i = np.searchsorted(closes, arr, side="right")
+        return np.where(arr > opens[i], cum[i] + arr - opens[i], cum[i])
+
+    def add_business_many(self, starts_us: Iterable[int], duration: Duration) -> list[int]:
+        """``add_business_array`` for a plain iterable of UTC microseconds."""
+        import numpy as np
+
+        arr = np.fromiter(starts_us, dtype=np.int64)
+        return [int(x) for x in self.add_business_array(arr, duration)]
 
 
 def to_micros(t: datetime) -> int:
