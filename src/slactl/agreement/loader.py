@@ -1,0 +1,649 @@
+"""YAML -> validated, frozen agreement objects (SPEC section 3).
+
+Every error is one line, ``FILE:LINE: what is wrong and how to fix it``, raised as
+``AgreementError``. YAML mappings are read into ``LineDict``s that remember the line of
+each key, so that a message can point at it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from slactl.agreement.conditions import ConditionError, parse_condition
+from slactl.agreement.model import (
+    MEASURES,
+    PARTIES,
+    Agreement,
+    CalendarSpec,
+    Commitment,
+    Definitions,
+    Points,
+    Quotas,
+    Signatory,
+)
+from slactl.clock import CalendarError, Duration, DurationError, parse_duration, parse_hours
+from slactl.errors import AgreementError
+
+QUOTAS_FILE = "quotas.yaml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+TOP_KEYS = (
+    "slactl",
+    "name",
+    "title",
+    "period",
+    "signatories",
+    "calendar",
+    "definitions",
+    "commitments",
+    "points",
+)
+COMMITMENT_KEYS = {
+    "first_touch": ("within", "warn", "applies_to"),
+    "disposition": ("within", "warn", "applies_to"),
+    "touches_before_return": ("minimum", "open_for", "applies_to"),
+    "touch_cadence": ("max_gap", "until", "warn", "applies_to"),
+    "complete_fields": ("fields", "applies_to"),
+    "mql_volume": (),
+    "review_meeting": ("every",),
+}
+COMMON_COMMITMENT_KEYS = ("id", "activity", "measure", "target")
+COMPLETE_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
+
+
+class LineDict(dict[Any, Any]):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise AgreementError(
+                f"{loader.name}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
+            )
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(text: str, path: Path) -> Any:
+    loader = _Loader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise AgreementError(
+            f"{path}:{line}: malformed YAML: {problem}; check indentation and quoting"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise AgreementError(f"{path}: malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+class _Reader:
+    """Reads one agreement document, collecting errors (the first is raised)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.errors: list[tuple[int, str]] = []
+
+    def fail(self, line: int | None, message: str) -> None:
+        self.errors.append((line or 1, message))
+
+    def line(self, mapping: Any, key: Any) -> int:
+        if isinstance(mapping, LineDict):
+            return mapping.key_lines.get(key, mapping.line)
+        return 1
+
+    def mapping(self, value: Any, where: str, line: int) -> LineDict | None:
+        if isinstance(value, LineDict):
+            return value
+        self.fail(line, f"'{where}' must be a mapping")
+        return None
+
+    def check_keys(
+        self, mapping: LineDict, allowed: tuple[str, ...] | list[str], where: str
+    ) -> None:
+        for key in mapping:
+            if key not in allowed:
+                close = get_close_matches(str(key), list(allowed), n=1)
+                hint = (
+                    f"; did you mean '{close[0]}'?"
+                    if close
+                    else (f"; allowed: {', '.join(allowed)}")
+                )
+                self.fail(self.line(mapping, key), f"unknown key '{key}' in {where}{hint}")
+
+    def date(self, value: Any, line: int, what: str) -> date | None:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(line, f"bad date {value!r} for {what}: use YYYY-MM-DD")
+            return None
+
+    def duration(self, value: Any, line: int, what: str) -> Duration | None:
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            self.fail(line, f"{what}: {exc}")
+            return None
+
+    def target(self, value: Any, line: int, what: str) -> float:
+        text = str(value).strip()
+        try:
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            self.fail(line, f"bad target {value!r} for {what}: write a percentage like '90%'")
+            return 1.0
+        if not text.endswith("%") and number > 1:
+            number = number / 100  # "target: 90" reads as 90 %
+        if not 0 <= number <= 1:
+            self.fail(line, f"target {value!r} for {what} is outside 0-100 %")
+        return number
+
+
+def _weekdays(spec: str) -> list[int] | None:
+    days: list[int] = []
+    for part in str(spec).lower().replace(" ", "").split(","):
+        if "-" in part:
+            a, _, b = part.partition("-")
+            if a not in WEEKDAYS or b not in WEEKDAYS:
+                return None
+            i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
+            if j < i:
+                return None
+            days.extend(range(i, j + 1))
+        elif part in WEEKDAYS:
+            days.append(WEEKDAYS.index(part))
+        else:
+            return None
+    return days
+
+
+def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
+    line = r.line(doc, "calendar")
+    cal = r.mapping(doc.get("calendar"), "calendar", line)
+    if cal is None:
+        return None
+    r.check_keys(cal, ("timezone", "hours", "holidays"), "calendar")
+    tz = cal.get("timezone")
+    tz_line = r.line(cal, "timezone")
+    if not tz:
+        r.fail(cal.line, "calendar needs a 'timezone' (an IANA name such as America/New_York)")
+    else:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(tz))
+        except (ZoneInfoNotFoundError, ValueError):
+            r.fail(tz_line, f"unknown time zone '{tz}': use an IANA name such as America/New_York")
+    hours: dict[int, tuple[tuple[int, int], ...]] = {}
+    hours_map = r.mapping(cal.get("hours"), "calendar.hours", r.line(cal, "hours"))
+    if hours_map is not None:
+        for key, value in hours_map.items():
+            key_line = r.line(hours_map, key)
+            days = _weekdays(str(key))
+            if days is None:
+                r.fail(
+                    key_line,
+                    f"bad day '{key}' in calendar.hours: use mon..sun, a range like mon-fri"
+                    " or a list like 'mon, wed'",
+                )
+                continue
+            try:
+                spans = parse_hours(str(value))
+            except CalendarError as exc:
+                r.fail(key_line, str(exc))
+                continue
+            for d in days:
+                if d in hours:
+                    r.fail(key_line, f"{WEEKDAY_NAMES[d]} is given working hours twice")
+                hours[d] = spans
+        if not hours:
+            r.fail(hours_map.line, "calendar.hours names no working day")
+    country = subdivision = None
+    add: list[date] = []
+    remove: list[date] = []
+    hol_line = r.line(cal, "holidays")
+    hol = cal.get("holidays")
+    if hol is not None:
+        hol_map = r.mapping(hol, "calendar.holidays", hol_line)
+        if hol_map is not None:
+            r.check_keys(hol_map, ("country", "subdivision", "add", "remove"), "calendar.holidays")
+            country = hol_map.get("country")
+            subdivision = hol_map.get("subdivision")
+            if country is not None:
+                import holidays as holidays_lib
+
+                supported = holidays_lib.list_supported_countries()
+                c_line = r.line(hol_map, "country")
+                if str(country).upper() not in supported:
+                    r.fail(
+                        c_line,
+                        f"unknown holiday country '{country}': use an ISO 3166 code such as"
+                        " US, GB or DE",
+                    )
+                    country = None
+                else:
+                    country = str(country).upper()
+                    subs = supported[country]
+                    if subdivision is not None and str(subdivision) not in subs:
+                        close = get_close_matches(str(subdivision), list(subs), n=1)
+                        hint = f"; did you mean '{close[0]}'?" if close else ""
+                        r.fail(
+                            r.line(hol_map, "subdivision"),
+                            f"unknown subdivision '{subdivision}' of {country}{hint}",
+                        )
+                        subdivision = None
+            elif subdivision is not None:
+                r.fail(r.line(hol_map, "subdivision"), "holidays.subdivision needs a country")
+            for key, bucket in (("add", add), ("remove", remove)):
+                items = hol_map.get(key) or []
+                k_line = r.line(hol_map, key)
+                if not isinstance(items, list):
+                    r.fail(k_line, f"holidays.{key} takes a list of dates")
+                    continue
+                for item in items:
+                    d = r.date(item, k_line, f"holidays.{key}")
+                    if d:
+                        bucket.append(d)
+    return CalendarSpec(
+        timezone=str(tz or "UTC"),
+        hours=hours,
+        holiday_country=country,
+        holiday_subdivision=str(subdivision) if subdivision is not None else None,
+        holidays_add=tuple(add),
+        holidays_remove=tuple(remove),
+    )
+
+
+def _read_definitions(r: _Reader, doc: LineDict) -> Definitions:
+    line = r.line(doc, "definitions")
+    defs = r.mapping(doc.get("definitions", LineDict()), "definitions", line)
+    if defs is None:
+        return Definitions(
+            None, ("call", "email", "meeting"), ("qualified", "disqualified", "nurture")
+        )
+    r.check_keys(defs, ("mql", "touch_kinds", "outcomes"), "definitions")
+    mql = None
+    if "mql" in defs:
+        mql = _condition(r, defs["mql"], r.line(defs, "mql"), "definitions.mql")
+    kinds = defs.get("touch_kinds", ["call", "email", "meeting"])
+    outcomes = defs.get("outcomes", ["qualified", "disqualified", "nurture"])
+    for key, value in (("touch_kinds", kinds), ("outcomes", outcomes)):
+        if not isinstance(value, list) or not value:
+            r.fail(r.line(defs, key), f"definitions.{key} takes a non-empty list")
+    kinds = [str(k).strip().lower() for k in kinds] if isinstance(kinds, list) else []
+    outcomes = [str(o).strip().lower() for o in outcomes] if isinstance(outcomes, list) else []
+    reserved = {"disposition", "handoff", "review", "reassign"} & set(kinds)
+    if reserved:
+        r.fail(
+            r.line(defs, "touch_kinds"),
+            f"'{sorted(reserved)[0]}' is an event of its own and cannot be a touch kind",
+        )
+    return Definitions(mql, tuple(kinds), tuple(outcomes))
+
+
+def _condition(r: _Reader, obj: Any, line: int, where: str) -> Any:
+    def lines(mapping: Any, key: Any) -> int | None:
+        return mapping.key_lines.get(key) if isinstance(mapping, LineDict) else None
+
+    try:
+        return parse_condition(obj, line, lines)
+    except ConditionError as exc:
+        r.fail(exc.line or line, f"{where}: {exc}")
+        return None
+
+
+def _read_commitments(r: _Reader, doc: LineDict) -> list[Commitment]:
+    out: list[Commitment] = []
+    line = r.line(doc, "commitments")
+    parties = r.mapping(doc.get("commitments"), "commitments", line)
+    if parties is None:
+        return out
+    r.check_keys(parties, PARTIES, "commitments")
+    seen: dict[str, int] = {}
+    for party, items in parties.items():
+        if party not in PARTIES:
+            continue
+        p_line = r.line(parties, party)
+        if not isinstance(items, list):
+            r.fail(p_line, f"commitments.{party} takes a list of commitments")
+            continue
+        for item in items:
+            if not isinstance(item, LineDict):
+                r.fail(p_line, f"each commitment under {party} must be a mapping with an id")
+                continue
+            c = _read_commitment(r, party, item, seen)
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def _read_commitment(
+    r: _Reader, party: str, item: LineDict, seen: dict[str, int]
+) -> Commitment | None:
+    cid = item.get("id")
+    where = f"commitment {cid}" if cid else f"a {party} commitment"
+    if not cid:
+        r.fail(item.line, f"{where} needs an 'id'")
+        return None
+    cid = str(cid)
+    if cid in seen:
+        r.fail(item.line, f"commitment id '{cid}' is used twice (first on line {seen[cid]})")
+    seen[cid] = item.line
+    measure = item.get("measure")
+    if measure not in MEASURES:
+        close = get_close_matches(str(measure), MEASURES, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(MEASURES)}"
+        r.fail(r.line(item, "measure"), f"unknown measure '{measure}' in {where}{hint}")
+        return None
+    r.check_keys(item, COMMON_COMMITMENT_KEYS + COMMITMENT_KEYS[measure], where)
+    if "target" not in item:
+        r.fail(item.line, f"{where} needs a 'target' such as '90%'")
+    target = r.target(item.get("target", "100%"), r.line(item, "target"), where)
+
+    def dur(key: str, required: bool = False) -> Duration | None:
+        if key not in item:
+            if required:
+                r.fail(item.line, f"{where} ({measure}) needs '{key}', e.g. '4 business hours'")
+            return None
+        return r.duration(item[key], r.line(item, key), f"{where} {key}")
+
+    def count(key: str) -> int | None:
+        if key not in item:
+            r.fail(item.line, f"{where} ({measure}) needs '{key}', a whole number of touches")
+            return None
+        value = item[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            r.fail(r.line(item, key), f"{where} {key} must be a whole number of at least 1")
+            return None
+        return value
+
+    applies_to = None
+    if "applies_to" in item:
+        applies_to = _condition(r, item["applies_to"], r.line(item, "applies_to"), where)
+    kw: dict[str, Any] = {}
+    if measure in ("first_touch", "disposition"):
+        kw["within"] = dur("within", True)
+        kw["warn"] = dur("warn")
+    elif measure == "touches_before_return":
+        kw["minimum"] = count("minimum")
+        kw["open_for"] = dur("open_for", True)
+    elif measure == "touch_cadence":
+        kw["max_gap"] = dur("max_gap", True)
+        kw["until"] = count("until")
+        kw["warn"] = dur("warn")
+    elif measure == "complete_fields":
+        fields = item.get("fields")
+        if not isinstance(fields, list) or not fields:
+            r.fail(
+                r.line(item, "fields") if "fields" in item else item.line,
+                f"{where} needs 'fields', a list such as [first_name, email, phone]",
+            )
+            fields = []
+        for f in fields:
+            if f not in COMPLETE_FIELDS and not str(f).startswith("extra."):
+                r.fail(r.line(item, "fields"), f"unknown field '{f}' in {where} fields")
+        kw["fields"] = tuple(str(f) for f in fields)
+    elif measure == "review_meeting":
+        every_text = item.get("every", "1 week")
+        every = r.duration(every_text, r.line(item, "every"), f"{where} every")
+        if every is not None and every.unit not in ("weeks", "days") and every.unit != "months":
+            r.fail(r.line(item, "every"), f"{where} every: use weeks, e.g. '1 week' or '2 weeks'")
+        kw["every"] = every
+        kw["every_text"] = str(every_text)
+    return Commitment(
+        id=cid,
+        party=party,
+        measure=str(measure),
+        activity=str(item["activity"]) if item.get("activity") else None,
+        target=target,
+        line=item.line,
+        applies_to=applies_to,
+        **kw,
+    )
+
+
+def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:
+    if not isinstance(doc, LineDict):
+        r.fail(1, "an agreement file must be a YAML mapping (see docs/agreement.md)")
+        return None
+    r.check_keys(doc, TOP_KEYS, "the agreement")
+    version = doc.get("slactl", 1)
+    if version != 1:
+        r.fail(
+            r.line(doc, "slactl"), f"format version {version!r} is not supported: use 'slactl: 1'"
+        )
+    name = doc.get("name")
+    if not name:
+        r.fail(doc.line, "the agreement needs a 'name'")
+    start = end = None
+    period = r.mapping(doc.get("period"), "period", r.line(doc, "period"))
+    if period is not None:
+        r.check_keys(period, ("start", "end"), "period")
+        start = r.date(period.get("start"), r.line(period, "start"), "period.start")
+        end = r.date(period.get("end"), r.line(period, "end"), "period.end")
+        if start and end and end < start:
+            r.fail(period.line, f"period ends ({end}) before it starts ({start})")
+    signatories: dict[str, Signatory] = {}
+    sigs = doc.get("signatories")
+    if sigs is not None:
+        sig_map = r.mapping(sigs, "signatories", r.line(doc, "signatories"))
+        if sig_map is not None:
+            r.check_keys(sig_map, ("marketing", "sales"), "signatories")
+            for side, value in sig_map.items():
+                if isinstance(value, LineDict):
+                    r.check_keys(value, ("name", "signed"), f"signatories.{side}")
+                    signed = value.get("signed")
+                    d = r.date(signed, r.line(value, "signed"), "signed") if signed else None
+                    signatories[str(side)] = Signatory(str(value.get("name") or ""), d)
+                else:
+                    signatories[str(side)] = Signatory(str(value or ""), None)
+    calendar = _read_calendar(r, doc)
+    definitions = _read_definitions(r, doc)
+    commitments = _read_commitments(r, doc)
+    points = None
+    if "points" in doc:
+        p = r.mapping(doc["points"], "points", r.line(doc, "points"))
+        if p is not None:
+            r.check_keys(p, ("met", "breached"), "points")
+            points = Points(met=int(p.get("met", 0)), breached=int(p.get("breached", 0)))
+    if r.errors or calendar is None or start is None or end is None:
+        if not r.errors:
+            r.fail(doc.line, "the agreement needs 'period' and 'calendar'")
+        return None
+    return Agreement(
+        name=str(name),
+        title=str(doc.get("title") or name),
+        period_start=start,
+        period_end=end,
+        signatories=signatories,
+        calendar_spec=calendar,
+        definitions=definitions,
+        commitments=tuple(commitments),
+        points=points,
+        path=r.path,
+        format_version=int(version) if isinstance(version, int) else 1,
+    )
+
+
+def read_agreement(text: str, path: Path) -> tuple[Agreement | None, list[tuple[int, str]]]:
+    """Parse an agreement, returning it (or None) and every (line, message) found."""
+    r = _Reader(path)
+    try:
+        doc = read_yaml(text, path)
+    except AgreementError as exc:
+        m = re.match(r"^.*?:(\d+): (.*)$", str(exc))
+        return None, [(int(m.group(1)), m.group(2))] if m else [(1, str(exc))]
+    agreement = _read_agreement(r, doc)
+    return agreement, sorted(r.errors)
+
+
+def load_agreement_text(text: str, path: Path = Path("<inline>")) -> Agreement:
+    agreement, errors = read_agreement(text, path)
+    if errors:
+        line, message = errors[0]
+        raise AgreementError(f"{path}:{line}: {message}")
+    assert agreement is not None
+    return agreement
+
+
+def load_agreement(path: Path) -> Agreement:
+    return load_agreement_text(_read_text(path), path)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AgreementError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgreementError(f"{path}: cannot read: {exc}") from None
+
+
+def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, str]]]:
+    errors: list[tuple[int, str]] = []
+    try:
+        doc = read_yaml(text, path)
+    except AgreementError as exc:
+        return None, [(1, str(exc).split(": ", 1)[-1])]
+    if not isinstance(doc, LineDict):
+        return None, [(1, "quotas.yaml must be a mapping with 'mql_volume:'")]
+    for key in doc:
+        if key != "mql_volume":
+            errors.append((doc.key_lines[key], f"unknown key '{key}' in quotas: use mql_volume"))
+    volume = doc.get("mql_volume") or LineDict()
+    months: dict[tuple[int, int], int] = {}
+    if not isinstance(volume, LineDict):
+        return None, [(doc.key_lines.get("mql_volume", 1), "mql_volume maps YYYY-MM to a number")]
+    for key, value in volume.items():
+        line = volume.key_lines[key]
+        m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            errors.append((line, f"bad month '{key}' in mql_volume: use YYYY-MM"))
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            errors.append((line, f"quota for {key} must be a whole number of MQLs"))
+            continue
+        months[(int(m.group(1)), int(m.group(2)))] = value
+    return Quotas(months, path), sorted(errors)
+
+
+def load_quotas(path: Path) -> Quotas:
+    quotas, errors = read_quotas(_read_text(path), path)
+    if errors:
+        line, message = errors[0]
+        raise AgreementError(f"{path}:{line}: {message}")
+    assert quotas is not None
+    return quotas
+
+
+@dataclass(frozen=True)
+class AgreementSet:
+    """Every agreement in a directory, sorted by period, and the quotas."""
+
+    agreements: tuple[Agreement, ...]
+    quotas: Quotas | None = None
+    directory: Path | None = None
+    _by_name: dict[str, Agreement] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_effect(self, d: date) -> Agreement:
+        for a in self.agreements:
+            if a.contains(d):
+                return a
+        where = f" in {self.directory}" if self.directory else ""
+        raise AgreementError(
+            f"no agreement{where} is in effect on {d.isoformat()}: add one whose period"
+            " contains that date"
+        )
+
+    def find(self, d: date) -> Agreement | None:
+        for a in self.agreements:
+            if a.contains(d):
+                return a
+        return None
+
+    def covering(self, start: date, end: date) -> list[tuple[Agreement, date, date]]:
+        """The period [start, end] cut at agreement boundaries (gaps left out)."""
+        out = []
+        for a in self.agreements:
+            lo, hi = max(start, a.period_start), min(end, a.period_end)
+            if lo <= hi:
+                out.append((a, lo, hi))
+        return out
+
+
+def agreement_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.name not in (QUOTAS_FILE, "quotas.yml"))
+
+
+def load_agreements(directory: Path) -> AgreementSet:
+    """Load every agreement in ``directory`` and its quotas; overlapping periods are an error."""
+    if not directory.is_dir():
+        raise AgreementError(
+            f"{directory}: no agreements directory; run 'slactl init' or pass --agreements DIR"
+        )
+    files = agreement_files(directory)
+    if not files:
+        raise AgreementError(f"{directory}: no agreement files (*.yaml); run 'slactl init'")
+    agreements = sorted((load_agreement(p) for p in files), key=lambda a: a.period_start)
+    check_overlaps(agreements)
+    quotas_path = directory / QUOTAS_FILE
+    quotas = load_quotas(quotas_path) if quotas_path.is_file() else None
+    if quotas is None:
+        for a in agreements:
+            for c in a.commitments:
+                if c.measure == "mql_volume":
+                    raise AgreementError(
+                        f"{a.path}:{c.line}: commitment {c.id} measures mql_volume but there is"
+                        f" no {quotas_path}: add one with the monthly quotas"
+                    )
+    return AgreementSet(tuple(agreements), quotas, directory)
+
+
+def overlaps(agreements: list[Agreement]) -> list[tuple[Agreement, Agreement]]:
+    ordered = sorted(agreements, key=lambda a: a.period_start)
+    return [
+        (a, b)
+        for i, a in enumerate(ordered)
+        for b in ordered[i + 1 :]
+        if b.period_start <= a.period_end
+    ]
+
+
+def check_overlaps(agreements: list[Agreement]) -> None:
+    for a, b in overlaps(agreements):
+        raise AgreementError(
+            f"{b.path}:1: period {b.period_start}..{b.period_end} overlaps {a.path}"
+            f" ({a.period_start}..{a.period_end}): agreements' periods must not overlap"
+        )
