@@ -24,8 +24,8 @@ class Settings:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
-    raise click.exceptions.Exit(code)
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 class SlactlGroup(TyperGroup):
@@ -39,7 +39,7 @@ class SlactlGroup(TyperGroup):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except BrokenPipeError:
-            raise click.exceptions.Exit(0) from None
+            raise typer.Exit(0) from None
 
 
 app = typer.Typer(
