@@ -228,7 +228,7 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
                 if d in hours:
                     r.fail(key_line, f"{WEEKDAY_NAMES[d]} is given working hours twice")
                 hours[d] = spans
-        if not hours:
+        if not hours_map:
             r.fail(hours_map.line, "calendar.hours names no working day")
     country = subdivision = None
     add: list[date] = []
@@ -506,7 +506,7 @@ def read_agreement(text: str, path: Path) -> tuple[Agreement | None, list[tuple[
         m = re.match(r"^.*?:(\d+): (.*)$", str(exc))
         return None, [(int(m.group(1)), m.group(2))] if m else [(1, str(exc))]
     agreement = _read_agreement(r, doc)
-    return agreement, sorted(r.errors)
+    return agreement, r.errors
 
 
 def load_agreement_text(text: str, path: Path = Path("<inline>")) -> Agreement:
