@@ -1,1 +1,192 @@
-"""Placeholder: filled in by its issue."""
+"""``slactl import``, ``log``, ``disposition``, ``handoff`` and ``review``: facts in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from slactl.cli.app import app, settings
+from slactl.cli.common import agreement_zone, parse_time_option, wall_clock
+from slactl.errors import SlactlError
+
+
+class Preset(StrEnum):
+    generic = "generic"
+    hubspot = "hubspot"
+    salesforce = "salesforce"
+
+
+class Kind(StrEnum):
+    leads = "leads"
+    activities = "activities"
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The CSV export to import.")],
+    preset: Annotated[
+        Preset | None, typer.Option(help="The CRM the file comes from (default: detected).")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help='Map a column to a field: "Column=field" (repeatable).'),
+    ] = None,
+    kind: Annotated[
+        Kind | None, typer.Option(help="What the file holds (default: detected).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail the whole import on the first bad row.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write rejected rows, with line and reason, to this CSV.")
+    ] = None,
+) -> None:
+    """Import leads or activities from a CRM export (atomic and idempotent)."""
+    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.imports import import_csv, write_rejects
+
+    s = settings(ctx)
+    if not file.is_file():
+        raise SlactlError(f"{file}: no such file")
+    tz = agreement_zone(s.agreements_dir)
+    outcomes = None
+    if s.agreements_dir.is_dir():
+        from slactl.cli.common import load_agreement_set
+
+        outcomes = tuple(
+            o
+            for a in load_agreement_set(s.agreements_dir).agreements
+            for o in a.definitions.outcomes
+        )
+    engine = open_ledger(s.db)
+    try:
+        summary = import_csv(
+            engine,
+            file,
+            kind=kind.value if kind else None,
+            preset=preset.value if preset else None,
+            mapping=map_ or [],
+            dry_run=dry_run,
+            strict=strict,
+            default_tz=tz,
+            outcomes=outcomes,
+            now=wall_clock(),
+        )
+    finally:
+        engine.dispose()
+    if rejects is not None and summary.rejects:
+        write_rejects(summary, rejects)
+    typer.echo(summary.line(), err=True)
+    for line, _, reason in summary.rejects[:5]:
+        typer.echo(f"  {file}:{line}: {reason}", err=True)
+    if summary.rejected > 5:
+        more = f"; all in {rejects}" if rejects else "; use --rejects FILE to see them all"
+        typer.echo(f"  … {summary.rejected - 5} more{more}", err=True)
+
+
+def _record(
+    ctx: typer.Context,
+    *,
+    lead: str | None,
+    kind: str,
+    rep: str | None,
+    at: str | None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> None:
+    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.record import record_event
+
+    s = settings(ctx)
+    now = wall_clock()
+    when = parse_time_option(at, "--at", agreement_zone(s.agreements_dir, now), now)
+    engine = open_ledger(s.db)
+    try:
+        done = record_event(
+            engine, lead=lead, kind=kind, at=when, now=now, rep=rep, outcome=outcome, note=note
+        )
+    finally:
+        engine.dispose()
+    what = f"{kind} {outcome}" if outcome else kind
+    target = f" on {done.lead}" if done.lead else ""
+    state = "logged" if done.added else "already in the ledger:"
+    typer.echo(f"{state} {what}{target} at {when.isoformat(timespec='minutes')}", err=True)
+
+
+REP = Annotated[str, typer.Option("--rep", help="The rep who did it.")]
+AT = Annotated[
+    str | None, typer.Option("--at", help="When (ISO 8601; default now, agreement's zone).")
+]
+LEAD = Annotated[str, typer.Argument(help="The lead's external id or email.")]
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    lead: LEAD,
+    kind: Annotated[str, typer.Argument(help="call, email, meeting, or any other activity.")],
+    rep: REP,
+    at: AT = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the touch.")] = None,
+) -> None:
+    """Log a touch (or another activity) on a lead."""
+    kind = kind.strip().lower()
+    if kind in ("disposition", "handoff", "review"):
+        raise SlactlError(f"'{kind}' has its own command: slactl {kind} …")
+    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, note=note)
+
+
+@app.command()
+def disposition(
+    ctx: typer.Context,
+    lead: LEAD,
+    outcome: Annotated[str, typer.Argument(help="qualified, disqualified, nurture, …")],
+    rep: REP,
+    at: AT = None,
+    reason: Annotated[str | None, typer.Option(help="Why, kept with the disposition.")] = None,
+) -> None:
+    """Record a lead's disposition (qualified, disqualified, returned to marketing…)."""
+    s = settings(ctx)
+    outcome = outcome.strip().lower()
+    if s.agreements_dir.is_dir():
+        from slactl.cli.common import load_agreement_set
+
+        allowed = sorted(
+            {
+                o
+                for a in load_agreement_set(s.agreements_dir).agreements
+                for o in a.definitions.outcomes
+            }
+        )
+        if outcome not in allowed:
+            from difflib import get_close_matches
+
+            close = get_close_matches(outcome, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(allowed)}"
+            raise SlactlError(f"outcome '{outcome}' is not in the agreement: {hint}")
+    _record(ctx, lead=lead, kind="disposition", rep=rep, at=at, outcome=outcome, note=reason)
+
+
+@app.command()
+def handoff(ctx: typer.Context, lead: LEAD, rep: REP, at: AT = None) -> None:
+    """Record that marketing handed a lead to sales (its clock starts then)."""
+    _record(ctx, lead=lead, kind="handoff", rep=rep, at=at)
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    at: AT = None,
+    note: Annotated[str | None, typer.Option(help="What was reviewed.")] = None,
+) -> None:
+    """Record a sales & marketing SLA review meeting."""
+    _record(ctx, lead=None, kind="review", rep=None, at=at, note=note)
+
+

@@ -60,7 +60,7 @@ class Event(SQLModel, table=True):
     outcome: str | None = Field(default=None, sa_column=Column(Text))
     note: str | None = Field(default=None, sa_column=Column(Text))
     origin: str = Field(sa_column=Column(Text, nullable=False))  # "cli" or "import:<id>"
-    # identifies the same fact however often it is recorded (hash of lead, kind, rep, at, outcome, note)
+    # the same fact however often recorded: a hash of lead, kind, rep, at, outcome, note
     dedupe_key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 

@@ -1,0 +1,199 @@
+"""The ledger's engine, built at run time from ``--db`` / ``SLACTL_DB``.
+
+A bare path means a SQLite file; anything with ``://`` is a SQLAlchemy URL (for example
+``postgresql+psycopg://user@host/db``). A new ledger is created at the newest schema by
+running the Alembic migrations; an older one is refused until ``slactl db upgrade``; a
+newer one (written by a newer slactl) is refused outright.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session
+
+from slactl.errors import LedgerError, TemporaryFailure
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+def ledger_url(db: str) -> str:
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser()}"
+
+
+def safe_url(db: str) -> str:
+    """The URL for messages: never the password."""
+    try:
+        return make_url(ledger_url(db)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(db: str) -> Engine:
+    url = ledger_url(db)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise LedgerError(
+            f"--db {db!r} is neither a file path nor a SQLAlchemy URL such as"
+            " postgresql+psycopg://user@host/db"
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            parent = Path(parsed.database).parent
+            if not parent.is_dir():
+                raise LedgerError(f"--db {db}: directory {parent} does not exist")
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # BEGIN is ours: a connection marked write=True takes the write lock up front, so
+        # that a read-then-write transaction cannot fail halfway on a stale snapshot
+        event.listen(
+            engine,
+            "begin",
+            lambda conn: conn.exec_driver_sql(
+                "BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN"
+            ),
+        )
+
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None
+
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad URL
+        raise LedgerError(f"--db {safe_url(db)}: {exc}") from None
+
+
+def _alembic_config(connection: Connection | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    return [s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()]
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def open_ledger(db: str, *, create: bool = True) -> Engine:
+    """The engine of a ledger at the current schema, created if new (and ``create``)."""
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            rev = current_revision(conn)
+            has_tables = bool(inspect(conn).get_table_names())
+    except OperationalError as exc:
+        engine.dispose()
+        raise TemporaryFailure(
+            f"cannot open the ledger {safe_url(db)}: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
+    head = head_revision()
+    if rev == head:
+        return engine
+    if rev is None and not has_tables:
+        if not create:
+            engine.dispose()
+            raise LedgerError(f"{safe_url(db)} is not a slactl ledger yet: import or log first")
+        upgrade(engine)
+        return engine
+    engine.dispose()
+    if rev is None:
+        raise LedgerError(f"{safe_url(db)} holds tables but is not a slactl ledger")
+    if rev not in known_revisions():
+        raise LedgerError(
+            f"the ledger {safe_url(db)} was written by a newer slactl (schema {rev}):"
+            " upgrade slactl to use it"
+        )
+    raise LedgerError(
+        f"the ledger {safe_url(db)} is at an older schema ({rev}, current {head}):"
+        " run 'slactl db upgrade' (SQLite files are backed up first)"
+    )
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with engine.connect() as conn:
+        if write:
+            conn = conn.execution_options(write=True)
+        with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one write transaction (the bulk import path)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
+
+
+def with_retry(fn: Callable[[], T], *, attempts: int = 8, first_delay: float = 0.05) -> T:
+    """Run ``fn`` again when the database says it is busy or a serialization failed.
+
+    Bounded: after ``attempts`` tries the failure is a ``TemporaryFailure``.
+    """
+    delay = first_delay
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            busy = "locked" in text or "busy" in text or "serializ" in text or "deadlock" in text
+            if not busy or attempt == attempts - 1:
+                if busy:
+                    raise TemporaryFailure(
+                        f"the ledger stayed busy after {attempts} tries; try again"
+                    ) from None
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")

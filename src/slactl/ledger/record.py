@@ -1,0 +1,104 @@
+"""Facts logged by hand: touches, dispositions, handoffs and review meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+from slactl.errors import UnknownLead
+from slactl.ledger.engine import with_retry, write_transaction
+from slactl.ledger.imports import dedupe_key
+from slactl.ledger.types import to_utc_text
+
+
+@dataclass(frozen=True)
+class Recorded:
+    lead: str | None  # external id
+    kind: str
+    at: datetime
+    added: bool  # False when the same fact was already in the ledger
+
+
+def find_lead_id(conn, key: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """(id, external id) of the lead named by external id or email; ``UnknownLead`` else."""
+    row = conn.execute(
+        text("SELECT id, external_id FROM lead WHERE external_id = :k OR email = :e"),
+        {"k": key, "e": key.lower()},
+    ).first()
+    if row:
+        return int(row[0]), str(row[1])
+    from difflib import get_close_matches
+
+    candidates = [
+        r[0]
+        for r in conn.execute(
+            text("SELECT external_id FROM lead WHERE external_id LIKE :p LIMIT 2000"),
+            {"p": key[:2] + "%"},
+        )
+    ]
+    close = get_close_matches(key, candidates, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ": import it first or check the id"
+    raise UnknownLead(f"no lead '{key}' in the ledger{hint}")
+
+
+def record_event(
+    engine: Engine,
+    *,
+    lead: str | None,
+    kind: str,
+    at: datetime,
+    now: datetime,
+    rep: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> Recorded:
+    """Append one event (retrying while the ledger is busy); the same fact twice is one."""
+
+    def attempt() -> Recorded:
+        with write_transaction(engine) as conn:
+            pg = conn.dialect.name == "postgresql"
+
+            def t(x: datetime) -> object:
+                return x if pg else to_utc_text(x)
+
+            lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
+            key = dedupe_key(lead_id, kind, rep, to_utc_text(at), outcome, note)
+            result = conn.execute(
+                text(
+                    "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin,"
+                    " dedupe_key, recorded_at) VALUES (:lead_id, :kind, :at, :rep, :outcome,"
+                    " :note, 'cli', :key, :now) ON CONFLICT (dedupe_key) DO NOTHING"
+                ),
+                {
+                    "lead_id": lead_id,
+                    "kind": kind,
+                    "at": t(at),
+                    "rep": rep,
+                    "outcome": outcome,
+                    "note": note,
+                    "key": key,
+                    "now": t(now),
+                },
+            )
+            if rep:
+                conn.execute(
+                    text(
+                        "INSERT INTO rep (name, first_seen_at) VALUES (:n, :now)"
+                        " ON CONFLICT (name) DO NOTHING"
+                    ),
+                    {"n": rep, "now": t(now)},
+                )
+            if kind == "handoff" and lead_id is not None:
+                conn.execute(
+                    text(
+                        "UPDATE lead SET clock_start_at = (SELECT MIN(e.at) FROM event e"
+                        " WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
+                        " WHERE id = :id AND handed_off_at IS NULL"
+                    ),
+                    {"id": lead_id},
+                )
+            return Recorded(external, kind, at, bool(result.rowcount))
+
+    return with_retry(attempt)
