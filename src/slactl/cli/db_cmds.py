@@ -69,5 +69,3 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"{table}: {n}")
     if rev is not None and rev != head:
         raise SlactlError("the ledger needs 'slactl db upgrade'")
-
-

@@ -188,5 +188,3 @@ def review(
 ) -> None:
     """Record a sales & marketing SLA review meeting."""
     _record(ctx, lead=None, kind="review", rep=None, at=at, note=note)
-
-

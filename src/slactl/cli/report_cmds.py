@@ -1,1 +1,166 @@
-"""Placeholder: filled in by its issue."""
+"""``slactl report``, ``status``, ``explain`` and ``leaderboard``: answers out."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from slactl.cli.app import app, settings
+from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+
+
+class StatusFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+MONTH = Annotated[str | None, typer.Option("--month", help="A month, e.g. 2024-05.")]
+WEEK = Annotated[str | None, typer.Option("--week", help="An ISO week, e.g. 2024-W19.")]
+QUARTER = Annotated[str | None, typer.Option("--quarter", help="A quarter, e.g. 2024-Q2.")]
+FROM = Annotated[str | None, typer.Option("--from", help="First day of a custom period.")]
+TO = Annotated[str | None, typer.Option("--to", help="Last day of a custom period.")]
+AS_OF = Annotated[
+    str | None, typer.Option("--as-of", help="The moment the report is about (default now).")
+]
+
+
+def _emit(rendered: object) -> None:
+    if isinstance(rendered, str):
+        typer.echo(rendered, nl=False)
+    else:
+        from rich.console import Console
+
+        Console().print(rendered)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    month: MONTH = None,
+    week: WEEK = None,
+    quarter: QUARTER = None,
+    from_: FROM = None,
+    to: TO = None,
+    rep: Annotated[str | None, typer.Option("--rep", help="Only this rep's leads.")] = None,
+    as_of: AS_OF = None,
+    format_: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    fail_on_breach: Annotated[
+        bool,
+        typer.Option("--fail-on-breach", help="Exit 1 when a commitment is below its target."),
+    ] = False,
+) -> None:
+    """Compliance per commitment and per rep for a period, and the funnel."""
+    from slactl.compliance.periods import parse_period
+    from slactl.ledger.engine import open_ledger
+    from slactl.render.report import FORMATTERS, ReportFormat
+    from slactl.reports import make_report
+
+    s = settings(ctx)
+    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
+    agreements = load_agreement_set(s.agreements_dir)
+    now = wall_clock()
+    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    engine = open_ledger(s.db, create=False)
+    try:
+        result = make_report(engine, agreements, period, as_of=when, rep=rep)
+    finally:
+        engine.dispose()
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    _emit(FORMATTERS[ReportFormat(format_.value)](result))
+    if fail_on_breach and result.failed:
+        names = ", ".join(c.id for c in result.failed)
+        typer.echo(f"below target: {names}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    rep: Annotated[str, typer.Option("--rep", help="The rep whose work to show.")],
+    as_of: AS_OF = None,
+    format_: Annotated[
+        StatusFormat, typer.Option("--format", help="Output format.")
+    ] = StatusFormat.table,
+) -> None:
+    """A rep's open leads, most urgent first: what is due, what is late, right now."""
+    from slactl.ledger.engine import open_ledger
+    from slactl.render.status import render_status, status_json
+    from slactl.reports import rep_status
+
+    s = settings(ctx)
+    agreements = load_agreement_set(s.agreements_dir)
+    now = wall_clock()
+    tz = agreement_zone(s.agreements_dir, now)
+    when = parse_time_option(as_of, "--as-of", tz, now)
+    engine = open_ledger(s.db, create=False)
+    try:
+        items, month_report = rep_status(engine, agreements, rep, as_of=when)
+    finally:
+        engine.dispose()
+    if format_ is StatusFormat.json:
+        _emit(status_json(rep, when, items, month_report, tz))
+    else:
+        _emit(render_status(rep, when, items, month_report, tz))
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Argument(help="The lead's external id or email.")],
+    as_of: AS_OF = None,
+) -> None:
+    """A lead's timeline and, per commitment, its deadline, outcome and why."""
+    from slactl.ledger.engine import open_ledger
+    from slactl.render.status import render_explain
+    from slactl.reports import explain_lead
+
+    s = settings(ctx)
+    agreements = load_agreement_set(s.agreements_dir)
+    now = wall_clock()
+    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    engine = open_ledger(s.db, create=False)
+    try:
+        explained = explain_lead(engine, agreements, lead, as_of=when)
+    finally:
+        engine.dispose()
+    _emit(render_explain(explained, when))
+
+
+@app.command()
+def leaderboard(
+    ctx: typer.Context,
+    month: MONTH = None,
+    week: WEEK = None,
+    quarter: QUARTER = None,
+    from_: FROM = None,
+    to: TO = None,
+    as_of: AS_OF = None,
+) -> None:
+    """Reps ranked by points (met × points.met + breached × points.breached)."""
+    from slactl.compliance.periods import parse_period
+    from slactl.ledger.engine import open_ledger
+    from slactl.render.status import render_leaderboard
+    from slactl.reports import make_report
+
+    s = settings(ctx)
+    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
+    agreements = load_agreement_set(s.agreements_dir)
+    now = wall_clock()
+    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    engine = open_ledger(s.db, create=False)
+    try:
+        result = make_report(engine, agreements, period, as_of=when)
+    finally:
+        engine.dispose()
+    _emit(render_leaderboard(result))

@@ -96,3 +96,5 @@ class Outcome:
     clock_start: datetime | None = None
     deadline: datetime | None = None
     event_at: datetime | None = None  # the event that decided it, if any
+    actual: int | None = None  # mql_volume: MQLs handed off in the period
+    quota: float | None = None  # mql_volume: the (pro-rated) quota

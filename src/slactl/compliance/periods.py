@@ -1,0 +1,104 @@
+"""Report periods: a month, an ISO week, a quarter, or any range of dates (inclusive)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from slactl.errors import SlactlError
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """[start, end) as instants: local midnight to the midnight after the last day."""
+        lo = datetime.combine(self.start, time(), tzinfo=tz)
+        hi = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=tz)
+        return lo, hi
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+    def months(self) -> list[tuple[int, int]]:
+        out = []
+        y, m = self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def month(text: str) -> Period:
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise SlactlError(f"--month {text!r}: use YYYY-MM, e.g. 2024-05")
+    y, mo = int(m.group(1)), int(m.group(2))
+    last = calendar.monthrange(y, mo)[1]
+    return Period(date(y, mo, 1), date(y, mo, last), f"{y}-{mo:02d}")
+
+
+def week(text: str) -> Period:
+    m = re.fullmatch(r"\s*(\d{4})-?W(\d{1,2})\s*", text, re.I)
+    if not m:
+        raise SlactlError(f"--week {text!r}: use an ISO week such as 2024-W19")
+    y, w = int(m.group(1)), int(m.group(2))
+    try:
+        monday = date.fromisocalendar(y, w, 1)
+    except ValueError:
+        raise SlactlError(f"--week {text!r}: {y} has no week {w}") from None
+    return Period(monday, monday + timedelta(days=6), f"{y}-W{w:02d}")
+
+
+def week_of(d: date) -> Period:
+    y, w, _ = d.isocalendar()
+    return week(f"{y}-W{w:02d}")
+
+
+def quarter(text: str) -> Period:
+    m = re.fullmatch(r"\s*(\d{4})-?Q([1-4])\s*", text, re.I)
+    if not m:
+        raise SlactlError(f"--quarter {text!r}: use YYYY-Qn, e.g. 2024-Q2")
+    y, q = int(m.group(1)), int(m.group(2))
+    first = date(y, 3 * q - 2, 1)
+    last_month = 3 * q
+    last = date(y, last_month, calendar.monthrange(y, last_month)[1])
+    return Period(first, last, f"{y}-Q{q}")
+
+
+def parse_period(
+    *,
+    month_: str | None = None,
+    week_: str | None = None,
+    quarter_: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+) -> Period:
+    """Exactly one of --month, --week, --quarter, or --from with --to."""
+    given = [x for x in (month_, week_, quarter_) if x]
+    ranged = from_ is not None or to is not None
+    if len(given) + ranged != 1:
+        raise SlactlError(
+            "name one period: --month 2024-05, --week 2024-W19, --quarter 2024-Q2"
+            " or --from 2024-05-01 --to 2024-05-31"
+        )
+    if month_:
+        return month(month_)
+    if week_:
+        return week(week_)
+    if quarter_:
+        return quarter(quarter_)
+    if from_ is None or to is None:
+        raise SlactlError("--from and --to go together: give both dates")
+    try:
+        lo, hi = date.fromisoformat(from_.strip()), date.fromisoformat(to.strip())
+    except ValueError:
+        raise SlactlError("--from/--to: use dates like 2024-05-01") from None
+    if hi < lo:
+        raise SlactlError(f"--to {hi} is before --from {lo}")
+    return Period(lo, hi, f"{lo}..{hi}")

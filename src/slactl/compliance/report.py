@@ -1,0 +1,214 @@
+"""The report of a period (SPEC 6.1): compliance per commitment and per rep, the funnel.
+
+Built from outcomes; a period that spans two agreements is evaluated piece by piece,
+each piece under the agreement in effect then, and the counts are added up by
+commitment id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slactl.agreement.model import Agreement, Quotas
+from slactl.compliance.engine import clock_start, evaluate, facts_of, in_period, is_mql
+from slactl.compliance.model import Event, LeadHistory, Outcome, State
+from slactl.compliance.periods import Period
+
+
+@dataclass
+class CommitmentResult:
+    id: str
+    owner: str  # the party: sales, marketing, shared
+    measure: str
+    activity: str | None
+    target: float
+    met: int = 0
+    breached: int = 0
+    pending: int = 0
+    at_risk: int = 0
+    actual: int | None = None
+    quota: float | None = None
+
+    @property
+    def compliance(self) -> float | None:
+        decided = self.met + self.breached
+        return round(self.met / decided, 4) if decided else None
+
+    @property
+    def passed(self) -> bool:
+        c = self.compliance
+        return True if c is None else c >= self.target - 1e-12
+
+    def add(self, o: Outcome) -> None:
+        if o.state is State.MET:
+            self.met += 1
+        elif o.state is State.BREACHED:
+            self.breached += 1
+        else:
+            self.pending += 1
+            if o.state is State.AT_RISK:
+                self.at_risk += 1
+        if o.actual is not None:
+            self.actual = (self.actual or 0) + o.actual
+            self.quota = round((self.quota or 0) + (o.quota or 0), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "owner": self.owner,
+            "measure": self.measure,
+            "target": self.target,
+            "met": self.met,
+            "breached": self.breached,
+            "pending": self.pending,
+            "at_risk": self.at_risk,
+            "compliance": self.compliance,
+            "passed": self.passed,
+        }
+        if self.measure == "mql_volume":
+            out["actual"] = self.actual if self.actual is not None else 0
+            q = self.quota
+            out["quota"] = int(q) if q is not None and float(q).is_integer() else q
+        return out
+
+
+@dataclass
+class RepResult:
+    rep: str
+    commitments: dict[str, dict[str, int]] = field(default_factory=dict)
+    points: int = 0
+    met: int = 0
+    breached: int = 0
+    pending: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rep": self.rep, "commitments": self.commitments, "points": self.points}
+
+
+@dataclass
+class Funnel:
+    leads: int = 0
+    mql: int = 0
+    sql: int = 0
+    disqualified: int = 0
+    nurture: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "leads": self.leads,
+            "mql": self.mql,
+            "sql": self.sql,
+            "disqualified": self.disqualified,
+            "nurture": self.nurture,
+        }
+
+
+@dataclass
+class Report:
+    agreement: str
+    title: str
+    period: Period
+    as_of: datetime
+    commitments: list[CommitmentResult]
+    reps: list[RepResult]
+    funnel: Funnel
+    outcomes: list[Outcome]
+    rep_filter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CommitmentResult]:
+        return [c for c in self.commitments if not c.passed]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agreement": self.agreement,
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "as_of": self.as_of.isoformat(),
+            "commitments": [c.to_json() for c in self.commitments],
+            "reps": [r.to_json() for r in self.reps],
+            "funnel": self.funnel.to_json(),
+        }
+
+
+def build_report(
+    segments: Sequence[tuple[Agreement, Period]],
+    histories: Iterable[LeadHistory],
+    *,
+    as_of: datetime,
+    period: Period,
+    reviews: Sequence[Event] = (),
+    quotas: Quotas | None = None,
+    leads_created: int = 0,
+    rep: str | None = None,
+) -> Report:
+    """The report of ``period``, whose pieces ``segments`` each have their agreement."""
+    histories = list(histories)
+    results: dict[str, CommitmentResult] = {}
+    outcomes: list[Outcome] = []
+    funnel = Funnel(leads=leads_created)
+    for agreement, part in segments:
+        for c in agreement.commitments:
+            results.setdefault(
+                c.id, CommitmentResult(c.id, c.party, c.measure, c.activity, c.target)
+            )
+        part_outcomes = evaluate(
+            agreement, histories, as_of=as_of, period=part, reviews=reviews, quotas=quotas
+        )
+        outcomes += part_outcomes
+        for h in histories:
+            if not is_mql(agreement, h, as_of):
+                continue
+            start = clock_start(h, as_of)
+            if start > as_of or not in_period(agreement, start, part):
+                continue
+            funnel.mql += 1
+            disp = facts_of(agreement, h, as_of).disposition
+            if disp is not None:
+                if disp.outcome == "qualified":
+                    funnel.sql += 1
+                elif disp.outcome == "disqualified":
+                    funnel.disqualified += 1
+                elif disp.outcome == "nurture":
+                    funnel.nurture += 1
+    party_of = {c.id: c.owner for c in results.values()}
+    if rep is not None:
+        outcomes = [o for o in outcomes if o.lead_id is None or o.owner == rep]
+    for o in outcomes:
+        results[o.commitment_id].add(o)
+    points = {a.name: a.points for a, _ in segments}
+    reps: dict[str, RepResult] = {}
+    for o in outcomes:
+        if o.lead_id is None or party_of.get(o.commitment_id) != "sales":
+            continue
+        name = o.owner or "(unassigned)"
+        r = reps.setdefault(name, RepResult(name))
+        counts = r.commitments.setdefault(o.commitment_id, {"met": 0, "breached": 0, "pending": 0})
+        if o.state is State.MET:
+            counts["met"] += 1
+            r.met += 1
+        elif o.state is State.BREACHED:
+            counts["breached"] += 1
+            r.breached += 1
+        else:
+            counts["pending"] += 1
+            r.pending += 1
+    pts = next((p for p in points.values() if p is not None), None)
+    for r in reps.values():
+        if pts is not None:
+            r.points = pts.met * r.met + pts.breached * r.breached
+    first = segments[0][0] if segments else None
+    return Report(
+        agreement=" + ".join(a.name for a, _ in segments) if segments else "",
+        title=first.title if first else "",
+        period=period,
+        as_of=as_of,
+        commitments=list(results.values()),
+        reps=sorted(reps.values(), key=lambda r: r.rep),
+        funnel=funnel,
+        outcomes=outcomes,
+        rep_filter=rep,
+    )
