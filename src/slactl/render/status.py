@@ -130,19 +130,20 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
         tl.add_row(local(at), what, rep, note)
     start = clock_start(explained.history, as_of)
     ot = Table(title=f"Commitments (clock start {local(start)})", title_justify="left")
-    for h in ("Commitment", "Deadline (local)", "Outcome", "Why"):
+    for h in ("Commitment", "Deadline (local)", "Outcome"):
         ot.add_column(h)
+    why = []
     for o in explained.outcomes:
         style = {"met": "green", "breached": "bold red", "at_risk": "yellow"}.get(o.state.value, "")
         ot.add_row(
             o.commitment_id,
             local(o.deadline) if o.deadline else "—",
             Text(o.state.value, style=style),
-            o.reason,
         )
+        why.append(Text(f"{o.commitment_id}: {o.reason}"))
     if not explained.outcomes:
         return Group(head, tl, Text("not an MQL: no sales commitment applies"))
-    return Group(head, tl, ot)
+    return Group(head, tl, ot, Text("Why:", style="bold"), *why)
 
 
 def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
