@@ -52,18 +52,12 @@ def make_report(
     rep: str | None = None,
 ) -> Report:
     parts = segments(agreements, period)
+    if rep is not None:
+        check_rep(engine, rep)
     lo, hi = _bounds(agreements, period)
     tz = ZoneInfo(parts[0][0].calendar_spec.timezone)
     exact_lo, exact_hi = period.bounds(tz)
     with engine.connect() as conn:
-        if rep is not None:
-            reps = queries.known_reps(conn=conn)
-            if rep not in reps:
-                from difflib import get_close_matches
-
-                close = get_close_matches(rep, reps, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
         histories = queries.load_histories(conn=conn, start=lo, end=hi, as_of=as_of)
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
@@ -124,26 +118,38 @@ class StatusItem:
     left: timedelta  # business time to the deadline; negative when overdue
 
 
-def rep_status(
-    engine: Engine, agreements: AgreementSet, rep: str, *, as_of: datetime, lookback_days: int = 120
-) -> tuple[list[StatusItem], Report]:
-    """The rep's open items, most urgent first, and the rep's report for the month so far."""
-    from slactl.compliance.periods import month
-
+def check_rep(engine: Engine, rep: str) -> None:
     with engine.connect() as conn:
         reps = queries.known_reps(conn=conn)
-        if rep not in reps:
-            from difflib import get_close_matches
+    if rep not in reps:
+        from difflib import get_close_matches
 
-            close = get_close_matches(rep, reps, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
-        histories = queries.open_histories(
-            conn=conn, owner=rep, since=as_of - timedelta(days=lookback_days), as_of=as_of
+        close = get_close_matches(rep, reps, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
+
+
+def open_items(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    as_of: datetime,
+    rep: str | None = None,
+    lookback_days: int = 120,
+) -> list[StatusItem]:
+    """Sales work still open at ``as_of`` (pending, at risk, or overdue with nothing done),
+    most urgent first."""
+    with engine.connect() as conn:
+        histories = queries.load_histories(
+            conn=conn,
+            start=as_of - timedelta(days=lookback_days),
+            end=as_of,
+            as_of=as_of,
+            owner=rep,
         )
+    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
     items: list[StatusItem] = []
     for h in histories:
-        tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
         agreement = agreements.find(h.lead.created_at.astimezone(tz).date())
         if agreement is None:
             continue
@@ -154,7 +160,7 @@ def rep_status(
                 continue
             overdue_open = o.state is State.BREACHED and o.event_at is None
             if o.state in (State.PENDING, State.AT_RISK) or (
-                overdue_open and h.lead.status != "closed" and not _dispositioned(h, o)
+                overdue_open and not _dispositioned(h, o)
             ):
                 items.append(
                     StatusItem(
@@ -162,6 +168,17 @@ def rep_status(
                     )
                 )
     items.sort(key=lambda i: (i.outcome.deadline, i.lead))
+    return items
+
+
+def rep_status(
+    engine: Engine, agreements: AgreementSet, rep: str, *, as_of: datetime
+) -> tuple[list[StatusItem], Report]:
+    """The rep's open items, most urgent first, and the rep's report for the month so far."""
+    from slactl.compliance.periods import month
+
+    check_rep(engine, rep)
+    items = open_items(engine, agreements, as_of=as_of, rep=rep)
     local = as_of.astimezone(ZoneInfo(agreements.agreements[0].calendar_spec.timezone)).date()
     report = make_report(engine, agreements, month(f"{local:%Y-%m}"), as_of=as_of, rep=rep)
     return items, report
