@@ -61,7 +61,7 @@ class _Reject(Exception):
     pass
 
 
-def _open_csv(path: Path) -> tuple[Any, csv.DictReader[str]]:
+def _open_csv(path: Path) -> tuple[Any, Any]:
     try:
         f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by caller
     except OSError as exc:
@@ -79,7 +79,7 @@ def _open_csv(path: Path) -> tuple[Any, csv.DictReader[str]]:
         dialect: Any = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return f, csv.DictReader(f, dialect=dialect)
+    return f, csv.reader(f, dialect=dialect)
 
 
 def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
@@ -116,7 +116,8 @@ def _instant(text: str, tz: tzinfo) -> datetime:
 
 
 def _hash(values: tuple[Any, ...]) -> str:
-    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
+    text = "\x1f".join("" if v is None else str(v) for v in values)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def import_csv(
@@ -136,7 +137,10 @@ def import_csv(
     """Import one CSV file in one transaction; see the module docstring."""
     f, reader = _open_csv(path)
     with f:
-        headers = [h for h in (reader.fieldnames or []) if h is not None]
+        try:
+            headers = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise ImportError_(f"{path}: the file is empty") from None
         detected = detect(headers)
         if kind is None or preset is None:
             if detected is None and (kind is None or mapping is None):
@@ -169,6 +173,8 @@ def import_csv(
             trans = conn.begin()
             try:
                 job = importer(conn, summary, header_map, default_tz, strict, now, outcomes)
+                job.headers = headers
+                job.prepare()
                 job.run(_rows(reader), progress)
                 if dry_run:
                     trans.rollback()
@@ -180,7 +186,7 @@ def import_csv(
         return summary
 
 
-def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
     try:
         for row in reader:
             yield reader.line_num, row
@@ -223,7 +229,21 @@ class _Job:
     def sql(self, text: str) -> str:
         return text.replace("?", self.ph) if self.ph != "?" else text
 
-    def reject(self, line: int, row: dict[str, str], reason: str) -> None:
+    headers: list[str]
+
+    def prepare(self) -> None:
+        """Column positions, so that a row is read by index rather than as a dict."""
+        self.width = len(self.headers)
+        self.slots = [(i, self.header_map.get(h), h) for i, h in enumerate(self.headers)]
+        self.pos = {t: i for i, t, _ in self.slots if t}
+
+    def row_dict(self, row: list[str] | dict[str, str]) -> dict[str, str]:
+        if isinstance(row, dict):
+            return row
+        return dict(zip(self.headers, row, strict=False))
+
+    def reject(self, line: int, row: Any, reason: str) -> None:
+        row = self.row_dict(row)
         if self.strict:
             raise ImportError_(f"{self.summary.path}:{line}: {reason}")
         self.summary.rejected += 1
@@ -235,7 +255,7 @@ class _Job:
         except TimeParseError as exc:
             raise _Reject(f"column {column}: {exc}") from None
 
-    def run(self, rows: Iterator[tuple[int, dict[str, str]]], progress: Any) -> None:
+    def run(self, rows: Iterator[tuple[int, list[str]]], progress: Any) -> None:
         batch: list[Any] = []
         for line, row in rows:
             self.summary.read += 1
@@ -310,6 +330,11 @@ def _file_hash(path: Path) -> str:
 
 
 # lead columns stored as they are, in the order of the INSERT
+_SECONDARY = (
+    ("ix_lead_email", "email"),
+    ("ix_lead_owner", "owner"),
+    ("ix_lead_clock_start_at", "clock_start_at"),
+)
 _STORED = (
     "external_id",
     "email",
@@ -330,45 +355,60 @@ _STORED = (
 
 
 class _LeadImport(_Job):
-    def parse(self, line: int, row: dict[str, str]) -> tuple[Any, ...]:
-        values: dict[str, Any] = {}
-        extra: dict[str, str] = {}
-        for header, raw in row.items():
-            if header is None:  # more cells than headers
-                raise _Reject("more cells than the header has columns")
-            text = (raw or "").strip()
-            target = self.header_map.get(header)
-            if target is None:
-                if text:
-                    extra[header] = text
-            elif target.startswith("extra."):
-                if text:
-                    extra[target[6:]] = text
-            else:
-                values[target] = text or None
-        ext = values.get("external_id")
-        if not ext:
+    def prepare(self) -> None:
+        super().prepare()
+        get = self.pos.get
+        self.order = [get(c) for c in _STORED[:-1]]  # positions of the stored columns
+        self.extra_slots = [
+            (i, t[6:] if t else h) for i, t, h in self.slots if t is None or t.startswith("extra.")
+        ]
+        # a fresh ledger: no lookups, secondary indexes rebuilt once at the end
+        self.fresh = self.conn.exec_driver_sql("SELECT 1 FROM lead LIMIT 1").first() is None
+        self.rebuild = self.fresh and not self.pg
+        if self.rebuild:
+            self.conn.exec_driver_sql("PRAGMA cache_size = -32768")
+            for ix in _SECONDARY:
+                self.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {ix[0]}")
+
+    def finish(self) -> None:
+        if self.rebuild:
+            for name, column in _SECONDARY:
+                self.conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON lead ({column})")
+        super().finish()
+
+    def parse(self, line: int, row: list[str]) -> tuple[Any, ...]:
+        if len(row) > self.width:
+            raise _Reject("more cells than the header has columns")
+        if len(row) < self.width:
+            row = row + [""] * (self.width - len(row))
+        values: list[Any] = [
+            (row[i].strip() or None) if i is not None else None for i in self.order
+        ]
+        if not values[0]:
             raise _Reject("no external_id: every lead needs its CRM id")
-        created = values.get("created_at")
-        if not created:
+        if not values[11]:
             raise _Reject("no created_at: every lead needs its creation time")
-        values["created_at"] = self.time(created, "created_at")
-        if values.get("handed_off_at"):
-            values["handed_off_at"] = self.time(values["handed_off_at"], "handed_off_at")
-        if values.get("score") is not None:
+        values[11] = self.time(values[11], "created_at")
+        if values[12]:
+            values[12] = self.time(values[12], "handed_off_at")
+        if values[10] is not None:
             try:
-                values["score"] = float(values["score"])
+                values[10] = float(values[10])
             except ValueError:
-                raise _Reject(f"column score: {values['score']!r} is not a number") from None
-        if values.get("email"):
-            values["email"] = values["email"].lower()
-        if values.get("owner"):
-            self.reps.add(values["owner"])
-        values["extra"] = json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None
-        out = tuple(values.get(c) for c in _STORED)
-        return out
+                raise _Reject(f"column score: {values[10]!r} is not a number") from None
+        if values[1]:
+            values[1] = values[1].lower()
+        if values[9]:
+            self.reps.add(values[9])
+        extra = {name: row[i].strip() for i, name in self.extra_slots if row[i].strip()}
+        values.append(json.dumps(extra, sort_keys=True, ensure_ascii=False) if extra else None)
+        return tuple(values)
 
     def flush(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.fresh:
+            if self._insert_fresh(batch):
+                return
+            self.fresh = False  # a lead seen twice: compare rows from here on
         # a lead twice in one batch: the later row is compared with the earlier one
         seen: dict[str, int] = {}
         for i, item in enumerate(batch):
@@ -439,6 +479,31 @@ class _LeadImport(_Job):
                 changes,
             )
 
+    def _insert_fresh(self, batch: list[tuple[Any, ...]]) -> bool:
+        """Insert a batch into a ledger that had no leads; False (and nothing written) when
+        a lead in it is already there, so that the batch is compared row by row instead."""
+        rows = []
+        now = self.now_db
+        for item in batch:
+            db_item = tuple(self.db_time(v) if isinstance(v, datetime) else v for v in item)
+            clock = db_item[12] or db_item[11]
+            rows.append((*db_item, clock, _hash(db_item), now))
+        savepoint = self.conn.begin_nested()
+        result = self.conn.exec_driver_sql(
+            self.sql(
+                "INSERT INTO lead (" + ", ".join(_STORED) + ", clock_start_at, row_hash,"
+                " recorded_at) VALUES (" + ", ".join("?" * (len(_STORED) + 3)) + ")"
+                " ON CONFLICT (external_id) DO NOTHING"
+            ),
+            rows,
+        )
+        if result.rowcount != len(rows):
+            savepoint.rollback()
+            return False
+        savepoint.commit()
+        self.summary.inserted += len(rows)
+        return True
+
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -462,14 +527,12 @@ def dedupe_key(
 
 
 class _ActivityImport(_Job):
-    def parse(self, line: int, row: dict[str, str]) -> tuple[Any, ...]:
-        values: dict[str, str | None] = {}
-        for header, raw in row.items():
-            if header is None:
-                raise _Reject("more cells than the header has columns")
-            target = self.header_map.get(header)
-            if target:
-                values[target] = (raw or "").strip() or None
+    def parse(self, line: int, row: list[str]) -> tuple[Any, ...]:
+        if len(row) > self.width:
+            raise _Reject("more cells than the header has columns")
+        values: dict[str, str | None] = {
+            t: (row[i].strip() or None) if i < len(row) else None for t, i in self.pos.items()
+        }
         kind = (values.get("kind") or "").lower()
         if not kind:
             raise _Reject("no kind: say call, email, meeting, disposition, handoff or review")
