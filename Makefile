@@ -25,8 +25,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_clock.py
-	$(PY) bench/bench_import.py
+	$(PY) bench/bench_import.py --pg
 	$(PY) bench/bench_report.py
+	$(PY) bench/bench_whatif.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info demo.db
+	rm -rf $(VENV) build dist src/*.egg-info demo.db bench/out

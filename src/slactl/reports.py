@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import evaluate_lead
-from slactl.compliance.model import LeadHistory, Outcome, State
+from slactl.compliance.model import Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
@@ -43,17 +43,19 @@ def _bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetim
     return lo - timedelta(days=1), hi + timedelta(days=1)
 
 
-def make_report(
-    engine: Engine,
-    agreements: AgreementSet,
-    period: Period,
-    *,
-    as_of: datetime,
-    rep: str | None = None,
-) -> Report:
+@dataclass(frozen=True)
+class PeriodData:
+    """What a period's report reads from the ledger, loaded once."""
+
+    histories: list[LeadHistory]
+    reviews: list[Event]
+    leads_created: int
+
+
+def load_period(
+    engine: Engine, agreements: AgreementSet, period: Period, *, as_of: datetime
+) -> PeriodData:
     parts = segments(agreements, period)
-    if rep is not None:
-        check_rep(engine, rep)
     lo, hi = _bounds(agreements, period)
     tz = ZoneInfo(parts[0][0].calendar_spec.timezone)
     exact_lo, exact_hi = period.bounds(tz)
@@ -63,14 +65,32 @@ def make_report(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
         created = queries.count_leads_created(conn=conn, start=exact_lo, end=exact_hi)
+    return PeriodData(histories, reviews, created)
+
+
+def make_report(
+    engine: Engine,
+    agreements: AgreementSet,
+    period: Period,
+    *,
+    as_of: datetime,
+    rep: str | None = None,
+    data: PeriodData | None = None,
+    parts: list[tuple[Agreement, Period]] | None = None,
+) -> Report:
+    """The report of ``period`` under the agreements in effect (or under ``parts``)."""
+    parts = parts or segments(agreements, period)
+    if rep is not None:
+        check_rep(engine, rep)
+    data = data or load_period(engine, agreements, period, as_of=as_of)
     report = build_report(
         parts,
-        histories,
+        data.histories,
         as_of=as_of,
         period=period,
-        reviews=reviews,
+        reviews=data.reviews,
         quotas=agreements.quotas,
-        leads_created=created,
+        leads_created=data.leads_created,
         rep=rep,
     )
     if len(parts) > 1:
