@@ -56,7 +56,7 @@ def test_diff_cli(tmp_path: Path) -> None:
 
 
 def test_whatif_flips_exactly_the_leads_the_new_terms_change(
-    ledger: dict[str, str],
+    ledger: dict[str, str],  # noqa: F811
     tmp_path: Path,  # noqa: F811
 ) -> None:
     # ft within 2 business hours instead of 4. Worked lead by lead: L02 starts Tue 09:00 and
