@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from slactl.cli.app import app, settings
@@ -69,3 +71,24 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"{table}: {n}")
     if rev is not None and rev != head:
         raise SlactlError("the ledger needs 'slactl db upgrade'")
+
+
+@db_app.command()
+def copy(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="The target: a SQLite path or a SQLAlchemy URL.")],
+) -> None:
+    """Copy the whole ledger to a new, empty database (SQLite <-> PostgreSQL)."""
+    from slactl.ledger.copy import copy_ledger
+    from slactl.ledger.engine import open_ledger, safe_url
+
+    s = settings(ctx)
+    source = open_ledger(s.db, create=False)
+    target = open_ledger(to)
+    try:
+        summary = copy_ledger(source, target)
+    finally:
+        source.dispose()
+        target.dispose()
+    counts = ", ".join(f"{n} {t}" for t, n in summary.counts.items())
+    typer.echo(f"copied {safe_url(s.db)} to {safe_url(to)}: {counts}", err=True)

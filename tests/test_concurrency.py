@@ -1,0 +1,96 @@
+"""Many writers at once, on both engines: eight processes logging 500 touches each while an
+import runs and a report reads. Every event lands exactly once; nobody sees an error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+
+from slactl.ledger.engine import open_ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+SLACTL = Path(sys.executable).parent / "slactl"
+WORKER = """
+import sys
+from datetime import UTC, datetime, timedelta
+from slactl.ledger.engine import open_ledger
+from slactl.ledger.record import record_event
+
+url, k = sys.argv[1], int(sys.argv[2])
+engine = open_ledger(url)
+base = datetime(2024, 5, 6, 13, 0, tzinfo=UTC)
+for i in range(500):
+    lead = f"L-{(i % 150) + 1:04d}"
+    at = base + timedelta(minutes=i, seconds=k)
+    record_event(engine, lead=lead, kind="call", at=at, now=base, rep=f"worker{k}")
+engine.dispose()
+"""
+
+
+def test_eight_writers_an_import_and_a_report(ledger_url: str) -> None:
+    env = {**os.environ, "SLACTL_DB": ledger_url, "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
+    subprocess.run(
+        [str(SLACTL), "import", str(ROOT / "examples" / "leads.csv")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, ledger_url, str(k)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(8)
+    ]
+    importer = subprocess.Popen(
+        [str(SLACTL), "import", str(ROOT / "examples" / "activities.csv")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    report = subprocess.run(
+        [
+            str(SLACTL),
+            "report",
+            "--month",
+            "2024-05",
+            "--as-of",
+            "2024-06-03T09:00",
+            "--format",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    results = [(p.wait(timeout=300), *p.communicate()) for p in workers]
+    imported = (importer.wait(timeout=300), *importer.communicate())
+    assert [r[0] for r in results] == [0] * 8, [r[2] for r in results]
+    assert all(r[2] == "" for r in results)
+    assert imported[0] == 0 and "Error" not in imported[2], imported[2]
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["period"]["start"] == "2024-05-01"
+    engine = open_ledger(ledger_url)
+    with engine.connect() as conn:
+        by_origin = dict(
+            conn.execute(text("SELECT origin, COUNT(*) FROM event GROUP BY origin")).all()
+        )
+        dupes = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM (SELECT dedupe_key FROM event GROUP BY dedupe_key"
+                " HAVING COUNT(*) > 1) AS d"
+            )
+        ).scalar()
+    engine.dispose()
+    assert by_origin == {"cli": 4000, "import": 687}
+    assert dupes == 0
