@@ -220,6 +220,9 @@ class _Job:
         self.ph = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
         self.now_db = self.db_time(now)
         self.reps: set[str] = set()
+        if not self.pg:
+            # SQLite's 2 MiB default page cache spills the indexes to disk on a large import
+            conn.exec_driver_sql("PRAGMA cache_size = -131072")
 
     def db_time(self, t: datetime | None) -> Any:
         if t is None:
@@ -366,7 +369,6 @@ class _LeadImport(_Job):
         self.fresh = self.conn.exec_driver_sql("SELECT 1 FROM lead LIMIT 1").first() is None
         self.rebuild = self.fresh and not self.pg
         if self.rebuild:
-            self.conn.exec_driver_sql("PRAGMA cache_size = -32768")
             for ix in _SECONDARY:
                 self.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {ix[0]}")
 
@@ -594,8 +596,9 @@ class _ActivityImport(_Job):
                         f"no lead '{lead_key}' in the ledger: import the leads first",
                     )
                     continue
-            at_db = self.db_time(at)
-            key = dedupe_key(lead_id, kind, rep, to_utc_text(at), outcome, note)
+            at_text = to_utc_text(at)
+            at_db = at.astimezone(UTC) if self.pg else at_text
+            key = dedupe_key(lead_id, kind, rep, at_text, outcome, note)
             inserts.append((lead_id, kind, at_db, rep, outcome, note, "import", key, self.now_db))
         if not inserts:
             return
