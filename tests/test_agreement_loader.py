@@ -61,7 +61,7 @@ def test_bundled_agreement_loads() -> None:
         0.9,
     )
     assert a.commitment("cadence").until == 6
-    assert agreements.quotas is not None and agreements.quotas.mql_volume[(2024, 5)] == 24
+    assert agreements.quotas is not None and agreements.quotas.mql_volume[(2024, 5)] == 35
     assert date(2024, 12, 24) in a.calendar_spec.holidays_for_year(2024)
     assert date(2024, 5, 27) in a.calendar_spec.holidays_for_year(2024)  # Memorial Day
 

@@ -70,3 +70,21 @@ def test_docs_linked_from_the_readme_exist() -> None:
     text = (ROOT / "README.md").read_text()
     for link in re.findall(r"\]\((docs/[^)]+)\)", text):
         assert (ROOT / link).is_file(), f"README links to {link}, which does not exist"
+
+
+def test_readme_deadline_example_is_what_slactl_prints() -> None:
+    from typer.testing import CliRunner
+
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r'slactl deadline (\S+) "([^"]+)"\s+# -> (\S+)', text)
+    assert m is not None
+    result = CliRunner().invoke(
+        app, ["--agreements", str(ROOT / "agreements"), "deadline", m.group(1), m.group(2)]
+    )
+    assert result.stdout.strip() == m.group(3)
+
+
+def test_every_doc_page_is_linked_from_the_readme() -> None:
+    text = (ROOT / "README.md").read_text()
+    for page in (ROOT / "docs").glob("*.md"):
+        assert f"docs/{page.name}" in text, f"docs/{page.name} is not linked from the README"

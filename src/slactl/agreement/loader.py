@@ -273,9 +273,9 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
                     r.fail(k_line, f"holidays.{key} takes a list of dates")
                     continue
                 for item in items:
-                    d = r.date(item, k_line, f"holidays.{key}")
-                    if d:
-                        bucket.append(d)
+                    day = r.date(item, k_line, f"holidays.{key}")
+                    if day:
+                        bucket.append(day)
     return CalendarSpec(
         timezone=str(tz or "UTC"),
         hours=hours,
