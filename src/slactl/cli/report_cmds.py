@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from slactl.cli.app import app, settings
 from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
+
+if TYPE_CHECKING:
+    from slactl.compliance.report import Report
 
 
 class Format(StrEnum):
@@ -32,6 +36,37 @@ TO = Annotated[str | None, typer.Option("--to", help="Last day of a custom perio
 AS_OF = Annotated[
     str | None, typer.Option("--as-of", help="The moment the report is about (default now).")
 ]
+
+
+def as_of_moment(ctx: typer.Context, text: str | None) -> datetime:
+    """--as-of, read in the agreement's zone; now when it is not given."""
+    s = settings(ctx)
+    now = wall_clock()
+    return parse_time_option(text, "--as-of", agreement_zone(s.agreements_dir, now), now)
+
+
+def period_report(
+    ctx: typer.Context,
+    period_options: tuple[str | None, str | None, str | None, str | None, str | None],
+    as_of: str | None,
+    *,
+    rep: str | None = None,
+) -> Report:
+    """The report of the period named by --month/--week/--quarter/--from/--to."""
+    from slactl.compliance.periods import parse_period
+    from slactl.ledger.engine import open_ledger
+    from slactl.reports import make_report
+
+    month, week, quarter, from_, to = period_options
+    s = settings(ctx)
+    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
+    agreements = load_agreement_set(s.agreements_dir)
+    when = as_of_moment(ctx, as_of)
+    engine = open_ledger(s.db, create=False)
+    try:
+        return make_report(engine, agreements, period, as_of=when, rep=rep)
+    finally:
+        engine.dispose()
 
 
 def _emit(rendered: object) -> None:
@@ -60,21 +95,9 @@ def report(
     ] = False,
 ) -> None:
     """Compliance per commitment and per rep for a period, and the funnel."""
-    from slactl.compliance.periods import parse_period
-    from slactl.ledger.engine import open_ledger
     from slactl.render.report import FORMATTERS, ReportFormat
-    from slactl.reports import make_report
 
-    s = settings(ctx)
-    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
-    agreements = load_agreement_set(s.agreements_dir)
-    now = wall_clock()
-    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
-    engine = open_ledger(s.db, create=False)
-    try:
-        result = make_report(engine, agreements, period, as_of=when, rep=rep)
-    finally:
-        engine.dispose()
+    result = period_report(ctx, (month, week, quarter, from_, to), as_of, rep=rep)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     _emit(FORMATTERS[ReportFormat(format_.value)](result))
@@ -100,9 +123,8 @@ def status(
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
-    now = wall_clock()
-    tz = agreement_zone(s.agreements_dir, now)
-    when = parse_time_option(as_of, "--as-of", tz, now)
+    when = as_of_moment(ctx, as_of)
+    tz = agreement_zone(s.agreements_dir, when)
     engine = open_ledger(s.db, create=False)
     try:
         items, month_report = rep_status(engine, agreements, rep, as_of=when)
@@ -127,8 +149,7 @@ def explain(
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
-    now = wall_clock()
-    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    when = as_of_moment(ctx, as_of)
     engine = open_ledger(s.db, create=False)
     try:
         explained = explain_lead(engine, agreements, lead, as_of=when)
@@ -148,19 +169,6 @@ def leaderboard(
     as_of: AS_OF = None,
 ) -> None:
     """Reps ranked by points (met × points.met + breached × points.breached)."""
-    from slactl.compliance.periods import parse_period
-    from slactl.ledger.engine import open_ledger
     from slactl.render.status import render_leaderboard
-    from slactl.reports import make_report
 
-    s = settings(ctx)
-    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
-    agreements = load_agreement_set(s.agreements_dir)
-    now = wall_clock()
-    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
-    engine = open_ledger(s.db, create=False)
-    try:
-        result = make_report(engine, agreements, period, as_of=when)
-    finally:
-        engine.dispose()
-    _emit(render_leaderboard(result))
+    _emit(render_leaderboard(period_report(ctx, (month, week, quarter, from_, to), as_of)))

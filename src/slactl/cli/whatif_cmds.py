@@ -9,8 +9,8 @@ import typer
 
 from slactl.cli.agreement_cmds import agreement_app
 from slactl.cli.app import app, settings
-from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
-from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, _emit
+from slactl.cli.common import load_agreement_set
+from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, _emit, as_of_moment
 from slactl.render.whatif import WhatIfFormat
 
 
@@ -41,8 +41,7 @@ def whatif(
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
     agreements = load_agreement_set(s.agreements_dir)
     new = load_agreement(draft)
-    now = wall_clock()
-    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    when = as_of_moment(ctx, as_of)
     engine = open_ledger(s.db, create=False)
     try:
         data = load_period(engine, agreements, period, as_of=when)

@@ -338,23 +338,7 @@ _SECONDARY = (
     ("ix_lead_owner", "owner"),
     ("ix_lead_clock_start_at", "clock_start_at"),
 )
-_STORED = (
-    "external_id",
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "title",
-    "source",
-    "segment",
-    "owner",
-    "score",
-    "created_at",
-    "handed_off_at",
-    "status",
-    "extra",
-)
+_STORED = (*LEAD_COLUMNS, "extra")
 
 
 class _LeadImport(_Job):

@@ -6,22 +6,9 @@ mapping names is kept in the lead's ``extra`` under its header.
 
 from __future__ import annotations
 
-LEAD_COLUMNS = (
-    "external_id",
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "phone",
-    "title",
-    "source",
-    "segment",
-    "owner",
-    "score",
-    "created_at",
-    "handed_off_at",
-    "status",
-)
+from slactl.compliance.model import LEAD_FIELDS
+
+LEAD_COLUMNS = LEAD_FIELDS
 ACTIVITY_COLUMNS = ("lead", "kind", "rep", "at", "outcome", "note")
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
