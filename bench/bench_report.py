@@ -1,28 +1,107 @@
-"""Benchmark: `slactl report` on the 1M-lead / 5M-activity ledger built by bench_import.py,
-side by side with the sqlite3 shell running plain aggregates over the same month's leads and
-activities; `slactl status` and `slactl --version` wall time, start-up included.
+"""Benchmark: `slactl report` over the 1M-lead / 5M-activity ledger, side by side with the
+sqlite3 shell running plain aggregate queries over the same month's leads and activities;
+`slactl status` and `slactl --version` wall time, start-up included.
+
+    .venv/bin/python bench/bench_report.py [--no-docs]
+
+Needs bench/out/ledger.db, built by bench/bench_import.py. Each command is a subprocess
+timed by /usr/bin/time (wall, CPU, peak RSS), best of three. Prints a Markdown table and
+rewrites the "## Report" section of docs/performance.md (unless --no-docs).
 """
 
 from __future__ import annotations
 
-from _run import OUT, ROOT, SLACTL, run
+import datetime as _dt
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
-# the same rows the report reads: May 2024's leads by clock start, and their events
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+SLACTL = str(ROOT / ".venv" / "bin" / "slactl")
+DOC = ROOT / "docs" / "performance.md"
+
+# May 2024 in New York is [2024-05-01 04:00, 2024-06-01 04:00) UTC; as_of 2024-06-03 09:00
+# EDT is 13:00 UTC. The same rows the report reads, aggregated the way a careful analyst
+# would without business hours: per lead the first touch, the first disposition and the
+# touches since the clock start, then per owner; the MQLs and complete handoffs; the funnel.
 REFERENCE = """
-SELECT owner, COUNT(*), SUM(handed_off_at IS NOT NULL), MIN(created_at), MAX(created_at)
-  FROM lead WHERE clock_start_at >= '2024-05-01 04:00:00' AND clock_start_at < '2024-06-01 04:00:00'
-  GROUP BY owner;
-SELECT lead.owner, event.kind, COUNT(*), MIN(event.at), MAX(event.at)
-  FROM event JOIN lead ON lead.id = event.lead_id
-  WHERE lead.clock_start_at >= '2024-05-01 04:00:00' AND lead.clock_start_at < '2024-06-01 04:00:00'
-    AND event.at <= '2024-06-03 13:00:00'
-  GROUP BY lead.owner, event.kind;
+SELECT owner, COUNT(*),
+       SUM(score >= 60 OR source IN ('demo-request', 'contact-sales')
+           OR handed_off_at IS NOT NULL),
+       SUM(first_name <> '' AND last_name <> '' AND company <> '' AND email LIKE '%_@_%._%'
+           AND length(phone) >= 7)
+  FROM lead
+ WHERE clock_start_at >= '2024-05-01 04:00:00' AND clock_start_at < '2024-06-01 04:00:00'
+ GROUP BY owner;
+SELECT owner, COUNT(*), COUNT(first_touch), COUNT(first_disposition), SUM(touches),
+       MIN(first_touch), MAX(first_disposition)
+  FROM (SELECT lead.id, lead.owner,
+               MIN(CASE WHEN e.kind IN ('call', 'email', 'meeting') THEN e.at END) AS first_touch,
+               MIN(CASE WHEN e.kind = 'disposition' THEN e.at END) AS first_disposition,
+               SUM(e.kind IN ('call', 'email', 'meeting')) AS touches
+          FROM lead LEFT JOIN event e
+            ON e.lead_id = lead.id AND e.at >= lead.clock_start_at
+           AND e.at <= '2024-06-03 13:00:00'
+         WHERE lead.clock_start_at >= '2024-05-01 04:00:00'
+           AND lead.clock_start_at < '2024-06-01 04:00:00'
+         GROUP BY lead.id)
+ GROUP BY owner;
+SELECT COUNT(*) FROM lead
+ WHERE created_at >= '2024-05-01 04:00:00' AND created_at < '2024-06-01 04:00:00';
+SELECT e.outcome, COUNT(*) FROM event e JOIN lead ON lead.id = e.lead_id
+ WHERE lead.clock_start_at >= '2024-05-01 04:00:00' AND lead.clock_start_at < '2024-06-01 04:00:00'
+   AND e.kind = 'disposition' AND e.at <= '2024-06-03 13:00:00'
+ GROUP BY e.outcome;
+"""
+
+NOTES = """
+What the time goes to (`python -m cProfile`, one run): reading the month — two queries,
+~90,000 leads (the period with a day's margin each side, for agreements in other zones)
+and ~300,000 touches, dispositions and handoffs, turned into frozen `Lead` and `Event`
+records — is about a third; evaluating ~53,000 MQLs against five sales commitments and two
+marketing ones (~240,000 outcome records) is most of the rest; start-up (Python, Typer,
+SQLAlchemy) about 0.5 s. The reference does far less: it never turns a row into an object
+and knows nothing of business hours, so the ratio measures what Python costs over the
+database, not a missing index.
+
+What made it fast enough: the events are read through the driver's own cursor without
+`ORDER BY` (SQLite walks `ix_event_lead_at` lead by lead, already in time order), only the
+kinds the engine reads, and instants that `fromisoformat` reads directly; deadlines from
+the clock start are computed for the whole cohort at once (the clock's numpy batch path
+for business hours, the same rule on arrays for business days); the cadence's per-touch
+business days come from a table of the period and skip the calendar when a touch is
+plainly early; the reasons in words are not written for a report. Each of these gives
+exactly the answers of the straightforward path, and the tests hold them to it.
+
+`status` reads only the rep's leads (the `owner` index) for the last 120 days and the
+month so far.
 """
 
 
-def best(cmd: list[str], n: int = 3, **kw) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    results = [run(cmd, **kw) for _ in range(n)]
-    return min(results)
+def timed(cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    """(wall s, cpu s, peak MB) of one run."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", *cmd],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    wall, user, system, rss = proc.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024
+
+
+def best(cmd: list[str], n: int = 3, **kw):  # type: ignore[no-untyped-def]
+    return min((timed(cmd, **kw) for _ in range(n)), key=lambda r: r[0])
 
 
 def main() -> None:
@@ -30,24 +109,83 @@ def main() -> None:
     if not db.exists():
         raise SystemExit("run bench/bench_import.py first: it builds bench/out/ledger.db")
     env = {"SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
-    t_ref, _ = best(["sqlite3", str(db)], stdin=REFERENCE)
-    t_rep, m_rep = best(
-        [SLACTL, "report", "--month", "2024-05", "--as-of", "2024-06-03T09:00", "--format", "json"],
-        env=env,
-    )
-    t_status, m_status = best(
-        [SLACTL, "status", "--rep", "rep07", "--as-of", "2024-05-15T12:00"], env=env
-    )
-    t_version, _ = best([SLACTL, "--version"], n=5)
-    print("| what | seconds | x sqlite3 reference | peak MB |")
-    print("|---|---:|---:|---:|")
-    print(f"| sqlite3 shell: the month's aggregates (1x) | {t_ref:.2f} | 1.0x | |")
-    print(
-        f"| slactl report --month 2024-05 --format json | {t_rep:.2f} | {t_rep / t_ref:.1f}x"
-        f" | {m_rep:.0f} |"
-    )
-    print(f"| slactl status --rep rep07 | {t_status:.2f} | | {m_status:.0f} |")
-    print(f"| slactl --version | {t_version:.2f} | | |")
+    ref = best(["sqlite3", str(db)], stdin=REFERENCE)
+    month = ["--month", "2024-05", "--as-of", "2024-06-03T09:00"]
+    rep_json = best([SLACTL, "report", *month, "--format", "json"], env=env)
+    rep_table = best([SLACTL, "report", *month], env=env)
+    status = best([SLACTL, "status", "--rep", "rep07", "--as-of", "2024-05-15T12:00"], env=env)
+    version = best([SLACTL, "--version"], n=5)
+    rows = [
+        ("sqlite3 shell: the month's plain aggregates (1×)", ref),
+        ("`slactl report --month 2024-05 --format json`", rep_json),
+        ("`slactl report --month 2024-05` (table)", rep_table),
+        ("`slactl status --rep rep07`", status),
+        ("`slactl --version`", version),
+    ]
+    table = [
+        "| what | wall s | CPU s | × reference (wall) | peak MB |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {w:.2f} | {c:.2f} | {w / ref[0]:.1f}× | {m:.0f} |"
+            for name, (w, c, m) in rows
+        ),
+    ]
+    print("\n".join(table))
+    verdicts = [
+        ("report under 10 s", rep_json[0] < 10, f"{rep_json[0]:.1f} s"),
+        (
+            "report at most 3× the sqlite3 reference",
+            rep_json[0] <= 3 * ref[0],
+            f"{rep_json[0] / ref[0]:.1f}× wall ({rep_json[1] / ref[1]:.1f}× CPU)",
+        ),
+        ("status under 1 s", status[0] < 1, f"{status[0]:.2f} s"),
+        ("--version under 0.3 s", version[0] < 0.3, f"{version[0]:.2f} s"),
+    ]
+    print()
+    for what, ok, figure in verdicts:
+        print(f"{'met    ' if ok else 'MISSED '} {what}: {figure}")
+    if "--no-docs" not in sys.argv:
+        write_docs(table, verdicts, db)
+
+
+def write_docs(table: list[str], verdicts: list[tuple[str, bool, str]], db: Path) -> None:
+    """Replace the body of docs/performance.md's "## Report" section (other sections kept)."""
+    with sqlite3.connect(db) as conn:
+        leads, events = (
+            conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("lead", "event")
+        )
+    conn.close()
+    body = [
+        "## Report",
+        "",
+        "`bench/bench_report.py` on the ledger `bench/bench_import.py` leaves behind"
+        f" ({leads:,} leads, {events:,} events over 2024, fifty reps), the bundled agreement"
+        " (five sales commitments, two marketing, one shared), May 2024 as of 3 June 09:00."
+        " The reference (1×) is the `sqlite3` shell running plain aggregate queries over the"
+        " same month's leads and activities (in the script): per lead the first touch, the"
+        " first disposition and the touches since the clock start, rolled up per owner; the"
+        " MQLs and complete handoffs per owner; the funnel. Best of three runs, start-up"
+        f" included. Run {_dt.date.today().isoformat()} on {os.cpu_count()} cores, Python"
+        f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}, load average"
+        f" {os.getloadavg()[0]:.1f} when it ended (the machine is shared).",
+        "",
+        *table,
+        "",
+        "Against the issue's bars:",
+        "",
+        *(f"- {what}: {figure} — {'met' if ok else '**missed**'}" for what, ok, figure in verdicts),
+        "",
+        NOTES.strip(),
+        "",
+    ]
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
+    section = "\n".join(body) + "\n"
+    pattern = re.compile(r"^## Report\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -356,7 +356,18 @@ def test_explain_says_why(ledger: dict[str, str]) -> None:
     proc = slactl(ledger, "explain", "L05", "--as-of", "2024-06-03T09:00")
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())
-    assert "first touch Fri 2024-05-03 16:01 came 1 business minute after the deadline" in text
+    assert (
+        "first touch Fri 2024-05-03 16:01 came 1 business minute after the deadline"
+        " Fri 2024-05-03 16:00: Fri 2024-05-03 12:00 + 4 business hours"
+    ) in text
+    # L02 arrived on Memorial Day: its clock starts Tuesday
+    proc = slactl(ledger, "explain", "L02", "--as-of", "2024-06-03T09:00")
+    text = " ".join(proc.stdout.split())
+    assert (
+        "ft: first touch Tue 2024-05-28 13:00 came exactly at the deadline: Mon 2024-05-27"
+        " 11:00 + 4 business hours, the clock starting Tue 2024-05-28 09:00, Mon 05-27"
+        " (closed) skipped"
+    ) in text
 
 
 def test_fail_on_breach_exit_code(ledger: dict[str, str]) -> None:

@@ -312,10 +312,14 @@ def test_cli_rejects_file_and_summary(tmp_path: Path) -> None:
     assert rows[1][:3] == ["3", rows[1][1], "B"] and rows[1][1].startswith("column created_at")
 
 
-def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ledger", ["new", "with leads"])
+def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) -> None:
     db = tmp_path / "l.db"
     url = f"sqlite:///{db}"
-    run_import(url, ROOT / "examples" / "leads.csv")
+    if ledger == "new":  # the fast path: secondary indexes dropped inside the transaction
+        open_ledger(url).dispose()
+    else:
+        run_import(url, ROOT / "examples" / "leads.csv")
     before = snapshot(url)
     big = tmp_path / "big.csv"
     with open(big, "w", newline="") as fh:
@@ -341,3 +345,8 @@ def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert snapshot(url) == before
+    engine = open_ledger(url)
+    with engine.connect() as conn:
+        indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    engine.dispose()
+    assert {"ix_lead_email", "ix_lead_owner", "ix_lead_clock_start_at"} <= indexes

@@ -15,7 +15,7 @@ from slactl.cli.report_cmds import Format
 from slactl.compliance.model import Event, Lead, LeadHistory
 from slactl.compliance.periods import month
 from slactl.compliance.report import build_report
-from slactl.render.report import FORMATTERS, ReportFormat
+from slactl.render.report import FORMATTERS, ReportFormat, html_tables, render_report_html
 
 AGREEMENT = """\
 slactl: 1
@@ -64,20 +64,94 @@ def test_every_format_has_a_formatter() -> None:
         assert FORMATTERS[f](r) is not None
 
 
+GOLDEN_TABLE = """\
+Tiny SLA — 2024-05
+
+  Commitment                   Target  Met  Breached  Pending  At risk  Compliance
+ ──────────────────────────────────────────────────────────────────────────────────
+  ft                              90%    1         1        0        0  50.0% FAIL
+  Sales: First touch
+  complete                        50%    1         1        0        0  50.0% pass
+  Marketing: =HYPERLINK(evil)
+
+Funnel
+
+  Leads   MQL   SQL   Disqualified   Returned
+ ─────────────────────────────────────────────
+      2     2     0              0          0
+
+Reps (sales commitments)
+
+  Rep     Met   Breached   Pending   Compliance   Points
+ ────────────────────────────────────────────────────────
+  alice     1          0         0       100.0%       10
+  bob       0          1         0         0.0%       -5
+
+as of 2024-06-03T09:00-04:00; agreement tiny
+"""
+
+
 def test_golden_table() -> None:
     console = Console(file=io.StringIO(), width=100, color_system=None, legacy_windows=False)
     console.print(FORMATTERS[ReportFormat.table](report()))
     out = console.file.getvalue()  # type: ignore[attr-defined]
-    assert [line.rstrip() for line in out.splitlines()[:8]] == [
-        "Tiny SLA — 2024-05",
-        "┏━━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━┳━━━━━┳━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━┓",
-        "┃ Party     ┃ Commitment ┃ Target ┃ Met ┃ Breached ┃ Pending ┃ At risk ┃ Compliance ┃ Result ┃",
-        "┡━━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━╇━━━━━╇━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━┩",
-        "│ Sales     │ ft         │    90% │   1 │        1 │       0 │       0 │      50.0% │ FAIL   │",
-        "│ Marketing │ complete   │    50% │   1 │        1 │       0 │       0 │      50.0% │ pass   │",
-        "└───────────┴────────────┴────────┴─────┴──────────┴─────────┴─────────┴────────────┴────────┘",
-        "Funnel",
-    ]
+    assert "\n".join(line.rstrip() for line in out.splitlines()) + "\n" == GOLDEN_TABLE
+
+
+GOLDEN_MARKDOWN = """\
+## Tiny SLA — 2024-05
+
+| Party | Commitment | Activity | Target | Met | Breached | Pending | At risk | Compliance | Result |
+|---|---|---|---:|---:|---:|---:|---:|---:|---|
+| Sales | ft | First touch | 90% | 1 | 1 | 0 | 0 | 50.0% | FAIL |
+| Marketing | complete | =HYPERLINK(evil) | 50% | 1 | 1 | 0 | 0 | 50.0% | pass |
+
+| Leads | MQL | SQL | Disqualified | Returned |
+|---:|---:|---:|---:|---:|
+| 2 | 2 | 0 | 0 | 0 |
+
+| Rep | Met | Breached | Pending | Points |
+|---|---:|---:|---:|---:|
+| alice | 1 | 0 | 0 | 10 |
+| bob | 0 | 1 | 0 | -5 |
+
+_As of 2024-06-03T09:00-04:00._
+"""
+
+
+def test_golden_markdown() -> None:
+    assert FORMATTERS[ReportFormat.markdown](report()) == GOLDEN_MARKDOWN
+
+
+def test_golden_csv() -> None:
+    assert FORMATTERS[ReportFormat.csv](report()) == (
+        "agreement,period_start,period_end,as_of,party,commitment,measure,target,met,breached,"
+        "pending,at_risk,compliance,passed,actual,quota\n"
+        "tiny,2024-05-01,2024-05-31,2024-06-03T09:00:00-04:00,sales,ft,first_touch,0.9,1,1,0,0,"
+        "0.5,false,,\n"
+        "tiny,2024-05-01,2024-05-31,2024-06-03T09:00:00-04:00,marketing,complete,complete_fields,"
+        "0.5,1,1,0,0,0.5,true,,\n"
+    )
+
+
+def test_html_page_with_a_style_block_or_inline_styles() -> None:
+    page = render_report_html(report(), inline_styles=False)
+    assert page.startswith('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">')
+    assert "<title>Tiny SLA — 2024-05</title><style>" in page
+    assert '<td>Sales</td><td>ft</td><td>First touch</td><td class="num">90%</td>' in page
+    assert '<td class="fail">FAIL</td>' in page and '<td class="pass">pass</td>' in page
+    assert page == FORMATTERS[ReportFormat.html](report())
+    mail = render_report_html(report(), inline_styles=True)
+    assert "<style>" not in mail and "class=" not in mail
+    assert (
+        '<td style="border:1px solid #ccc;padding:4px 8px;color:#cf222e;font-weight:bold">FAIL'
+        in mail
+    )
+    assert html_tables(report()) in mail
+    # text is escaped, never markup
+    r = report()
+    r.commitments[0].activity = "<script>alert(1)</script>"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in render_report_html(r, inline_styles=True)
 
 
 def test_json_shape() -> None:

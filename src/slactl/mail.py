@@ -4,8 +4,9 @@ SMTP settings come from the environment only (never from the agreement, which is
 and committed): ``SLACTL_SMTP_HOST``, ``SLACTL_SMTP_PORT``, ``SLACTL_SMTP_USER``,
 ``SLACTL_SMTP_PASSWORD``, ``SLACTL_SMTP_SECURITY`` (``starttls``, ``tls`` or ``none``) and
 ``SLACTL_SMTP_CAFILE`` (a CA bundle to trust, for a private server). Failures become
-``TemporaryFailure`` (exit 75: retry later) or ``PermanentFailure`` (exit 3); no message
-ever contains the password.
+``TemporaryFailure`` (exit 75: retry later) or ``PermanentFailure`` (exit 3: fix the
+settings); bad settings are a ``SlactlError`` (exit 2). No message ever contains the
+password.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from slactl.errors import PermanentFailure, SlactlError, TemporaryFailure
 
@@ -24,21 +25,20 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    host: str
-    port: int
-    security: str
-    user: str | None
-    password: str | None
-    cafile: str | None
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown
+    cafile: str | None = None
 
-    def __repr__(self) -> str:  # never show the password
-        return (
-            f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r},"
-            f" user={self.user!r})"
-        )
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
+    """The SMTP settings from ``SLACTL_SMTP_*`` variables (pass ``os.environ``)."""
     security = env.get("SLACTL_SMTP_SECURITY", "none").strip().lower() or "none"
     if security not in DEFAULT_PORTS:
         raise SlactlError(f"SLACTL_SMTP_SECURITY={security!r}: use starttls, tls or none")
@@ -46,11 +46,13 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
     try:
         port = int(port_text) if port_text else DEFAULT_PORTS[security]
     except ValueError:
-        raise SlactlError(f"SLACTL_SMTP_PORT={port_text!r}: use a port number") from None
+        port = -1
+    if not 0 < port < 65536:
+        raise SlactlError(f"SLACTL_SMTP_PORT={port_text!r}: use a port number (1-65535)")
     user = env.get("SLACTL_SMTP_USER") or None
     password = env.get("SLACTL_SMTP_PASSWORD") or None
     if user and password is None:
-        raise SlactlError("SLACTL_SMTP_USER is set but SLACTL_SMTP_PASSWORD is not")
+        raise SlactlError("SLACTL_SMTP_USER is set but SLACTL_SMTP_PASSWORD is not: set both")
     return SmtpSettings(
         host=env.get("SLACTL_SMTP_HOST", "localhost").strip() or "localhost",
         port=port,
@@ -61,6 +63,13 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
     )
 
 
+def _check_address(role: str, address: str) -> None:
+    _, addr = parseaddr(address)
+    local, at, domain = addr.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() for c in addr):
+        raise SlactlError(f"{role} {address!r}: not an email address; use name@example.com")
+
+
 def build_message(
     *,
     sender: str,
@@ -68,18 +77,34 @@ def build_message(
     subject: str,
     text: str,
     html: str,
-    domain: str | None = None,
 ) -> EmailMessage:
-    """One message: a plain-text part and an HTML alternative."""
+    """One message: a plain-text part and its HTML alternative (multipart/alternative)."""
+    if not to:
+        raise SlactlError("no recipient: give --to ADDR at least once")
+    _check_address("--from", sender)
+    for address in to:
+        _check_address("--to", address)
+    if "\n" in subject or "\r" in subject:
+        raise SlactlError("--subject: use one line (no line breaks)")
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=False, usegmt=True)
-    msg["Message-ID"] = make_msgid(domain=domain or sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
+
+
+def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=settings.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise SlactlError(
+            f"SLACTL_SMTP_CAFILE={settings.cafile!r}: {reason}; give a PEM file of CA certificates"
+        ) from None
 
 
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
@@ -88,17 +113,24 @@ def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
     smtp.ehlo_or_helo_if_needed()
     offered = smtp.esmtp_features.get("auth", "").upper().split()
     smtp.user, smtp.password = user, password
-    for mechanism in ("PLAIN", "LOGIN"):
+    for mechanism, method in (("PLAIN", smtp.auth_plain), ("LOGIN", smtp.auth_login)):
         if mechanism in offered:
-            method = smtp.auth_plain if mechanism == "PLAIN" else smtp.auth_login
             smtp.auth(mechanism, method, initial_response_ok=True)
             return
-    smtp.login(user, password)
+    smtp.login(user, password)  # CRAM-MD5, or raises SMTPNotSupportedError
+
+
+def _reply(error: bytes | str) -> str:
+    text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+    return " ".join(text.split())  # a multi-line reply on one line
 
 
 def send(msg: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> None:
-    where = f"{settings.host}:{settings.port}"
-    context = ssl.create_default_context(cafile=settings.cafile)
+    """Hand ``msg`` to the SMTP server; raise ``TemporaryFailure`` (worth retrying) or
+    ``PermanentFailure`` (fix the settings) with a one-line message."""
+    where = settings.where
+    context = _tls_context(settings) if settings.security != "none" else None
+    stage = "connect"
     try:
         smtp: smtplib.SMTP
         if settings.security == "tls":
@@ -107,50 +139,80 @@ def send(msg: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> N
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
         try:
             if settings.security == "starttls":
+                stage = "starttls"
                 smtp.starttls(context=context)
             if settings.user:
+                stage = "login"
                 _login(smtp, settings.user, settings.password or "")
+            stage = "send"
             refused = smtp.send_message(msg)
-            smtp.quit()
+            stage = "sent"
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # the server has the message: failing now would make a wrapper resend it
         finally:
             smtp.close()
-        if refused:
-            raise PermanentFailure(
-                f"SMTP server {where} refused recipients: {', '.join(sorted(refused))}"
-            )
     except smtplib.SMTPAuthenticationError as exc:
         raise PermanentFailure(
             f"SMTP server {where} refused the login for {settings.user!r} ({exc.smtp_code});"
             " check SLACTL_SMTP_USER and SLACTL_SMTP_PASSWORD"
         ) from None
+    except smtplib.SMTPNotSupportedError:
+        if stage == "starttls":
+            raise PermanentFailure(
+                f"SMTP server {where} does not offer STARTTLS;"
+                " set SLACTL_SMTP_SECURITY=tls (implicit TLS) or none"
+            ) from None
+        raise PermanentFailure(
+            f"SMTP server {where} does not offer a login on this connection;"
+            " set SLACTL_SMTP_SECURITY=starttls or tls, or unset SLACTL_SMTP_USER"
+        ) from None
     except smtplib.SMTPResponseException as exc:
         kind = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
-        reply = (
-            exc.smtp_error.decode(errors="replace")
-            if isinstance(exc.smtp_error, bytes)
-            else exc.smtp_error
-        )
-        raise kind(f"SMTP server {where} answered {exc.smtp_code}: {reply}") from None
+        raise kind(
+            f"SMTP server {where} answered {exc.smtp_code}: {_reply(exc.smtp_error)}"
+        ) from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(
-            f"SMTP server {where} refused every recipient: {', '.join(sorted(exc.recipients))}"
+        codes = {code for code, _ in exc.recipients.values()}
+        kind = TemporaryFailure if all(400 <= c < 500 for c in codes) else PermanentFailure
+        raise kind(
+            f"SMTP server {where} refused every recipient: {_refused(exc.recipients)}"
         ) from None
     except ssl.SSLError as exc:
         raise PermanentFailure(
-            f"TLS with {where} failed ({exc.reason or exc}); check SLACTL_SMTP_SECURITY and"
+            f"TLS with {where} failed ({exc.reason or _reply(str(exc))}); check"
+            " SLACTL_SMTP_SECURITY, SLACTL_SMTP_HOST (the name on the certificate) and"
             " SLACTL_SMTP_CAFILE"
         ) from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as exc:
+        if "timed out" not in str(exc):  # smtplib reports a read timeout as a disconnection
+            raise TemporaryFailure(
+                f"SMTP server {where} closed the connection; try again later"
+            ) from None
         raise TemporaryFailure(
-            f"SMTP server {where} closed the connection; try again later"
+            f"SMTP server {where} did not answer within {timeout:g} s; try again later"
         ) from None
     except TimeoutError:
         raise TemporaryFailure(
-            f"SMTP server {where} did not answer in time; try again later"
+            f"SMTP server {where} did not answer within {timeout:g} s; try again later"
         ) from None
     except smtplib.SMTPException as exc:
-        raise TemporaryFailure(f"SMTP with {where} failed: {exc}") from None
+        if stage == "login":  # e.g. "No suitable authentication method found."
+            raise PermanentFailure(f"SMTP login with {where} failed: {_reply(str(exc))}") from None
+        raise TemporaryFailure(f"SMTP with {where} failed: {_reply(str(exc))}") from None
     except OSError as exc:
         raise TemporaryFailure(
             f"SMTP server {where} unreachable: {exc.strerror or exc}; try again later"
         ) from None
+    if refused:
+        raise PermanentFailure(
+            f"SMTP server {where} took the message but refused {_refused(refused)};"
+            " check the --to addresses"
+        )
+
+
+def _refused(recipients: Mapping[str, tuple[int, bytes]]) -> str:
+    return ", ".join(
+        f"{addr} ({code} {_reply(text)})" for addr, (code, text) in sorted(recipients.items())
+    )

@@ -6,6 +6,9 @@ beyond choosing which agreement governs which part of a period.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,11 +18,24 @@ from sqlalchemy import Engine
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import evaluate_lead
-from slactl.compliance.model import Event, LeadHistory, Outcome, State
+from slactl.compliance.model import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a period's ~250,000 outcome records are made:
+    none of them is cyclic, and the collector would walk the whole heap again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, Period]]:
@@ -53,19 +69,61 @@ class PeriodData:
 
 
 def load_period(
-    engine: Engine, agreements: AgreementSet, period: Period, *, as_of: datetime
+    engine: Engine,
+    agreements: AgreementSet,
+    period: Period,
+    *,
+    as_of: datetime,
+    owner: str | None = None,
 ) -> PeriodData:
+    """The leads whose clock start may fall in ``period`` (a day of margin each side, for
+    agreements in other zones: the engine re-checks each lead), their events up to
+    ``as_of``, the review meetings around it, and how many leads were created in it."""
     parts = segments(agreements, period)
     lo, hi = _bounds(agreements, period)
     tz = ZoneInfo(parts[0][0].calendar_spec.timezone)
     exact_lo, exact_hi = period.bounds(tz)
+    # only the events the engine reads: touches, dispositions, handoffs
+    kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
     with engine.connect() as conn:
-        histories = queries.load_histories(conn=conn, start=lo, end=hi, as_of=as_of)
+        histories = queries.load_histories(
+            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+        )
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
-        created = queries.count_leads_created(conn=conn, start=exact_lo, end=exact_hi)
+        created = queries.count_leads_created(conn=conn, start=exact_lo, end=exact_hi, owner=owner)
     return PeriodData(histories, reviews, created)
+
+
+def unmeasured(
+    agreements: AgreementSet, period: Period, histories: list[LeadHistory], as_of: datetime
+) -> list[str]:
+    """Warnings for leads whose clock start falls in ``period`` on a day no agreement
+    covers: they are left out of the report."""
+    from slactl.compliance.engine import clock_start
+
+    covered = sum((hi - lo).days + 1 for _, lo, hi in agreements.covering(period.start, period.end))
+    if covered == (period.end - period.start).days + 1:
+        return []  # every day of the period has its agreement
+    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+    days: dict[str, int] = {}
+    for h in histories:
+        start = clock_start(h, as_of)
+        if start > as_of:
+            continue
+        d = start.astimezone(tz).date()
+        if period.contains(d) and agreements.find(d) is None:
+            days[d.isoformat()] = days.get(d.isoformat(), 0) + 1
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    span = first if first == last else f"{first}..{last}"
+    n = sum(days.values())
+    return [
+        f"{n} lead{'s' if n != 1 else ''} starting {span} skipped: no agreement is in effect"
+        " then (add one whose period covers those dates)"
+    ]
 
 
 def make_report(
@@ -77,22 +135,34 @@ def make_report(
     rep: str | None = None,
     data: PeriodData | None = None,
     parts: list[tuple[Agreement, Period]] | None = None,
+    why: bool = True,
 ) -> Report:
-    """The report of ``period`` under the agreements in effect (or under ``parts``)."""
+    """The report of ``period`` under the agreements in effect (or under ``parts``).
+
+    ``why`` False skips writing each outcome's reason (a plain report shows counts)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
         check_rep(engine, rep)
-    data = data or load_period(engine, agreements, period, as_of=as_of)
-    report = build_report(
-        parts,
-        data.histories,
-        as_of=as_of,
-        period=period,
-        reviews=data.reviews,
-        quotas=agreements.quotas,
-        leads_created=data.leads_created,
-        rep=rep,
-    )
+    leads_created = None
+    if data is None:
+        data = load_period(engine, agreements, period, as_of=as_of)
+        if rep is not None:  # the quota counts the team's MQLs; the funnel the rep's leads
+            lo, hi = period.bounds(parts[0][0].calendar.tz)
+            with engine.connect() as conn:
+                leads_created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep)
+    with bulk():
+        report = build_report(
+            parts,
+            data.histories,
+            as_of=as_of,
+            period=period,
+            reviews=data.reviews,
+            quotas=agreements.quotas,
+            leads_created=data.leads_created if leads_created is None else leads_created,
+            rep=rep,
+            why=why,
+        )
+    report.notes.extend(unmeasured(agreements, period, data.histories, as_of))
     if len(parts) > 1:
         report.notes.append(
             "this period spans "
@@ -113,13 +183,15 @@ class Explained:
 def explain_lead(
     engine: Engine, agreements: AgreementSet, key: str, *, as_of: datetime
 ) -> Explained:
+    """One lead's history and outcomes at ``as_of``, with the reasons, under the agreement
+    in effect on its clock start."""
     from slactl.compliance.engine import clock_start, is_mql
 
     with engine.connect() as conn:
         history = queries.lead_history(conn=conn, key=key)
     if history is None:
         raise UnknownLead(f"no lead '{key}' in the ledger: check the external id or email")
-    start = clock_start(history)
+    start = clock_start(history, as_of)
     tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
     agreement = agreements.in_effect(start.astimezone(tz).date())
     return Explained(
@@ -139,14 +211,34 @@ class StatusItem:
 
 
 def check_rep(engine: Engine, rep: str) -> None:
+    """Raise (exit 2) for a rep the ledger has never seen, with the closest name."""
     with engine.connect() as conn:
+        if queries.rep_exists(conn=conn, name=rep):
+            return
         reps = queries.known_reps(conn=conn)
-    if rep not in reps:
-        from difflib import get_close_matches
+    from difflib import get_close_matches
 
-        close = get_close_matches(rep, reps, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
+    close = get_close_matches(rep, reps, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
+
+
+def lookback(agreements: AgreementSet) -> int:
+    """How many days back ``status`` looks for open work: 120 days (overdue work a rep
+    never touched stays on the list that long), more when a deadline is longer than that
+    allows."""
+    longest = max(
+        (
+            int(d.amount) * (7 if d.unit == "weeks" else 1)
+            for a in agreements.agreements
+            for c in a.commitments
+            if c.party == "sales"
+            for d in (c.within, c.open_for, c.max_gap)
+            if d is not None and d.unit in ("business_days", "days", "weeks")
+        ),
+        default=0,
+    )
+    return max(120, 2 * longest + 14)
 
 
 def open_items(
@@ -155,52 +247,109 @@ def open_items(
     *,
     as_of: datetime,
     rep: str | None = None,
-    lookback_days: int = 120,
+    lookback_days: int | None = None,
+    histories: list[LeadHistory] | None = None,
 ) -> list[StatusItem]:
-    """Sales work still open at ``as_of`` (pending, at risk, or overdue with nothing done),
-    most urgent first."""
-    with engine.connect() as conn:
-        histories = queries.load_histories(
-            conn=conn,
-            start=as_of - timedelta(days=lookback_days),
-            end=as_of,
-            as_of=as_of,
-            owner=rep,
-        )
+    """Sales work still open at ``as_of`` among the leads whose clock started in the last
+    ``lookback_days`` (default ``lookback``): pending, at risk, or overdue with nothing
+    done, by deadline. ``histories``: those leads, when the caller has read them."""
+    from slactl.compliance.engine import evaluate_period
+
     tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+    today = as_of.astimezone(tz).date()
+    days = lookback(agreements) if lookback_days is None else lookback_days
+    window = Period(today - timedelta(days=days), today, "open work")
+    parts = agreements.covering(window.start, window.end)
+    if not parts:
+        return []
+    if histories is None:
+        histories = _read(engine, agreements, window, as_of=as_of, owner=rep)
+    by_lead = {h.lead.external_id: h for h in histories}
     items: list[StatusItem] = []
-    for h in histories:
-        agreement = agreements.find(h.lead.created_at.astimezone(tz).date())
-        if agreement is None:
-            continue
-        cal = agreement.calendar
-        for o in evaluate_lead(agreement, h, as_of):
-            party = agreement.commitment(o.commitment_id).party
-            if party != "sales" or o.deadline is None:
-                continue
-            overdue_open = o.state is State.BREACHED and o.event_at is None
-            if o.state in (State.PENDING, State.AT_RISK) or (
-                overdue_open and not _dispositioned(h, o)
-            ):
-                items.append(
-                    StatusItem(
-                        o, h.lead.external_id, h.lead.company, cal.elapsed(as_of, o.deadline)
-                    )
-                )
+    with bulk():
+        for agreement, first, last in parts:
+            party = {c.id: c.party for c in agreement.commitments}
+            cal = agreement.calendar
+            result = evaluate_period(
+                agreement, histories, as_of=as_of, period=Period(first, last, ""), why=False
+            )
+            for o in result.outcomes:
+                if o.lead_id is None or party[o.commitment_id] != "sales" or o.deadline is None:
+                    continue
+                h = by_lead[o.lead_id]
+                overdue_open = o.state is State.BREACHED and o.event_at is None
+                if o.state in (State.PENDING, State.AT_RISK) or (
+                    overdue_open and not _dispositioned(h, o)
+                ):
+                    left = cal.elapsed(as_of, o.deadline)
+                    items.append(StatusItem(o, h.lead.external_id, h.lead.company, left))
     items.sort(key=lambda i: (i.outcome.deadline, i.lead))
     return items
+
+
+def _read(
+    engine: Engine,
+    agreements: AgreementSet,
+    window: Period,
+    *,
+    as_of: datetime,
+    owner: str | None,
+) -> list[LeadHistory]:
+    """The leads whose clock starts on a day of ``window`` and the events the engine reads."""
+    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+    lo, hi = window.bounds(tz)
+    parts = agreements.covering(window.start, window.end)
+    kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
+    with engine.connect() as conn:
+        return queries.load_histories(
+            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+        )
+
+
+def by_urgency(items: list[StatusItem]) -> list[StatusItem]:
+    """At risk first (soonest deadline first), then overdue (the most recently missed
+    first: the ones still worth chasing), then the rest by deadline."""
+
+    def key(i: StatusItem) -> tuple[int, float]:
+        due = i.outcome.deadline.timestamp() if i.outcome.deadline else 0.0
+        if i.outcome.state is State.AT_RISK:
+            return (0, due)
+        if i.left < timedelta(0):
+            return (1, -due)
+        return (2, due)
+
+    return sorted(items, key=key)
 
 
 def rep_status(
     engine: Engine, agreements: AgreementSet, rep: str, *, as_of: datetime
 ) -> tuple[list[StatusItem], Report]:
-    """The rep's open items, most urgent first, and the rep's report for the month so far."""
+    """The rep's open items by deadline (``by_urgency`` orders them for people) and the
+    rep's report for the month so far."""
     from slactl.compliance.periods import month
 
     check_rep(engine, rep)
-    items = open_items(engine, agreements, as_of=as_of, rep=rep)
-    local = as_of.astimezone(ZoneInfo(agreements.agreements[0].calendar_spec.timezone)).date()
-    report = make_report(engine, agreements, month(f"{local:%Y-%m}"), as_of=as_of, rep=rep)
+    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+    today = as_of.astimezone(tz).date()
+    this_month = month(f"{today:%Y-%m}")
+    # one read of the rep's leads serves both: the open work and the month so far
+    first = min(this_month.start, today - timedelta(days=lookback(agreements)))
+    histories = _read(engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep)
+    items = open_items(engine, agreements, as_of=as_of, rep=rep, histories=histories)
+    with engine.connect() as conn:
+        lo, hi = this_month.bounds(tz)
+        created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep)
+    with bulk():
+        report = build_report(
+            segments(agreements, this_month),
+            histories,
+            as_of=as_of,
+            period=this_month,
+            reviews=(),
+            leads_created=created,
+            rep=rep,
+            why=False,
+        )
     return items, report
 
 

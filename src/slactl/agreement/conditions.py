@@ -11,6 +11,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from slactl.compliance.model import LEAD_FIELDS
@@ -55,7 +56,24 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _instant(expected: Any, value: datetime) -> tuple[Any, Any] | None:
+    """(value, expected) comparable, for a time column tested against an ISO date or time:
+    a date compares with the value's own date, a time without offset is in the value's zone."""
+    text = str(expected).strip()
+    try:
+        if len(text) == 10:
+            return value.date(), date.fromisoformat(text)
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value, when if when.tzinfo else when.replace(tzinfo=value.tzinfo)
+
+
 def _equals(value: Any, expected: Any) -> bool:
+    if isinstance(value, datetime):
+        when = _instant(expected, value)
+        if when is not None:
+            return bool(when[0] == when[1])
     a, b = _number(value), _number(expected)
     if a is not None and b is not None:
         return a == b
@@ -63,7 +81,7 @@ def _equals(value: Any, expected: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class Test:
+class FieldTest:
     """One field's test."""
 
     field: str
@@ -85,6 +103,10 @@ class Test:
         a, b = _number(value), _number(self.value)
         if a is not None and b is not None:
             return _OPS[self.op](a, b)
+        if isinstance(value, datetime):
+            when = _instant(self.value, value)
+            if when is not None:
+                return bool(_OPS[self.op](*when))
         return bool(_OPS[self.op](_norm(str(value)), _norm(str(self.value))))
 
     def describe(self) -> str:
@@ -100,7 +122,7 @@ class Condition:
     """``all`` of ``parts`` must hold (``mode="all"``) or ``any`` of them (``mode="any"``)."""
 
     mode: str
-    parts: tuple[Condition | Test, ...]
+    parts: tuple[Condition | FieldTest, ...]
     line: int | None = None
 
     def matches(self, lead: Any) -> bool:
@@ -143,7 +165,7 @@ def parse_condition(obj: Any, line: int | None = None, lines: Any = None) -> Con
             parts = tuple(build_one(item, at) for item in node)
             return Condition(mode, parts, at)
         if isinstance(node, dict):
-            parts_list: list[Condition | Test] = []
+            parts_list: list[Condition | FieldTest] = []
             for key, test in node.items():
                 key_line = line_of(node, key)
                 if key in ("any", "all"):
@@ -158,14 +180,18 @@ def parse_condition(obj: Any, line: int | None = None, lines: Any = None) -> Con
             at,
         )
 
-    def build_one(node: Any, at: int | None) -> Condition | Test:
+    def build_one(node: Any, at: int | None) -> Condition | FieldTest:
         cond = build(node, "all", at)
         return cond.parts[0] if len(cond.parts) == 1 else cond
 
-    return build(obj, "all", line)
+    top = build(obj, "all", line)
+    # `mql: {any: [...]}` is the any-condition itself, not "all of (any of ...)"
+    if len(top.parts) == 1 and isinstance(top.parts[0], Condition):
+        return top.parts[0]
+    return top
 
 
-def parse_test(field: str, test: Any, line: int | None = None) -> Test:
+def parse_test(field: str, test: Any, line: int | None = None) -> FieldTest:
     if not known_field(field):
         from difflib import get_close_matches
 
@@ -175,7 +201,7 @@ def parse_test(field: str, test: Any, line: int | None = None) -> Test:
         )
         raise ConditionError(f"condition on unknown field '{field}'{hint}", line)
     if isinstance(test, list):
-        return Test(field, "in", tuple(test), line)
+        return FieldTest(field, "in", tuple(test), line)
     if isinstance(test, dict) or test is None:
         raise ConditionError(
             f"bad test for '{field}': use a value, a list of values or a comparison like '>= 60'",
@@ -187,5 +213,5 @@ def parse_test(field: str, test: Any, line: int | None = None) -> Test:
             op, value = m.groups()
             if not value:
                 raise ConditionError(f"bad test {test!r} for '{field}': nothing to compare", line)
-            return Test(field, op, value, line)
-    return Test(field, "eq", test, line)
+            return FieldTest(field, op, value, line)
+    return FieldTest(field, "eq", test, line)

@@ -1,21 +1,38 @@
-"""``slactl agreement diff``: what changed between two agreements, in words."""
+"""``slactl agreement diff``: what changed between two agreements, in words.
+
+Commitments are matched by id; each line names one change, old value → new value.
+"""
 
 from __future__ import annotations
 
-from slactl.agreement.loader import WEEKDAY_NAMES
-from slactl.agreement.model import Agreement, Commitment
+from collections.abc import Sequence
 
-_TERMS = ("measure", "within", "warn", "minimum", "open_for", "max_gap", "until", "every")
+from slactl.agreement.loader import WEEKDAY_NAMES
+from slactl.agreement.model import Agreement, CalendarSpec, Commitment, Definitions, Signatory
+
+# a commitment's terms, in the order the agreement states them
+_TERMS = ("measure", "within", "warn", "minimum", "open_for", "max_gap", "until")
 
 
 def _pct(x: float) -> str:
     return f"{x * 100:g}%"
 
 
-def _hours(spans: tuple[tuple[int, int], ...] | None) -> str:
+def _hours(spans: Sequence[tuple[int, int]] | None) -> str:
     if not spans:
         return "closed"
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in spans)
+
+
+def _val(x: object) -> str:
+    return "none" if x is None else str(x)
+
+
+def _listed(old: Sequence[str], new: Sequence[str]) -> list[str]:
+    added = [x for x in new if x not in old]
+    removed = [x for x in old if x not in new]
+    out = [f"{x} added" for x in added] + [f"{x} removed" for x in removed]
+    return out or [f"{', '.join(old)} → {', '.join(new)}"]  # same items, new order
 
 
 def _commitment(old: Commitment, new: Commitment) -> list[str]:
@@ -23,46 +40,46 @@ def _commitment(old: Commitment, new: Commitment) -> list[str]:
     for name in _TERMS:
         a, b = getattr(old, name), getattr(new, name)
         if a != b:
-            out.append(f"{name} {a if a is not None else '—'} → {b if b is not None else '—'}")
+            out.append(f"{name.replace('_', ' ')} {_val(a)} → {_val(b)}")
+    if old.every != new.every:
+        out.append(f"every {old.every_text or old.every} → {new.every_text or new.every}")
     if old.target != new.target:
         out.append(f"target {_pct(old.target)} → {_pct(new.target)}")
     if old.fields != new.fields:
-        out.append(f"fields {', '.join(old.fields)} → {', '.join(new.fields)}")
+        out.append("fields " + "; ".join(_listed(old.fields, new.fields)))
     a = old.applies_to.describe() if old.applies_to else "every MQL"
     b = new.applies_to.describe() if new.applies_to else "every MQL"
     if a != b:
         out.append(f"applies to {a} → {b}")
+    if old.party != new.party:
+        out.append(f"owner {old.party} → {new.party}")
     if old.activity != new.activity:
-        out.append(f"activity {old.activity!r} → {new.activity!r}")
+        out.append(f"activity {old.activity or 'none'!r} → {new.activity or 'none'!r}")
     return out
 
 
-def diff_agreements(old: Agreement, new: Agreement) -> list[str]:
-    lines: list[str] = []
-    if (old.period_start, old.period_end) != (new.period_start, new.period_end):
-        lines.append(
-            f"period: {old.period_start}..{old.period_end} → {new.period_start}..{new.period_end}"
-        )
-    if old.title != new.title:
-        lines.append(f"title: {old.title!r} → {new.title!r}")
+def _commitments(old: Agreement, new: Agreement) -> list[str]:
+    lines = []
     olds = {c.id: c for c in old.commitments}
     news = {c.id: c for c in new.commitments}
     for cid, c in news.items():
         if cid not in olds:
-            lines.append(f"commitment {cid} added ({c.party}, {c.measure}, {c.timeframe()})")
+            lines.append(f"commitment {cid} added ({c.party}: {c.measure}, {c.timeframe()})")
         else:
             changes = _commitment(olds[cid], c)
             if changes:
                 lines.append(f"{cid}: " + "; ".join(changes))
-    for cid in olds:
-        if cid not in news:
-            lines.append(f"commitment {cid} removed")
-    a, b = old.calendar_spec, new.calendar_spec
+    lines += [f"commitment {cid} removed" for cid in olds if cid not in news]
+    return lines
+
+
+def _calendar(a: CalendarSpec, b: CalendarSpec) -> list[str]:
+    lines = []
     if a.timezone != b.timezone:
         lines.append(f"calendar: time zone {a.timezone} → {b.timezone}")
     for wd, name in enumerate(WEEKDAY_NAMES):
         ha, hb = a.hours.get(wd), b.hours.get(wd)
-        if ha == hb:
+        if tuple(ha or ()) == tuple(hb or ()):
             continue
         if not ha:
             lines.append(f"calendar: {name} {_hours(hb)} added")
@@ -70,30 +87,83 @@ def diff_agreements(old: Agreement, new: Agreement) -> list[str]:
             lines.append(f"calendar: {name} {_hours(ha)} removed")
         else:
             lines.append(f"calendar: {name} {_hours(ha)} → {_hours(hb)}")
-    if (a.holiday_country, a.holiday_subdivision) != (b.holiday_country, b.holiday_subdivision):
+    if a.holiday_country != b.holiday_country:
+        ca, cb = a.holiday_country or "none", b.holiday_country or "none"
+        lines.append(f"calendar: public holidays {ca} → {cb}")
+    if a.holiday_subdivision != b.holiday_subdivision:
         lines.append(
-            f"calendar: public holidays {a.holiday_country or '—'}/{a.holiday_subdivision or '—'}"
-            f" → {b.holiday_country or '—'}/{b.holiday_subdivision or '—'}"
+            f"calendar: holiday subdivision {a.holiday_subdivision or 'none'}"
+            f" → {b.holiday_subdivision or 'none'}"
         )
-    for d in sorted(set(b.holidays_add) - set(a.holidays_add)):
-        lines.append(f"holiday {d} added")
-    for d in sorted(set(a.holidays_add) - set(b.holidays_add)):
-        lines.append(f"holiday {d} removed")
-    for d in sorted(set(b.holidays_remove) - set(a.holidays_remove)):
-        lines.append(f"public holiday {d} now worked")
-    for d in sorted(set(a.holidays_remove) - set(b.holidays_remove)):
-        lines.append(f"public holiday {d} no longer worked")
-    da, db = old.definitions, new.definitions
-    ma = da.mql.describe() if da.mql else "handoffs only"
-    mb = db.mql.describe() if db.mql else "handoffs only"
+    lines += [f"holiday {d} added" for d in sorted(set(b.holidays_add) - set(a.holidays_add))]
+    lines += [f"holiday {d} removed" for d in sorted(set(a.holidays_add) - set(b.holidays_add))]
+    lines += [
+        f"public holiday {d} now worked"
+        for d in sorted(set(b.holidays_remove) - set(a.holidays_remove))
+    ]
+    lines += [
+        f"public holiday {d} no longer worked"
+        for d in sorted(set(a.holidays_remove) - set(b.holidays_remove))
+    ]
+    return lines
+
+
+def _definitions(a: Definitions, b: Definitions) -> list[str]:
+    lines = []
+    ma = a.mql.describe() if a.mql else "handoffs only"
+    mb = b.mql.describe() if b.mql else "handoffs only"
     if ma != mb:
-        lines.append(f"MQL definition: {ma} → {mb}")
-    if da.touch_kinds != db.touch_kinds:
-        lines.append(f"touch kinds: {', '.join(da.touch_kinds)} → {', '.join(db.touch_kinds)}")
-    if da.outcomes != db.outcomes:
-        lines.append(f"outcomes: {', '.join(da.outcomes)} → {', '.join(db.outcomes)}")
+        lines.append(f"mql definition: {ma} → {mb}")
+    if a.touch_kinds != b.touch_kinds:
+        lines.append("touch kinds: " + "; ".join(_listed(a.touch_kinds, b.touch_kinds)))
+    if a.outcomes != b.outcomes:
+        lines.append("outcomes: " + "; ".join(_listed(a.outcomes, b.outcomes)))
+    return lines
+
+
+def _signatory(s: Signatory | None) -> str:
+    if s is None:
+        return "none"
+    return f"{s.name}, signed {s.signed}" if s.signed else f"{s.name}, not signed"
+
+
+def _signatories(old: Agreement, new: Agreement) -> list[str]:
+    lines = []
+    for side in sorted(set(old.signatories) | set(new.signatories)):
+        a, b = old.signatories.get(side), new.signatories.get(side)
+        if a != b:
+            lines.append(f"signatory {side}: {_signatory(a)} → {_signatory(b)}")
+    return lines
+
+
+def _paperwork(old: Agreement, new: Agreement) -> tuple[list[str], list[str]]:
+    """What changes no outcome: (name and period, title and signatories)."""
+    head, tail = [], []
+    if old.name != new.name:
+        head.append(f"name: {old.name} → {new.name}")
+    if (old.period_start, old.period_end) != (new.period_start, new.period_end):
+        head.append(
+            f"period: {old.period_start}..{old.period_end} → {new.period_start}..{new.period_end}"
+        )
+    if old.title != new.title:
+        tail.append(f"title: {old.title!r} → {new.title!r}")
+    tail += _signatories(old, new)
+    return head, tail
+
+
+def diff_agreements(old: Agreement, new: Agreement, *, terms_only: bool = False) -> list[str]:
+    """Every difference between two agreements, one line each; empty when they agree.
+
+    ``terms_only`` leaves out what changes no outcome (name, period, title, signatories):
+    ``whatif`` applies a draft to whatever period it is asked about."""
+    terms = _commitments(old, new)
+    terms += _calendar(old.calendar_spec, new.calendar_spec)
+    terms += _definitions(old.definitions, new.definitions)
     if old.points != new.points:
         pa = f"met {old.points.met}, breached {old.points.breached}" if old.points else "none"
         pb = f"met {new.points.met}, breached {new.points.breached}" if new.points else "none"
-        lines.append(f"points: {pa} → {pb}")
-    return lines
+        terms.append(f"points: {pa} → {pb}")
+    if terms_only:
+        return terms
+    head, tail = _paperwork(old, new)
+    return head + terms + tail

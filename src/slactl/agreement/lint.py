@@ -37,19 +37,43 @@ class LintMessage:
         return f"{self.path}:{self.line}: {self.level}: {self.text}"
 
 
+@dataclass(frozen=True)
+class LintResult:
+    """What ``slactl agreement check`` found: the messages, and the agreements that loaded."""
+
+    messages: list[LintMessage]
+    agreements: list[Agreement]
+
+    @property
+    def errors(self) -> int:
+        return sum(m.level == "error" for m in self.messages)
+
+    @property
+    def warnings(self) -> int:
+        return sum(m.level == "warning" for m in self.messages)
+
+
 def lint(target: Path) -> list[LintMessage]:
-    """Check one agreement file, or a directory of them with its quotas file."""
+    """Check one agreement file, or a directory of them with its quotas file: every
+    error and warning of SPEC 3.3, sorted by file and line."""
+    return lint_report(target).messages
+
+
+def lint_report(target: Path) -> LintResult:
+    """``lint`` with the agreements that loaded (for the summary line)."""
     messages: list[LintMessage] = []
     if target.is_dir():
         files = agreement_files(target)
-        quotas_path: Path | None = target / QUOTAS_FILE
+        quotas_path = target / QUOTAS_FILE
         if not files:
-            return [LintMessage(target, 1, "error", "no agreement files (*.yaml) here")]
+            return LintResult(
+                [LintMessage(target, 1, "error", "no agreement files (*.yaml) here")], []
+            )
     elif target.is_file():
         files = [target]
         quotas_path = target.parent / QUOTAS_FILE
     else:
-        return [LintMessage(target, 1, "error", "no such file or directory")]
+        return LintResult([LintMessage(target, 1, "error", "no such file or directory")], [])
     agreements: list[Agreement] = []
     for path in files:
         try:
@@ -72,26 +96,40 @@ def lint(target: Path) -> list[LintMessage]:
             )
         )
     quotas: Quotas | None = None
-    if quotas_path is not None and quotas_path.is_file():
-        quotas, errors = read_quotas(quotas_path.read_text(encoding="utf-8-sig"), quotas_path)
-        messages += [LintMessage(quotas_path, line, "error", msg) for line, msg in errors]
+    if quotas_path.is_file():
+        try:
+            quotas_text = quotas_path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            messages.append(LintMessage(quotas_path, 1, "error", f"cannot read: {exc}"))
+        else:
+            quotas, errors = read_quotas(quotas_text, quotas_path)
+            messages += [LintMessage(quotas_path, line, "error", msg) for line, msg in errors]
     for a in agreements:
         messages += _agreement_warnings(a, quotas, quotas_path)
-    return sorted(messages, key=lambda m: (str(m.path), m.line, m.level))
+    messages.sort(key=lambda m: (str(m.path), m.line, m.level, m.text))
+    return LintResult(messages, agreements)
 
 
-def _span(a: Agreement, d: Duration) -> float:
-    """A duration's length in hours of working time, measured from a typical Monday 09:00
-    of the agreement's period, so that units can be compared."""
+def _typical_start(a: Agreement) -> datetime:
+    """Where durations in different units are laid side by side: the first opening of the
+    agreement's period."""
     cal = a.calendar
-    first = a.period_start
-    start = datetime.combine(first, time(), tzinfo=cal.tz)
-    start = cal.next_opening(start)
-    return cal.elapsed(start, cal.add(start, d)).total_seconds() / 3600
+    return cal.next_opening(datetime.combine(a.period_start, time(), tzinfo=cal.tz))
+
+
+def _longer(a: Agreement, first: Duration, second: Duration, times: int = 1) -> bool:
+    """Does ``first`` (taken ``times`` times in a row) end after ``second``, both counted
+    from the agreement's typical start with its calendar? Units may differ."""
+    cal = a.calendar
+    start = _typical_start(a)
+    end = start
+    for _ in range(times):
+        end = cal.add(end, first)
+    return end > cal.add(start, second)
 
 
 def _agreement_warnings(
-    a: Agreement, quotas: Quotas | None, quotas_path: Path | None
+    a: Agreement, quotas: Quotas | None, quotas_path: Path
 ) -> list[LintMessage]:
     out: list[LintMessage] = []
 
@@ -101,8 +139,10 @@ def _agreement_warnings(
     def first(measure: str) -> list[Commitment]:
         return [c for c in a.commitments if c.measure == measure]
 
+    if not a.commitments:
+        warn(None, f"{a.name} has no commitments: it only gives the calendar for deadlines")
     for c in a.commitments:
-        if c.measure == "mql_volume" and quotas is None:
+        if c.measure == "mql_volume" and not quotas_path.is_file():
             out.append(
                 LintMessage(
                     a.path,
@@ -116,13 +156,23 @@ def _agreement_warnings(
             if disp.within is None:
                 continue
             for pers in first("touches_before_return"):
-                if pers.open_for and _span(a, disp.within) < _span(a, pers.open_for):
+                if pers.open_for and _longer(a, pers.open_for, disp.within):
                     warn(
                         disp,
                         f"{disp.id} asks for a disposition within {disp.within}, but {pers.id}"
                         f" keeps a lead open {pers.open_for} before it may go back to marketing:"
                         " both cannot be met for a returned lead",
                     )
+            for cad in first("touch_cadence"):
+                if cad.max_gap and cad.until and cad.until > 1:
+                    if _longer(a, cad.max_gap, disp.within, cad.until - 1):
+                        warn(
+                            cad,
+                            f"{cad.id} allows {cad.until - 1} gaps of {cad.max_gap} between"
+                            f" touch 1 and touch {cad.until}, longer than the {disp.within}"
+                            f" {disp.id} allows: a rep keeping to the cadence can breach"
+                            f" {disp.id}",
+                        )
         for pers in first("touches_before_return"):
             for cad in first("touch_cadence"):
                 if pers.minimum and cad.until and cad.until < pers.minimum:
@@ -133,11 +183,20 @@ def _agreement_warnings(
                     )
         for ft in first("first_touch"):
             for disp in first("disposition"):
-                if ft.within and disp.within and _span(a, disp.within) < _span(a, ft.within):
+                if ft.within and disp.within and _longer(a, ft.within, disp.within):
                     warn(
                         disp,
                         f"{disp.id} ({disp.within}) is shorter than {ft.id} ({ft.within}):"
                         " the first touch deadline can never be the binding one",
+                    )
+        for c in a.commitments:
+            for key in ("within", "max_gap"):
+                window = getattr(c, key)
+                if c.warn and window and not _longer(a, window, c.warn):
+                    warn(
+                        c,
+                        f"{c.id} warns {c.warn} ahead of a {window} deadline: every pending"
+                        " lead would be at risk from the start; make warn shorter",
                     )
     except ValueError:  # a calendar that cannot be built is already reported as an error
         pass
@@ -157,6 +216,7 @@ def _agreement_warnings(
                 " the SQL rate, which marketing does not control",
             )
     if quotas is not None and any(c.measure == "mql_volume" for c in a.commitments):
+        # only an mql_volume commitment reads the quotas; without one a gap is harmless
         missing = [
             f"{y}-{m:02d}"
             for y, m in _months(a.period_start, a.period_end)

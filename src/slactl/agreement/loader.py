@@ -89,6 +89,17 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    # an impossible date such as 2024-13-01 stays text, so the reader can name its key
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def read_yaml(text: str, path: Path) -> Any:
     loader = _Loader(text)
     loader.name = str(path)
@@ -125,7 +136,10 @@ class _Reader:
     def mapping(self, value: Any, where: str, line: int) -> LineDict | None:
         if isinstance(value, LineDict):
             return value
-        self.fail(line, f"'{where}' must be a mapping")
+        if value is None:
+            self.fail(line, f"'{where}' is missing or empty: add it (see docs/agreement.md)")
+        else:
+            self.fail(line, f"'{where}' must be a mapping")
         return None
 
     def check_keys(
@@ -158,16 +172,21 @@ class _Reader:
             return None
 
     def target(self, value: Any, line: int, what: str) -> float:
+        """``90%`` or ``0.9``. A bare number is a fraction: ``target: 90`` is an error
+        (did you mean '90%'?) rather than a guess between 90 % and 9000 %."""
         text = str(value).strip()
+        percent = text.endswith("%")
         try:
-            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(text[:-1]) / 100 if percent else float(text)
         except ValueError:
             self.fail(line, f"bad target {value!r} for {what}: write a percentage like '90%'")
             return 1.0
-        if not text.endswith("%") and number > 1:
-            number = number / 100  # "target: 90" reads as 90 %
         if not 0 <= number <= 1:
-            self.fail(line, f"target {value!r} for {what} is outside 0-100 %")
+            hint = "" if percent or number < 0 else f"; did you mean '{text}%'?"
+            self.fail(line, f"target {value!r} for {what} is outside 0-100 %{hint}")
+            return 1.0
         return number
 
 
@@ -207,6 +226,8 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
         except (ZoneInfoNotFoundError, ValueError):
             r.fail(tz_line, f"unknown time zone '{tz}': use an IANA name such as America/New_York")
     hours: dict[int, tuple[tuple[int, int], ...]] = {}
+    named: set[int] = set()
+    errors_before = len(r.errors)
     hours_map = r.mapping(cal.get("hours"), "calendar.hours", r.line(cal, "hours"))
     if hours_map is not None:
         for key, value in hours_map.items():
@@ -220,16 +241,21 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
                 )
                 continue
             try:
-                spans = parse_hours(str(value))
+                closed = value is None or str(value).strip().lower() == "closed"
+                spans = () if closed else parse_hours(str(value))
             except CalendarError as exc:
                 r.fail(key_line, str(exc))
                 continue
             for d in days:
-                if d in hours:
+                if d in named:
                     r.fail(key_line, f"{WEEKDAY_NAMES[d]} is given working hours twice")
-                hours[d] = spans
-        if not hours_map:
-            r.fail(hours_map.line, "calendar.hours names no working day")
+                named.add(d)
+                if spans:
+                    hours[d] = spans
+                else:
+                    hours.pop(d, None)
+        if not hours and len(r.errors) == errors_before:
+            r.fail(hours_map.line, "calendar.hours names no working day: give some hours")
     country = subdivision = None
     add: list[date] = []
     remove: list[date] = []
@@ -258,7 +284,12 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
                     subs = supported[country]
                     if subdivision is not None and str(subdivision) not in subs:
                         close = get_close_matches(str(subdivision), list(subs), n=1)
-                        hint = f"; did you mean '{close[0]}'?" if close else ""
+                        some = ", ".join(list(subs)[:6])
+                        hint = (
+                            f"; did you mean '{close[0]}'?"
+                            if close
+                            else f"; use an ISO 3166-2 code ({some}, …)"
+                        )
                         r.fail(
                             r.line(hol_map, "subdivision"),
                             f"unknown subdivision '{subdivision}' of {country}{hint}",
@@ -327,6 +358,8 @@ def _condition(r: _Reader, obj: Any, line: int, where: str) -> Any:
 def _read_commitments(r: _Reader, doc: LineDict) -> list[Commitment]:
     out: list[Commitment] = []
     line = r.line(doc, "commitments")
+    if "commitments" not in doc:  # a calendar alone is enough for `slactl deadline`
+        return out
     parties = r.mapping(doc.get("commitments"), "commitments", line)
     if parties is None:
         return out
@@ -418,8 +451,12 @@ def _read_commitment(
     elif measure == "review_meeting":
         every_text = item.get("every", "1 week")
         every = r.duration(every_text, r.line(item, "every"), f"{where} every")
-        if every is not None and every.unit not in ("weeks", "days") and every.unit != "months":
-            r.fail(r.line(item, "every"), f"{where} every: use weeks, e.g. '1 week' or '2 weeks'")
+        if every is not None and every.unit not in ("weeks", "days"):
+            r.fail(
+                r.line(item, "every"),
+                f"{where} every: use calendar weeks or days, e.g. '1 week' or '2 weeks'",
+            )
+            every = None
         kw["every"] = every
         kw["every_text"] = str(every_text)
     return Commitment(
@@ -477,7 +514,14 @@ def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:
         p = r.mapping(doc["points"], "points", r.line(doc, "points"))
         if p is not None:
             r.check_keys(p, ("met", "breached"), "points")
-            points = Points(met=int(p.get("met", 0)), breached=int(p.get("breached", 0)))
+            values = {}
+            for key in ("met", "breached"):
+                value = p.get(key, 0)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    r.fail(r.line(p, key), f"points.{key} must be a whole number, e.g. 10 or -5")
+                    value = 0
+                values[key] = value
+            points = Points(**values)
     if r.errors or calendar is None or start is None or end is None:
         if not r.errors:
             r.fail(doc.line, "the agreement needs 'period' and 'calendar'")
@@ -503,10 +547,15 @@ def read_agreement(text: str, path: Path) -> tuple[Agreement | None, list[tuple[
     try:
         doc = read_yaml(text, path)
     except AgreementError as exc:
-        m = re.match(r"^.*?:(\d+): (.*)$", str(exc))
-        return None, [(int(m.group(1)), m.group(2))] if m else [(1, str(exc))]
+        return None, [_line_and_message(str(exc))]
     agreement = _read_agreement(r, doc)
     return agreement, r.errors
+
+
+def _line_and_message(text: str) -> tuple[int, str]:
+    """Split ``FILE:LINE: message`` (as ``read_yaml`` raises it) into (LINE, message)."""
+    m = re.match(r"^.*?:(\d+): (.*)$", text)
+    return (int(m.group(1)), m.group(2)) if m else (1, text.split(": ", 1)[-1])
 
 
 def load_agreement_text(text: str, path: Path = Path("<inline>")) -> Agreement:
@@ -536,7 +585,7 @@ def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, s
     try:
         doc = read_yaml(text, path)
     except AgreementError as exc:
-        return None, [(1, str(exc).split(": ", 1)[-1])]
+        return None, [_line_and_message(str(exc))]
     if not isinstance(doc, LineDict):
         return None, [(1, "quotas.yaml must be a mapping with 'mql_volume:'")]
     for key in doc:

@@ -93,13 +93,14 @@ class Commitment:
         if m == "touches_before_return":
             return f"at least {self.minimum} touches, open {self.open_for}"
         if m == "touch_cadence":
-            return f"at most {self.max_gap} between touches, up to {self.until}"
+            return f"at most {self.max_gap} between touches, up to touch {self.until}"
         if m == "complete_fields":
-            return "every MQL: " + ", ".join(self.fields)
+            return "at handoff: " + ", ".join(self.fields)
         if m == "mql_volume":
             return "monthly quota (quotas.yaml)"
         if m == "review_meeting":
-            return f"every {self.every_text or self.every}"
+            every = str(self.every_text or self.every)
+            return "every " + (every[2:] if every.startswith("1 ") else every)
         return ""
 
 

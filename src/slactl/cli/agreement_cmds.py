@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from slactl.cli.app import app, settings
-from slactl.errors import AgreementError, SlactlError
+from slactl.errors import SlactlError
 
 agreement_app = typer.Typer(
     help="Check and show the agreement.", no_args_is_help=True, rich_markup_mode=None
@@ -18,20 +18,34 @@ app.add_typer(agreement_app, name="agreement")
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
-    """Write a starter agreement and quotas file into the agreements directory."""
+def init(
+    ctx: typer.Context,
+    year: Annotated[
+        int | None,
+        typer.Option(help="The year the starter agreement covers (default: this year).", min=2000),
+    ] = None,
+) -> None:
+    """Create the ledger and write a starter agreement and quotas file; never overwrites."""
     from importlib.resources import files
 
-    target = settings(ctx).agreements_dir
+    from slactl.cli.common import wall_clock
+    from slactl.ledger.engine import open_ledger, safe_url
+
+    s = settings(ctx)
+    year = year or wall_clock().year
     template = files("slactl") / "templates"
     writes = {
-        target / "agreement.yaml": (template / "agreement.yaml").read_text(encoding="utf-8"),
-        target / "quotas.yaml": (template / "quotas.yaml").read_text(encoding="utf-8"),
+        s.agreements_dir / name: (template / name)
+        .read_text(encoding="utf-8")
+        .replace("__YEAR__", str(year))
+        for name in ("agreement.yaml", "quotas.yaml")
     }
     for path in writes:
         if path.exists():
             raise SlactlError(f"{path} already exists: slactl init never overwrites; edit it")
-    target.mkdir(parents=True, exist_ok=True)
+    open_ledger(s.db).dispose()
+    typer.echo(f"ledger ready: {safe_url(s.db)}", err=True)
+    s.agreements_dir.mkdir(parents=True, exist_ok=True)
     for path, text in writes.items():
         path.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {path}", err=True)
@@ -46,21 +60,26 @@ def check(
     ] = None,
 ) -> None:
     """Validate and lint the agreement: errors exit 2, warnings exit 0."""
-    from slactl.agreement.lint import lint
+    from slactl.agreement.lint import lint_report
 
     target = path or settings(ctx).agreements_dir
-    messages = lint(target)
-    for m in messages:
+    result = lint_report(target)
+    for m in result.messages:
         typer.echo(str(m), err=True)
-    errors = sum(m.level == "error" for m in messages)
-    warnings = len(messages) - errors
-    if errors:
-        typer.echo(f"{errors} error(s), {warnings} warning(s) in {target}", err=True)
+    warnings = _count(result.warnings, "warning")
+    if result.errors:
+        typer.echo(f"{_count(result.errors, 'error')}, {warnings} in {target}", err=True)
         raise typer.Exit(2)
-    from slactl.agreement.loader import agreement_files
+    commitments = sum(len(a.commitments) for a in result.agreements)
+    typer.echo(
+        f"ok: {_count(len(result.agreements), 'agreement')},"
+        f" {_count(commitments, 'commitment')}, {warnings}",
+        err=True,
+    )
 
-    files = agreement_files(target) if target.is_dir() else [target]
-    typer.echo(f"ok: {len(files)} agreement file(s), {warnings} warning(s)", err=True)
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @agreement_app.command("show")
@@ -78,10 +97,17 @@ def show(
     from slactl.timeparse import TimeParseError, parse_date
 
     agreements = load_agreements(settings(ctx).agreements_dir)
-    try:
-        day = parse_date(on) if on else date.today()
-    except TimeParseError as exc:
-        raise SlactlError(f"--on: {exc}") from None
+    if on is None:
+        from slactl.cli.common import wall_clock
+
+        latest = agreements.agreements[-1]
+        day = wall_clock().astimezone(latest.calendar.tz).date()
+    else:
+        try:
+            day = parse_date(on)
+        except TimeParseError as exc:
+            raise SlactlError(f"--on: {exc}") from None
+    # no agreement in effect that day (say, before the first one is signed): the latest
     agreement = agreements.find(day) or agreements.agreements[-1]
     Console().print(render_agreement(agreement, day))
 
@@ -109,13 +135,14 @@ def deadline(
         raise SlactlError(str(exc)) from None
     agreements = load_agreements(settings(ctx).agreements_dir)
     try:
-        # the zone of the agreement in effect at START's local date
-        first = parse_instant(start, ZoneInfo(agreements.agreements[0].calendar_spec.timezone))
-        agreement = agreements.in_effect(first.date())
-        t = parse_instant(start, agreement.calendar.tz)
-        agreement = agreements.in_effect(t.astimezone(agreement.calendar.tz).date())
+        # START without an offset is local time of the agreement in effect at its date:
+        # read it in the first agreement's zone, then again if that agreement's differs
+        tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+        t = parse_instant(start, tz)
+        agreement = agreements.in_effect(t.astimezone(tz).date())
+        if agreement.calendar.tz.key != tz.key:
+            t = parse_instant(start, agreement.calendar.tz)
+            agreement = agreements.in_effect(t.astimezone(agreement.calendar.tz).date())
     except TimeParseError as exc:
         raise SlactlError(str(exc)) from None
-    except AgreementError:
-        raise
     typer.echo(format_instant(agreement.calendar.add(t, d)))

@@ -8,33 +8,53 @@ import typer
 
 from slactl.cli.app import app, settings
 from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
+from slactl.errors import SlactlError
 
 
 @app.command()
 def digest(
     ctx: typer.Context,
-    to: Annotated[list[str], typer.Option("--to", help="A recipient (repeatable).")],
+    to: Annotated[
+        list[str], typer.Option("--to", metavar="ADDR", help="A recipient (repeatable).")
+    ],
     week: Annotated[
-        str, typer.Option("--week", help="'last' (default), 'this' or an ISO week like 2024-W19.")
+        str,
+        typer.Option(
+            "--week", metavar="WEEK", help="'last' (default), 'this' or an ISO week like 2024-W19."
+        ),
     ] = "last",
     rep: Annotated[
-        str | None, typer.Option("--rep", help="A personal digest for this rep.")
+        str | None, typer.Option("--rep", metavar="REP", help="A personal digest for this rep.")
     ] = None,
-    sender: Annotated[str, typer.Option("--from", help="The sender address.")] = "slactl@localhost",
+    sender: Annotated[
+        str, typer.Option("--from", metavar="ADDR", help="The sender address.")
+    ] = "slactl@localhost",
     subject: Annotated[
-        str | None, typer.Option("--subject", help="Replace the subject line.")
+        str | None, typer.Option("--subject", metavar="TEXT", help="Replace the subject line.")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The moment the digest is about (default now).")
+        str | None,
+        typer.Option(
+            "--as-of", metavar="TIME", help="The moment the digest is about (default now)."
+        ),
     ] = None,
     stdout: Annotated[
-        bool, typer.Option("--stdout", help="Write the MIME message to stdout (for sendmail -t).")
+        bool,
+        typer.Option(
+            "--stdout", help="Write the MIME message to stdout (for sendmail -t); no SMTP."
+        ),
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the text part on stdout; send nothing.")
+        bool,
+        typer.Option("--dry-run", help="Show the headers and the text part on stdout; no SMTP."),
     ] = False,
 ) -> None:
-    """Email the week's SLA summary; silent on success (for cron)."""
+    """Email the week's SLA summary; silent on success (for cron).
+
+    SMTP settings come from SLACTL_SMTP_HOST, _PORT, _SECURITY (starttls|tls|none), _USER,
+    _PASSWORD and _CAFILE. Exit 3: a permanent failure (login refused, TLS); exit 75: a
+    temporary one (server unreachable, 4xx): retry later.
+    """
     import os
 
     from slactl.digest import build_digest
@@ -42,8 +62,10 @@ def digest(
     from slactl.mail import build_message, send, smtp_settings
     from slactl.render.digest import digest_html, digest_text
 
+    if stdout and dry_run:
+        raise SlactlError("--stdout and --dry-run: choose one")
     s = settings(ctx)
-    smtp = None if (stdout or dry_run) else smtp_settings(os.environ)
+    smtp = None if (stdout or dry_run) else smtp_settings(os.environ)  # bad settings fail first
     agreements = load_agreement_set(s.agreements_dir)
     now = wall_clock()
     when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
@@ -52,19 +74,15 @@ def digest(
         d = build_digest(engine, agreements, week_text=week, as_of=when, rep=rep)
     finally:
         engine.dispose()
+    text = digest_text(d)
     msg = build_message(
-        sender=sender,
-        to=to,
-        subject=subject or d.subject(),
-        text=digest_text(d),
-        html=digest_html(d),
+        sender=sender, to=to, subject=subject or d.subject(), text=text, html=digest_html(d)
     )
     if dry_run:
-        typer.echo(f"To: {', '.join(to)}\nSubject: {msg['Subject']}\n")
-        typer.echo(digest_text(d), nl=False)
-        return
-    if stdout:
+        typer.echo(f"From: {msg['From']}\nTo: {msg['To']}\nSubject: {msg['Subject']}\n")
+        typer.echo(text, nl=False)
+    elif stdout:
         typer.echo(msg.as_string(), nl=False)
-        return
-    assert smtp is not None
-    send(msg, smtp)
+    else:
+        assert smtp is not None
+        send(msg, smtp)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -50,7 +53,7 @@ def import_(
 ) -> None:
     """Import leads or activities from a CRM export (atomic and idempotent)."""
     from slactl.ledger.engine import open_ledger
-    from slactl.ledger.imports import import_csv, write_rejects
+    from slactl.ledger.imports import import_csv
 
     s = settings(ctx)
     if not file.is_file():
@@ -67,28 +70,55 @@ def import_(
         )
     engine = open_ledger(s.db)
     try:
-        summary = import_csv(
-            engine,
-            file,
-            kind=kind.value if kind else None,
-            preset=preset.value if preset else None,
-            mapping=map_ or [],
-            dry_run=dry_run,
-            strict=strict,
-            default_tz=tz,
-            outcomes=outcomes,
-            now=wall_clock(),
-        )
+        with _progress(file) as progress:
+            summary = import_csv(
+                engine,
+                file,
+                kind=kind.value if kind else None,
+                preset=preset.value if preset else None,
+                mapping=map_ or [],
+                dry_run=dry_run,
+                strict=strict,
+                rejects=rejects,
+                default_tz=tz,
+                outcomes=outcomes,
+                now=wall_clock(),
+                progress=progress,
+            )
     finally:
         engine.dispose()
-    if rejects is not None and summary.rejects:
-        write_rejects(summary, rejects)
     typer.echo(summary.line(), err=True)
     for line, _, reason in summary.rejects[:5]:
         typer.echo(f"  {file}:{line}: {reason}", err=True)
     if summary.rejected > 5:
         more = f"; all in {rejects}" if rejects else "; use --rejects FILE to see them all"
         typer.echo(f"  … {summary.rejected - 5} more{more}", err=True)
+
+
+PROGRESS_FROM_BYTES = 5_000_000  # smaller files import in about a second
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr while a large file imports, when stderr is a terminal."""
+    size = file.stat().st_size
+    if size < PROGRESS_FROM_BYTES or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"importing {file.name}", total=size)
+        yield lambda chars: bar.update(task, completed=min(chars, size))
 
 
 def _record(

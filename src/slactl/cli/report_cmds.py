@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +12,7 @@ from slactl.cli.app import app, settings
 from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
 
 if TYPE_CHECKING:
+    from slactl.agreement.loader import AgreementSet
     from slactl.compliance.report import Report
 
 
@@ -38,11 +39,24 @@ AS_OF = Annotated[
 ]
 
 
-def as_of_moment(ctx: typer.Context, text: str | None) -> datetime:
-    """--as-of, read in the agreement's zone; now when it is not given."""
+def as_of_moment(
+    ctx: typer.Context, text: str | None, agreements: AgreementSet | None = None
+) -> datetime:
+    """--as-of, read in the agreement's zone; now when it is not given. ``agreements``:
+    the set already loaded (else it is read again to find the zone)."""
     s = settings(ctx)
     now = wall_clock()
-    return parse_time_option(text, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    tz = agreement_zone(s.agreements_dir, now) if agreements is None else zone(agreements, now)
+    return parse_time_option(text, "--as-of", tz, now)
+
+
+def zone(agreements: AgreementSet, at: datetime) -> tzinfo:
+    """The time zone of the agreement in effect at ``at`` (else the first one's)."""
+    from zoneinfo import ZoneInfo
+
+    first = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
+    found = agreements.find(at.astimezone(first).date())
+    return ZoneInfo(found.calendar_spec.timezone) if found is not None else first
 
 
 def period_report(
@@ -51,8 +65,10 @@ def period_report(
     as_of: str | None,
     *,
     rep: str | None = None,
+    why: bool = False,
 ) -> Report:
-    """The report of the period named by --month/--week/--quarter/--from/--to."""
+    """The report of the period named by --month/--week/--quarter/--from/--to (without
+    each outcome's reason unless ``why``: the tables show counts)."""
     from slactl.compliance.periods import parse_period
     from slactl.ledger.engine import open_ledger
     from slactl.reports import make_report
@@ -61,10 +77,10 @@ def period_report(
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
     agreements = load_agreement_set(s.agreements_dir)
-    when = as_of_moment(ctx, as_of)
+    when = as_of_moment(ctx, as_of, agreements)
     engine = open_ledger(s.db, create=False)
     try:
-        return make_report(engine, agreements, period, as_of=when, rep=rep)
+        return make_report(engine, agreements, period, as_of=when, rep=rep, why=why)
     finally:
         engine.dispose()
 
@@ -115,16 +131,20 @@ def status(
     format_: Annotated[
         StatusFormat, typer.Option("--format", help="Output format.")
     ] = StatusFormat.table,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=0, help="Rows in the table (0: all; json has them all)."),
+    ] = 25,
 ) -> None:
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
     from slactl.ledger.engine import open_ledger
     from slactl.render.status import render_status, status_json
-    from slactl.reports import rep_status
+    from slactl.reports import by_urgency, rep_status
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
-    when = as_of_moment(ctx, as_of)
-    tz = agreement_zone(s.agreements_dir, when)
+    when = as_of_moment(ctx, as_of, agreements)
+    tz = zone(agreements, when)
     engine = open_ledger(s.db, create=False)
     try:
         items, month_report = rep_status(engine, agreements, rep, as_of=when)
@@ -133,7 +153,7 @@ def status(
     if format_ is StatusFormat.json:
         _emit(status_json(rep, when, items, month_report, tz))
     else:
-        _emit(render_status(rep, when, items, month_report, tz))
+        _emit(render_status(rep, when, by_urgency(items), month_report, tz, limit=limit or None))
 
 
 @app.command()
@@ -149,7 +169,7 @@ def explain(
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
-    when = as_of_moment(ctx, as_of)
+    when = as_of_moment(ctx, as_of, agreements)
     engine = open_ledger(s.db, create=False)
     try:
         explained = explain_lead(engine, agreements, lead, as_of=when)

@@ -1,23 +1,34 @@
 """Evaluate an agreement over lead histories as of a moment (SPEC section 4).
 
-Pure: takes data, returns frozen outcome records and the report; no database, no Rich,
-no reading of the clock on the wall.
+Pure: takes data, returns frozen outcome records; no database, no Rich, no reading of
+the clock on the wall. The measures themselves are in ``measures.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import cast
 
+from slactl.agreement.conditions import Condition
 from slactl.agreement.model import Agreement, Commitment, Quotas
-from slactl.compliance.measures import LEAD_MEASURES, LeadFacts, when
-from slactl.compliance.model import HANDOFF, Event, LeadHistory, Outcome, State
+from slactl.clock import BusinessCalendar, Duration
+from slactl.compliance.deadlines import PeriodCalendar, add_many
+from slactl.compliance.measures import (
+    LEAD_MEASURES,
+    PERIOD_MEASURES,
+    LeadFacts,
+    LeadMeasure,
+    PeriodFacts,
+)
+from slactl.compliance.model import DISPOSITION, HANDOFF, Event, Lead, LeadHistory, Outcome
 from slactl.compliance.periods import Period
 
 
 def clock_start(history: LeadHistory, as_of: datetime | None = None) -> datetime:
-    """The lead's handoff if known (its attribute, else its first handoff event), else its
-    creation."""
+    """The lead's handoff if known at ``as_of`` (its ``handed_off_at``, else its first
+    handoff event), else its creation."""
     lead = history.lead
     if lead.handed_off_at is not None and (as_of is None or lead.handed_off_at <= as_of):
         return lead.handed_off_at
@@ -27,47 +38,99 @@ def clock_start(history: LeadHistory, as_of: datetime | None = None) -> datetime
     return lead.created_at
 
 
-def is_mql(agreement: Agreement, history: LeadHistory, as_of: datetime) -> bool:
+def is_mql(
+    agreement: Agreement,
+    history: LeadHistory,
+    as_of: datetime,
+    mql: Matcher | Condition | None = None,
+) -> bool:
+    """Subject to the sales commitments: a handoff recorded by ``as_of``, or a match of
+    ``definitions.mql`` (``mql``: the same test, remembered)."""
     lead = history.lead
     if lead.handed_off_at is not None and lead.handed_off_at <= as_of:
         return True
     if any(e.kind == HANDOFF and e.at <= as_of for e in history.events):
         return True
-    mql = agreement.definitions.mql
-    return mql is not None and mql.matches(lead)
+    test = mql or agreement.definitions.mql
+    return test is not None and test.matches(lead)
 
 
-def facts_of(agreement: Agreement, history: LeadHistory, as_of: datetime) -> LeadFacts:
-    start = clock_start(history, as_of)
+def facts_of(
+    agreement: Agreement,
+    history: LeadHistory,
+    as_of: datetime,
+    *,
+    why: bool = True,
+    start: datetime | None = None,
+    due: Mapping[Duration, datetime] | None = None,
+) -> LeadFacts:
+    """The clock start, the touches and the disposition that count at ``as_of``."""
+    if start is None:
+        start = clock_start(history, as_of)
     kinds = agreement.definitions.touch_kinds
     touches = []
-    disposition: Event | None = None
+    disposition = None
     for e in history.events:
         if e.at < start or e.at > as_of:
             continue
         if e.kind in kinds:
             touches.append(e)
-        elif e.kind == "disposition" and disposition is None:
+        elif e.kind == DISPOSITION and disposition is None:
             disposition = e
-    return LeadFacts(history.lead, start, tuple(touches), disposition)
+    return LeadFacts(history.lead, start, tuple(touches), disposition, why, due)
 
 
 def applies(c: Commitment, history: LeadHistory) -> bool:
     return c.applies_to is None or c.applies_to.matches(history.lead)
 
 
-def evaluate_lead(agreement: Agreement, history: LeadHistory, as_of: datetime) -> list[Outcome]:
-    """Every lead commitment's outcome for one lead (empty when it is not an MQL)."""
-    if not is_mql(agreement, history, as_of):
-        return []
-    facts = facts_of(agreement, history, as_of)
-    if facts.start > as_of:
-        return []
-    cal = agreement.calendar
-    out = []
+class Matcher:
+    """A condition's answers remembered by the values of the fields it reads: a month's
+    leads share a few hundred (score, source) pairs, and a condition is pure."""
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+        self.fields = tuple(sorted(condition.fields()))
+        self.answers: dict[tuple[object, ...], bool] = {}
+
+    def matches(self, lead: Lead) -> bool:
+        try:
+            key = tuple(lead.get(f) for f in self.fields)
+            answer = self.answers.get(key)
+        except TypeError:  # an unhashable extra value: just ask
+            return self.condition.matches(lead)
+        if answer is None:
+            answer = self.answers[key] = self.condition.matches(lead)
+        return answer
+
+
+Plan = list[tuple[Commitment, LeadMeasure, "Matcher | Condition | None"]]
+
+
+def lead_plan(agreement: Agreement, *, memo: bool = False) -> Plan:
+    """The agreement's lead commitments with their measure and ``applies_to`` test."""
+    plan: Plan = []
     for c in agreement.commitments:
         fn = LEAD_MEASURES.get(c.measure)
-        if fn is None or not applies(c, history):
+        if fn is not None:
+            test = c.applies_to
+            plan.append((c, fn, Matcher(test) if memo and test is not None else test))
+    return plan
+
+
+def lead_outcomes(
+    agreement: Agreement,
+    facts: LeadFacts,
+    as_of: datetime,
+    cal: BusinessCalendar | None = None,
+    plan: Plan | None = None,
+) -> list[Outcome]:
+    """Every lead commitment's outcome for one MQL (``cal``: the agreement's calendar, or
+    a faster stand-in for it over a period)."""
+    cal = cal or agreement.calendar
+    out = []
+    for c, fn, test in plan if plan is not None else lead_plan(agreement):
+        if test is not None and not test.matches(facts.lead):
             continue
         outcome = fn(c, facts, cal, as_of)
         if outcome is not None:
@@ -75,101 +138,122 @@ def evaluate_lead(agreement: Agreement, history: LeadHistory, as_of: datetime) -
     return out
 
 
-def mql_volume(
-    agreement: Agreement,
-    c: Commitment,
-    period: Period,
-    actual: int,
-    quotas: Quotas | None,
-    as_of: datetime,
-) -> Outcome | None:
-    """MQLs handed off in the period against the quota, pro-rated by working days for
-    months the period covers only in part."""
-    if quotas is None:
-        return None
-    cal = agreement.calendar
-    quota = 0.0
-    for y, m in period.months():
-        q = quotas.mql_volume.get((y, m))
-        if q is None:
-            return None
-        first = date(y, m, 1)
-        last = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
-        lo, hi = max(first, period.start), min(last, period.end)
-        if (lo, hi) == (first, last):
-            quota += q
-        else:
-            month_days = cal.working_days(first, last)
-            quota += q * cal.working_days(lo, hi) / month_days if month_days else 0
-    quota = round(quota, 2)
-    period_over = as_of >= datetime.combine(period.end + timedelta(days=1), time(), tzinfo=cal.tz)
-    if actual >= quota:
-        state, reason = State.MET, f"{actual} MQLs against a quota of {_num(quota)}"
-    elif period_over:
-        state, reason = State.BREACHED, f"{actual} MQLs against a quota of {_num(quota)}"
-    else:
-        state = State.PENDING
-        reason = f"{actual} MQLs so far against a quota of {_num(quota)}; the period is open"
-    return Outcome(c.id, state, reason, actual=actual, quota=quota)
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
-
-
-def review_windows(agreement: Agreement, c: Commitment, period: Period) -> list[tuple[date, date]]:
-    """The ``every`` windows that start in the period: weeks run Monday to Sunday."""
-    assert c.every is not None
-    days = c.every.amount * (7 if c.every.unit == "weeks" else 1)
-    if c.every.unit == "weeks":
-        anchor = agreement.period_start - timedelta(days=agreement.period_start.weekday())
-    else:
-        anchor = agreement.period_start
-    offset = (period.start - anchor).days
-    k = -(-offset // days)  # first window starting on or after the period's start
-    out = []
-    ws = anchor + timedelta(days=k * days)
-    while ws <= period.end:
-        out.append((ws, ws + timedelta(days=days - 1)))
-        ws += timedelta(days=days)
-    return out
-
-
-def review_meeting(
-    agreement: Agreement,
-    c: Commitment,
-    period: Period,
-    reviews: Sequence[Event],
-    as_of: datetime,
+def evaluate_lead(
+    agreement: Agreement, history: LeadHistory, as_of: datetime, *, why: bool = True
 ) -> list[Outcome]:
-    cal = agreement.calendar
-    out = []
-    for ws, we in review_windows(agreement, c, period):
-        lo = datetime.combine(ws, time(), tzinfo=cal.tz)
-        hi = datetime.combine(we + timedelta(days=1), time(), tzinfo=cal.tz)
-        if lo > as_of:
-            continue  # a window that has not started yet
-        held = [r for r in reviews if lo <= r.at < hi and r.at <= as_of]
-        label = f"{ws:%Y-%m-%d}..{we:%Y-%m-%d}"
-        if held:
-            out.append(
-                Outcome(
-                    c.id,
-                    State.MET,
-                    f"review {when(held[0].at, cal)} in {label}",
-                    deadline=hi,
-                    event_at=held[0].at,
-                )
-            )
-        elif as_of >= hi:
-            out.append(Outcome(c.id, State.BREACHED, f"no review in {label}", deadline=hi))
-        else:
-            out.append(Outcome(c.id, State.PENDING, f"no review yet in {label}", deadline=hi))
-    return out
+    """Every lead commitment's outcome for one lead (empty when it is not an MQL at
+    ``as_of``, or its clock has not started yet)."""
+    if not is_mql(agreement, history, as_of):
+        return []
+    facts = facts_of(agreement, history, as_of, why=why)
+    if facts.start > as_of:
+        return []
+    return lead_outcomes(agreement, facts, as_of)
 
 
 def in_period(agreement: Agreement, t: datetime, period: Period) -> bool:
+    """Whether instant ``t`` falls on a day of ``period`` in the agreement's time zone."""
     return period.contains(t.astimezone(agreement.calendar.tz).date())
+
+
+BULK = 5000  # cohorts from this size compute their deadlines with numpy
+
+
+def start_deadlines(
+    agreement: Agreement, starts: Sequence[datetime]
+) -> dict[Duration, list[datetime]]:
+    """``start + d`` for every duration the lead measures count from the clock start
+    (``within``, ``open_for``), for all the cohort's starts at once."""
+    durations = {
+        d
+        for c in agreement.commitments
+        if c.measure in LEAD_MEASURES
+        for d in (c.within, c.open_for)
+        if d is not None
+    }
+    if len(starts) < BULK:  # importing numpy (0.1 s) costs more than the calendar calls
+        return {}
+    return {d: add_many(agreement.calendar, starts, d) for d in durations}
+
+
+def period_calendar(agreement: Agreement, period: Period, as_of: datetime) -> BusinessCalendar:
+    """The agreement's calendar with business days added from a table of the period (the
+    cadence adds one per touch)."""
+    days = [
+        int(d.amount)
+        for c in agreement.commitments
+        for d in (c.within, c.warn, c.open_for, c.max_gap)
+        if d is not None and d.unit == "business_days"
+    ]
+    if not days:
+        return agreement.calendar
+    cal = agreement.calendar
+    last = max(period.end, as_of.astimezone(cal.tz).date())
+    fast = PeriodCalendar(cal, period.start - timedelta(days=1), last, max(days))
+    return cast(BusinessCalendar, fast)
+
+
+@dataclass
+class PeriodResult:
+    """A period's outcomes and the funnel counts of its MQL cohort."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    mql: int = 0
+    dispositions: dict[str, int] = field(default_factory=dict)  # outcome -> MQLs
+
+
+def mql_cohort(
+    agreement: Agreement, histories: Iterable[LeadHistory], *, as_of: datetime, period: Period
+) -> list[tuple[LeadHistory, datetime]]:
+    """The MQLs whose clock starts in ``period`` by ``as_of``, with their clock start."""
+    lo, hi = period.bounds(agreement.calendar.tz)
+    cohort: list[tuple[LeadHistory, datetime]] = []
+    definition = agreement.definitions.mql
+    mql = Matcher(definition) if definition is not None else None
+    for h in histories:
+        start = clock_start(h, as_of)
+        if start > as_of or not lo <= start < hi:
+            continue
+        if is_mql(agreement, h, as_of, mql):
+            cohort.append((h, start))
+    return cohort
+
+
+def evaluate_period(
+    agreement: Agreement,
+    histories: Iterable[LeadHistory],
+    *,
+    as_of: datetime,
+    period: Period,
+    reviews: Sequence[Event] = (),
+    quotas: Quotas | None = None,
+    why: bool = True,
+    team_mqls: int | None = None,
+) -> PeriodResult:
+    """Every outcome of ``period`` under ``agreement``: the lead commitments of the MQLs
+    whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
+    the MQL count the quota is judged on, when ``histories`` are one rep's."""
+    result = PeriodResult()
+    cohort = mql_cohort(agreement, histories, as_of=as_of, period=period)
+    result.mql = len(cohort)
+    due = start_deadlines(agreement, [s for _, s in cohort])
+    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
+    plan = lead_plan(agreement, memo=True)
+    for n, (h, start) in enumerate(cohort):
+        facts = facts_of(
+            agreement, h, as_of, why=why, start=start, due={d: v[n] for d, v in due.items()}
+        )
+        if facts.disposition is not None:
+            key = facts.disposition.outcome or ""
+            result.dispositions[key] = result.dispositions.get(key, 0) + 1
+        result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
+    mqls = result.mql if team_mqls is None else team_mqls
+    pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
+    for c in agreement.commitments:
+        fn = PERIOD_MEASURES.get(c.measure)
+        if fn is not None:
+            result.outcomes += fn(c, pfacts, as_of)
+    return result
 
 
 def evaluate(
@@ -180,24 +264,15 @@ def evaluate(
     period: Period,
     reviews: Sequence[Event] = (),
     quotas: Quotas | None = None,
+    why: bool = True,
 ) -> list[Outcome]:
-    """Every outcome of the period: lead commitments for the MQLs whose clock starts in it,
-    then the period commitments."""
-    outcomes: list[Outcome] = []
-    mqls = 0
-    for h in histories:
-        if not is_mql(agreement, h, as_of):
-            continue
-        start = clock_start(h, as_of)
-        if start > as_of or not in_period(agreement, start, period):
-            continue
-        mqls += 1
-        outcomes += evaluate_lead(agreement, h, as_of)
-    for c in agreement.commitments:
-        if c.measure == "mql_volume":
-            o = mql_volume(agreement, c, period, mqls, quotas, as_of)
-            if o is not None:
-                outcomes.append(o)
-        elif c.measure == "review_meeting":
-            outcomes += review_meeting(agreement, c, period, reviews, as_of)
-    return outcomes
+    """Every outcome of the period (see ``evaluate_period``)."""
+    return evaluate_period(
+        agreement,
+        histories,
+        as_of=as_of,
+        period=period,
+        reviews=reviews,
+        quotas=quotas,
+        why=why,
+    ).outcomes

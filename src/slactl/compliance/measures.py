@@ -1,23 +1,33 @@
-"""One small function per measure of SPEC section 4, registered by name.
+"""One small function per measure of SPEC section 4, registered by name in ``MEASURES``.
 
-A lead measure takes the facts of one lead (``LeadFacts``), the commitment, the calendar
-and ``as_of``, and returns an ``Outcome`` or None when the commitment does not apply.
-Period measures (``mql_volume``, ``review_meeting``) live in ``engine.py`` because they
-look at a whole period rather than one lead.
+A lead measure takes the commitment, the facts of one lead (``LeadFacts``), the calendar
+and ``as_of``, and returns an ``Outcome`` or None when the commitment does not apply to
+that lead. A period measure (``mql_volume``, ``review_meeting``) takes the commitment,
+the facts of the period (``PeriodFacts``) and ``as_of``, and returns its outcomes (one per
+period, one per review window). Adding a measure touches this file only (and the list of
+names the agreement loader accepts).
+
+Each measure decides the state first and writes the reason in words only when
+``facts.why`` asks for it: a month's report over 85,000 leads needs the counts, not
+the sentences, and formatting them is most of the cost.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 
-from slactl.agreement.model import Commitment
+from slactl.agreement.model import Agreement, Commitment, Quotas
 from slactl.clock import BusinessCalendar, Duration
 from slactl.compliance.model import Event, Lead, Outcome, State
+from slactl.compliance.periods import Period
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NOT_DIGIT = re.compile(r"\D")
+RETURNED = "nurture"  # the disposition outcome that sends a lead back to marketing
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,19 @@ class LeadFacts:
     start: datetime  # the clock start
     touches: tuple[Event, ...]  # touch kinds, at or after the start, at or before as_of
     disposition: Event | None  # the first at or after the start, at or before as_of
+    why: bool = True  # write the reasons (explain, status, what-if); a report skips them
+    due: Mapping[Duration, datetime] | None = None  # start + duration, computed in bulk
+
+    def deadline(self, d: Duration, cal: BusinessCalendar) -> datetime:
+        """``start + d`` on the calendar (from the bulk computation when there is one)."""
+        if self.due is not None:
+            got = self.due.get(d)
+            if got is not None:
+                return got
+        return cal.add(self.start, d)
+
+
+# -- words ------------------------------------------------------------------------------
 
 
 def when(t: datetime, cal: BusinessCalendar) -> str:
@@ -47,33 +70,55 @@ def amount(delta: timedelta) -> str:
     return text + (f" {m} minute{'s' if m != 1 else ''}" if m else "")
 
 
-def _pending(
-    c: Commitment,
-    facts: LeadFacts,
-    cal: BusinessCalendar,
-    deadline: datetime,
-    as_of: datetime,
-    reason: str,
-) -> Outcome:
-    state = State.PENDING
-    if c.warn is not None and deadline <= cal.add(as_of, c.warn):
-        state = State.AT_RISK
-        reason += f"; at risk: {amount(cal.elapsed(as_of, deadline))} left"
-    return _outcome(c, facts, state, reason, deadline)
+def skipped(cal: BusinessCalendar, start: datetime, deadline: datetime) -> str:
+    """The closed days a business deadline stepped over: 'the weekend skipped',
+    'the weekend and Mon 05-27 skipped (closed)'."""
+    tz = cal.tz
+    d, last = start.astimezone(tz).date(), deadline.astimezone(tz).date()
+    closed = []
+    while d < last:
+        if not cal.is_working_day(d):
+            closed.append(d)
+        d += timedelta(days=1)
+    if not closed:
+        return ""
+    weekend = [c for c in closed if c.weekday() >= 5]
+    others = [c for c in closed if c.weekday() < 5]
+    parts = []
+    if weekend:
+        parts.append("the weekend" if len(weekend) <= 2 else f"{len(weekend) // 2} weekends")
+    if others:
+        parts.append(", ".join(f"{c:%a %m-%d}" for c in others) + " (closed)")
+    return ", " + " and ".join(parts) + " skipped"
+
+
+def deadline_words(facts: LeadFacts, cal: BusinessCalendar, d: Duration, deadline: datetime) -> str:
+    """How a deadline came about: 'Fri 2024-05-03 16:30 + 4 business hours, the weekend
+    skipped'."""
+    text = f"{when(facts.start, cal)} + {d}"
+    if d.business:
+        snapped = cal.next_opening(facts.start)
+        if snapped != facts.start:
+            text += f", the clock starting {when(snapped, cal)}"
+        text += skipped(cal, facts.start, deadline)
+    return text
+
+
+# -- building outcomes ------------------------------------------------------------------
 
 
 def _outcome(
     c: Commitment,
     facts: LeadFacts,
     state: State,
-    reason: str,
+    reason: Callable[[], str],
     deadline: datetime | None = None,
     event_at: datetime | None = None,
 ) -> Outcome:
     return Outcome(
         commitment_id=c.id,
         state=state,
-        reason=reason,
+        reason=reason() if facts.why else "",
         lead_id=facts.lead.external_id,
         owner=facts.lead.owner,
         clock_start=facts.start,
@@ -82,209 +127,399 @@ def _outcome(
     )
 
 
-def _deadline_text(c: Commitment, facts: LeadFacts, cal: BusinessCalendar, d: Duration) -> str:
-    snapped = cal.next_opening(facts.start) if d.business else facts.start
-    text = f"{when(facts.start, cal)} + {d}"
-    if snapped != facts.start:
-        text += f", the clock starting {when(snapped, cal)}"
-    return text
+def _pending(
+    c: Commitment,
+    facts: LeadFacts,
+    cal: BusinessCalendar,
+    deadline: datetime,
+    as_of: datetime,
+    reason: Callable[[], str],
+) -> Outcome:
+    """Pending, or at risk when the deadline is at or before ``as_of + warn``."""
+    if c.warn is not None and deadline <= cal.add(as_of, c.warn):
+
+        def risky() -> str:
+            return f"{reason()}; at risk: {amount(cal.elapsed(as_of, deadline))} left"
+
+        return _outcome(c, facts, State.AT_RISK, risky, deadline)
+    return _outcome(c, facts, State.PENDING, reason, deadline)
+
+
+def _decided(
+    c: Commitment,
+    facts: LeadFacts,
+    cal: BusinessCalendar,
+    what: str,
+    at: datetime,
+    deadline: datetime,
+    how: Callable[[], str],
+) -> Outcome:
+    """Met when ``at`` <= deadline, else breached; the reason says by how much."""
+    if at <= deadline:
+
+        def met() -> str:
+            early = cal.elapsed(at, deadline)
+            if not at < deadline:  # equal instants (== is False across zones in a DST fold)
+                return f"{what} {when(at, cal)} came exactly at the deadline: {how()}"
+            if not early:
+                return (
+                    f"{what} {when(at, cal)} came before the deadline {when(deadline, cal)}"
+                    f" (outside business hours): {how()}"
+                )
+            return (
+                f"{what} {when(at, cal)} came {amount(early)} before the deadline"
+                f" {when(deadline, cal)}: {how()}"
+            )
+
+        return _outcome(c, facts, State.MET, met, deadline, at)
+
+    def late() -> str:
+        return (
+            f"{what} {when(at, cal)} came {amount(cal.elapsed(deadline, at))} after the"
+            f" deadline {when(deadline, cal)}: {how()}"
+        )
+
+    return _outcome(c, facts, State.BREACHED, late, deadline, at)
+
+
+# -- the measures -----------------------------------------------------------------------
 
 
 def first_touch(
     c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
 ) -> Outcome | None:
+    """Met by the first touch or the disposition, whichever comes first, by start + within."""
     assert c.within is not None
-    deadline = cal.add(facts.start, c.within)
-    how = _deadline_text(c, facts, cal, c.within)
-    first: Event | None = facts.touches[0] if facts.touches else None
-    what = "first touch"
+    within = c.within
+    deadline = facts.deadline(within, cal)
+
+    def how() -> str:
+        return deadline_words(facts, cal, within, deadline)
+
+    first = facts.touches[0] if facts.touches else None
     disp = facts.disposition
     if disp is not None and (first is None or disp.at < first.at):
-        first, what = disp, f"disposition ({disp.outcome})"
+        return _decided(c, facts, cal, f"disposition ({disp.outcome})", disp.at, deadline, how)
     if first is not None:
-        if first.at <= deadline:
-            early = cal.elapsed(first.at, deadline)
-            return _outcome(
-                c,
-                facts,
-                State.MET,
-                f"{what} {when(first.at, cal)} by {first.rep or 'unknown'} came"
-                f" {amount(early)} before the deadline {when(deadline, cal)} ({how})"
-                if early
-                else f"{what} {when(first.at, cal)} came exactly at the deadline ({how})",
-                deadline,
-                first.at,
-            )
-        late = cal.elapsed(deadline, first.at)
-        return _outcome(
-            c,
-            facts,
-            State.BREACHED,
-            f"{what} {when(first.at, cal)} came {amount(late)} after the deadline"
-            f" {when(deadline, cal)} ({how})",
-            deadline,
-            first.at,
-        )
+        return _decided(c, facts, cal, "first touch", first.at, deadline, how)
     if as_of > deadline:
         return _outcome(
             c,
             facts,
             State.BREACHED,
-            f"no touch by the deadline {when(deadline, cal)} ({how})",
+            lambda: f"no touch by the deadline {when(deadline, cal)}: {how()}",
             deadline,
         )
     return _pending(
-        c, facts, cal, deadline, as_of, f"no touch yet; due {when(deadline, cal)} ({how})"
+        c, facts, cal, deadline, as_of, lambda: f"no touch yet; due {when(deadline, cal)}: {how()}"
     )
 
 
 def disposition(
     c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
 ) -> Outcome | None:
+    """Met by a disposition at or before start + within."""
     assert c.within is not None
-    deadline = cal.add(facts.start, c.within)
-    how = _deadline_text(c, facts, cal, c.within)
+    within = c.within
+    deadline = facts.deadline(within, cal)
+
+    def how() -> str:
+        return deadline_words(facts, cal, within, deadline)
+
     disp = facts.disposition
     if disp is not None:
-        if disp.at <= deadline:
-            return _outcome(
-                c,
-                facts,
-                State.MET,
-                f"{disp.outcome} {when(disp.at, cal)}, by the deadline"
-                f" {when(deadline, cal)} ({how})",
-                deadline,
-                disp.at,
-            )
+        return _decided(c, facts, cal, f"disposition ({disp.outcome})", disp.at, deadline, how)
+    if as_of > deadline:
         return _outcome(
             c,
             facts,
             State.BREACHED,
-            f"{disp.outcome} {when(disp.at, cal)} came {amount(cal.elapsed(deadline, disp.at))}"
-            f" after the deadline {when(deadline, cal)} ({how})",
+            lambda: f"no disposition by the deadline {when(deadline, cal)}: {how()}",
             deadline,
-            disp.at,
-        )
-    if as_of > deadline:
-        return _outcome(
-            c, facts, State.BREACHED, f"no disposition by {when(deadline, cal)} ({how})", deadline
         )
     return _pending(
-        c, facts, cal, deadline, as_of, f"no disposition yet; due {when(deadline, cal)} ({how})"
+        c,
+        facts,
+        cal,
+        deadline,
+        as_of,
+        lambda: f"no disposition yet; due {when(deadline, cal)}: {how()}",
     )
-
-
-RETURNED = "nurture"
 
 
 def touches_before_return(
     c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
 ) -> Outcome | None:
+    """Only for leads returned to marketing (disposition ``nurture``): at least ``minimum``
+    touches by the return, and the return no earlier than start + open_for."""
     disp = facts.disposition
     if disp is None or disp.outcome != RETURNED:
         return None
     assert c.open_for is not None and c.minimum is not None
-    earliest = cal.add(facts.start, c.open_for)
+    minimum, open_for = c.minimum, c.open_for
+    earliest = facts.deadline(open_for, cal)
     n = sum(1 for t in facts.touches if t.at <= disp.at)
-    problems = []
-    if n < c.minimum:
-        problems.append(f"only {n} of {c.minimum} touches")
-    if disp.at < earliest:
-        problems.append(
-            f"returned {when(disp.at, cal)}, before {when(earliest, cal)}"
-            f" ({when(facts.start, cal)} + {c.open_for})"
-        )
-    if problems:
+    if n >= minimum and disp.at >= earliest:
         return _outcome(
             c,
             facts,
-            State.BREACHED,
-            "returned to marketing with " + " and ".join(problems),
+            State.MET,
+            lambda: (
+                f"{n} touches (at least {minimum}), returned {when(disp.at, cal)}, not before"
+                f" {when(earliest, cal)}: {deadline_words(facts, cal, open_for, earliest)}"
+            ),
             earliest,
             disp.at,
         )
-    return _outcome(
-        c,
-        facts,
-        State.MET,
-        f"{n} touches, returned {when(disp.at, cal)}, not before {when(earliest, cal)}",
-        earliest,
-        disp.at,
-    )
+
+    def why() -> str:
+        problems = []
+        if n < minimum:
+            problems.append(f"after only {n} of {minimum} touches")
+        if disp.at < earliest:
+            problems.append(
+                f"before {when(earliest, cal)}: {deadline_words(facts, cal, open_for, earliest)}"
+            )
+        return f"returned to marketing {when(disp.at, cal)} " + " and ".join(problems)
+
+    return _outcome(c, facts, State.BREACHED, why, earliest, disp.at)
+
+
+def surely_before(t: datetime, d: Duration, cal: BusinessCalendar) -> datetime:
+    """An instant no later than ``t + d``, cheap to compute: for N business days, local
+    midnight N days after ``t``'s date (the deadline falls on the N-th working day after
+    the start's, inside its hours). An event before it meets the deadline without the
+    calendar being asked — most steps of a cadence."""
+    if d.unit != "business_days":
+        return t
+    local = t.astimezone(cal.tz).date() + timedelta(days=int(d.amount))
+    return datetime.combine(local, time(), tzinfo=cal.tz)
 
 
 def touch_cadence(
     c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
 ) -> Outcome | None:
+    """Along start, touch 1, 2, … up to touch ``until`` (or the disposition, if that comes
+    first), each step at or before the previous one + max_gap."""
     assert c.max_gap is not None and c.until is not None
+    gap, until = c.max_gap, c.until
     disp = facts.disposition
     steps: list[tuple[str, datetime]] = []
     ended = False
-    for i, t in enumerate(facts.touches[: c.until], start=1):
+    for i, t in enumerate(facts.touches[:until], start=1):
         if disp is not None and disp.at < t.at:
             break
         steps.append((f"touch {i}", t.at))
-        if i == c.until:
+        if i == until:
             ended = True
     if not ended and disp is not None:
         steps.append((f"disposition ({disp.outcome})", disp.at))
         ended = True
     prev_name, prev = "the clock start", facts.start
+    late: tuple[str, datetime, datetime] | None = None  # (step, at, its deadline)
     for name, at in steps:
-        deadline = cal.add(prev, c.max_gap)
+        if at < surely_before(prev, gap, cal):
+            prev_name, prev = name, at
+            continue
+        deadline = cal.add(prev, gap)
         if at > deadline:
-            return _outcome(
-                c,
-                facts,
-                State.BREACHED,
-                f"{name} {when(at, cal)} came {amount(cal.elapsed(deadline, at))} after"
-                f" {when(deadline, cal)}, {c.max_gap} after {prev_name} {when(prev, cal)}",
-                deadline,
-                at,
-            )
+            late = (name, at, deadline)
+            break
         prev_name, prev = name, at
+    pn, p = prev_name, prev
+    if late is not None:
+        name, at, d = late
+        return _outcome(
+            c,
+            facts,
+            State.BREACHED,
+            lambda: (
+                f"{name} {when(at, cal)} came {amount(cal.elapsed(d, at))} after"
+                f" {when(d, cal)}, {gap} after {pn} {when(p, cal)}{skipped(cal, p, d)}"
+            ),
+            d,
+            at,
+        )
     if ended:
-        last = steps[-1][0] if steps else "the clock start"
-        return _outcome(c, facts, State.MET, f"no gap over {c.max_gap} up to {last}", None, prev)
-    deadline = cal.add(prev, c.max_gap)
+        last = steps[-1][0]
+        return _outcome(c, facts, State.MET, lambda: f"no gap over {gap} up to {last}", None, prev)
+    deadline = cal.add(prev, gap)
     nxt = f"touch {len(steps) + 1}"
     if as_of > deadline:
         return _outcome(
             c,
             facts,
             State.BREACHED,
-            f"no {nxt} by {when(deadline, cal)}, {c.max_gap} after {prev_name} {when(prev, cal)}",
+            lambda: (
+                f"no {nxt} by {when(deadline, cal)}, {gap} after {pn} {when(p, cal)}"
+                f"{skipped(cal, p, deadline)}"
+            ),
             deadline,
         )
-    return _pending(c, facts, cal, deadline, as_of, f"{nxt} due by {when(deadline, cal)}")
+    return _pending(
+        c,
+        facts,
+        cal,
+        deadline,
+        as_of,
+        lambda: f"{nxt} due by {when(deadline, cal)}, {gap} after {pn} {when(p, cal)}",
+    )
 
 
 def valid_field(name: str, value: object) -> bool:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """Present (not blank); an email well formed; a phone with at least 7 digits."""
+    if value is None:
         return False
+    text = value if isinstance(value, str) else str(value)
     if name == "email":
-        return bool(_EMAIL.match(str(value).strip()))
+        return _EMAIL.match(text.strip()) is not None
     if name == "phone":
-        return sum(ch.isdigit() for ch in str(value)) >= 7
-    return True
+        return len(_NOT_DIGIT.sub("", text)) >= 7
+    return bool(text) and not text.isspace()
 
 
 def complete_fields(
     c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
 ) -> Outcome | None:
+    """Every MQL of the period arrives with all ``fields`` present and valid."""
     bad = [f for f in c.fields if not valid_field(f, facts.lead.get(f))]
     if bad:
-        return _outcome(c, facts, State.BREACHED, "missing or invalid: " + ", ".join(bad))
-    return _outcome(c, facts, State.MET, "all of " + ", ".join(c.fields) + " present")
+        return _outcome(c, facts, State.BREACHED, lambda: "missing or invalid: " + ", ".join(bad))
+    return _outcome(c, facts, State.MET, lambda: "all of " + ", ".join(c.fields) + " present")
 
+
+# -- period measures --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFacts:
+    """What the period measures need: one piece of a report period under one agreement."""
+
+    agreement: Agreement
+    period: Period
+    mqls: int  # MQLs whose clock start falls in the period: the ones handed to sales
+    reviews: Sequence[Event]  # review meetings around the period, sorted by ``at``
+    quotas: Quotas | None
+    why: bool = True
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+def prorated_quota(agreement: Agreement, quotas: Quotas, period: Period) -> float | None:
+    """The quota of ``period``: whole months count whole; a month the period covers only
+    in part counts quota × its working days in the period / its working days. None when a
+    month has no quota."""
+    cal = agreement.calendar
+    quota = 0.0
+    for y, m in period.months():
+        q = quotas.mql_volume.get((y, m))
+        if q is None:
+            return None
+        first = date(y, m, 1)
+        last = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
+        lo, hi = max(first, period.start), min(last, period.end)
+        if (lo, hi) == (first, last):
+            quota += q
+        else:
+            month_days = cal.working_days(first, last)
+            quota += q * cal.working_days(lo, hi) / month_days if month_days else 0
+    return round(quota, 2)
+
+
+def mql_volume(c: Commitment, facts: PeriodFacts, as_of: datetime) -> list[Outcome]:
+    """MQLs handed to sales in the period against the (pro-rated) quota: met once reached,
+    breached when the period ended below it, pending while it is open."""
+    if facts.quotas is None:
+        return []
+    quota = prorated_quota(facts.agreement, facts.quotas, facts.period)
+    if quota is None:
+        return []
+    actual = facts.mqls
+    end = facts.period.bounds(facts.agreement.calendar.tz)[1]
+    if actual >= quota:
+        state, reason = State.MET, f"{actual} MQLs against a quota of {_num(quota)}"
+    elif as_of >= end:
+        state, reason = State.BREACHED, f"{actual} MQLs against a quota of {_num(quota)}"
+    else:
+        state = State.PENDING
+        reason = f"{actual} MQLs so far against a quota of {_num(quota)}; the period is open"
+    return [Outcome(c.id, state, reason, deadline=end, actual=actual, quota=quota)]
+
+
+def review_windows(agreement: Agreement, c: Commitment, period: Period) -> list[tuple[date, date]]:
+    """The ``every`` windows that start in the period (first and last day). Weeks run
+    Monday to Sunday, counted from the Monday on or before the agreement's first day;
+    days from the agreement's first day."""
+    assert c.every is not None
+    days = int(c.every.amount) * (7 if c.every.unit == "weeks" else 1)
+    anchor = agreement.period_start
+    if c.every.unit == "weeks":
+        anchor -= timedelta(days=anchor.weekday())
+    k = -(-(period.start - anchor).days // days)  # the first window starting in the period
+    out = []
+    ws = anchor + timedelta(days=k * days)
+    while ws <= period.end:
+        out.append((ws, ws + timedelta(days=days - 1)))
+        ws += timedelta(days=days)
+    return out
+
+
+def review_meeting(c: Commitment, facts: PeriodFacts, as_of: datetime) -> list[Outcome]:
+    """Per window: met by a review meeting in it, breached when it ended without one,
+    pending while it is open. A window that has not started by ``as_of`` is not counted."""
+    cal = facts.agreement.calendar
+    out = []
+    for ws, we in review_windows(facts.agreement, c, facts.period):
+        lo = datetime.combine(ws, time(), tzinfo=cal.tz)
+        hi = datetime.combine(we + timedelta(days=1), time(), tzinfo=cal.tz)
+        if lo > as_of:
+            continue
+        label = f"{ws:%a %Y-%m-%d}..{we:%a %Y-%m-%d}"
+        held = next((r for r in facts.reviews if lo <= r.at < hi and r.at <= as_of), None)
+        if held is not None:
+            state, reason = State.MET, f"review {when(held.at, cal)} in {label}"
+        elif as_of >= hi:
+            state, reason = State.BREACHED, f"no review in {label}"
+        else:
+            state, reason = State.PENDING, f"no review yet in {label}"
+        out.append(Outcome(c.id, state, reason, deadline=hi, event_at=held.at if held else None))
+    return out
+
+
+# -- the registry -----------------------------------------------------------------------
 
 LeadMeasure = Callable[[Commitment, LeadFacts, BusinessCalendar, datetime], Outcome | None]
+PeriodMeasure = Callable[[Commitment, PeriodFacts, datetime], list[Outcome]]
 
-LEAD_MEASURES: dict[str, LeadMeasure] = {
-    "first_touch": first_touch,
-    "disposition": disposition,
-    "touches_before_return": touches_before_return,
-    "touch_cadence": touch_cadence,
-    "complete_fields": complete_fields,
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    per: Literal["lead", "period"]
+    fn: LeadMeasure | PeriodMeasure
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure("first_touch", "lead", first_touch),
+        Measure("disposition", "lead", disposition),
+        Measure("touches_before_return", "lead", touches_before_return),
+        Measure("touch_cadence", "lead", touch_cadence),
+        Measure("complete_fields", "lead", complete_fields),
+        Measure("mql_volume", "period", mql_volume),
+        Measure("review_meeting", "period", review_meeting),
+    )
 }
-PERIOD_MEASURES = ("mql_volume", "review_meeting")
+LEAD_MEASURES: dict[str, LeadMeasure] = {
+    n: m.fn  # type: ignore[misc]
+    for n, m in MEASURES.items()
+    if m.per == "lead"
+}
+PERIOD_MEASURES: dict[str, PeriodMeasure] = {
+    n: m.fn  # type: ignore[misc]
+    for n, m in MEASURES.items()
+    if m.per == "period"
+}

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from slactl.agreement.model import Agreement, Quotas
-from slactl.compliance.engine import clock_start, evaluate, facts_of, in_period, is_mql
+from slactl.agreement.model import Agreement, Points, Quotas
+from slactl.compliance.engine import evaluate_period, mql_cohort
 from slactl.compliance.model import Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 
@@ -33,14 +33,22 @@ class CommitmentResult:
     quota: float | None = None
 
     @property
-    def compliance(self) -> float | None:
+    def ratio(self) -> float | None:
         decided = self.met + self.breached
-        return round(self.met / decided, 4) if decided else None
+        return self.met / decided if decided else None
+
+    @property
+    def compliance(self) -> float | None:
+        """met / (met + breached), rounded to 4 places; None when nothing is decided."""
+        r = self.ratio
+        return None if r is None else round(r, 4)
 
     @property
     def passed(self) -> bool:
-        c = self.compliance
-        return True if c is None else c >= self.target - 1e-12
+        """Compliance >= target, judged on the exact ratio (0.94996 fails a 95% target
+        though it prints as 0.95); true when nothing is decided."""
+        r = self.ratio
+        return True if r is None else r >= self.target - 1e-12
 
     def add(self, o: Outcome) -> None:
         if o.state is State.MET:
@@ -75,6 +83,9 @@ class CommitmentResult:
         return out
 
 
+UNASSIGNED = "(unassigned)"
+
+
 @dataclass
 class RepResult:
     rep: str
@@ -83,6 +94,27 @@ class RepResult:
     met: int = 0
     breached: int = 0
     pending: int = 0
+
+    def add(self, o: Outcome, points: Points | None) -> None:
+        counts = self.commitments.setdefault(
+            o.commitment_id, {"met": 0, "breached": 0, "pending": 0}
+        )
+        if o.state is State.MET:
+            counts["met"] += 1
+            self.met += 1
+            self.points += points.met if points else 0
+        elif o.state is State.BREACHED:
+            counts["breached"] += 1
+            self.breached += 1
+            self.points += points.breached if points else 0
+        else:
+            counts["pending"] += 1
+            self.pending += 1
+
+    @property
+    def compliance(self) -> float | None:
+        decided = self.met + self.breached
+        return round(self.met / decided, 4) if decided else None
 
     def to_json(self) -> dict[str, Any]:
         return {"rep": self.rep, "commitments": self.commitments, "points": self.points}
@@ -144,68 +176,73 @@ def build_report(
     quotas: Quotas | None = None,
     leads_created: int = 0,
     rep: str | None = None,
+    why: bool = True,
 ) -> Report:
-    """The report of ``period``, whose pieces ``segments`` each have their agreement."""
+    """The report of ``period``, whose pieces ``segments`` each have their agreement.
+
+    With ``rep``, the lead outcomes and the funnel's MQLs are that rep's (the leads they
+    own now); the period commitments (quota, review meetings) stay the team's. ``why``
+    False leaves the outcomes' reasons empty, which a plain report does not show.
+    """
     histories = list(histories)
     results: dict[str, CommitmentResult] = {}
     outcomes: list[Outcome] = []
     funnel = Funnel(leads=leads_created)
+    reps: dict[str, RepResult] = {}
     for agreement, part in segments:
         for c in agreement.commitments:
             results.setdefault(
                 c.id, CommitmentResult(c.id, c.party, c.measure, c.activity, c.target)
             )
-        part_outcomes = evaluate(
-            agreement, histories, as_of=as_of, period=part, reviews=reviews, quotas=quotas
-        )
-        outcomes += part_outcomes
-        for h in histories:
-            if not is_mql(agreement, h, as_of):
-                continue
-            start = clock_start(h, as_of)
-            if start > as_of or not in_period(agreement, start, part):
-                continue
-            funnel.mql += 1
-            disp = facts_of(agreement, h, as_of).disposition
-            if disp is not None:
-                if disp.outcome == "qualified":
-                    funnel.sql += 1
-                elif disp.outcome == "disqualified":
-                    funnel.disqualified += 1
-                elif disp.outcome == "nurture":
-                    funnel.nurture += 1
-    party_of = {c.id: c.owner for c in results.values()}
-    if rep is not None:
-        outcomes = [o for o in outcomes if o.lead_id is None or o.owner == rep]
-    for o in outcomes:
-        results[o.commitment_id].add(o)
-    points = {a.name: a.points for a, _ in segments}
-    reps: dict[str, RepResult] = {}
-    for o in outcomes:
-        if o.lead_id is None or party_of.get(o.commitment_id) != "sales":
-            continue
-        name = o.owner or "(unassigned)"
-        r = reps.setdefault(name, RepResult(name))
-        counts = r.commitments.setdefault(o.commitment_id, {"met": 0, "breached": 0, "pending": 0})
-        if o.state is State.MET:
-            counts["met"] += 1
-            r.met += 1
-        elif o.state is State.BREACHED:
-            counts["breached"] += 1
-            r.breached += 1
+        if rep is None:
+            part_result = evaluate_period(
+                agreement,
+                histories,
+                as_of=as_of,
+                period=part,
+                reviews=reviews,
+                quotas=quotas,
+                why=why,
+            )
         else:
-            counts["pending"] += 1
-            r.pending += 1
-    pts = next((p for p in points.values() if p is not None), None)
-    for r in reps.values():
-        if pts is not None:
-            r.points = pts.met * r.met + pts.breached * r.breached
+            # the rep's leads; the quota is still judged on the team's MQLs
+            mine = [h for h in histories if h.lead.owner == rep]
+            team = None
+            if len(mine) < len(histories):
+                team = len(mql_cohort(agreement, histories, as_of=as_of, period=part))
+            part_result = evaluate_period(
+                agreement,
+                mine,
+                as_of=as_of,
+                period=part,
+                reviews=reviews,
+                quotas=quotas,
+                why=why,
+                team_mqls=team,
+            )
+        funnel.mql += part_result.mql
+        dispositions = part_result.dispositions
+        part_outcomes = part_result.outcomes
+        funnel.sql += dispositions.get("qualified", 0)
+        funnel.disqualified += dispositions.get("disqualified", 0)
+        funnel.nurture += dispositions.get("nurture", 0)
+        outcomes += part_outcomes
+        party = {c.id: c.party for c in agreement.commitments}
+        points = agreement.points
+        for o in part_outcomes:
+            results[o.commitment_id].add(o)
+            if o.lead_id is None or party.get(o.commitment_id) != "sales":
+                continue
+            name = o.owner or UNASSIGNED
+            r = reps.setdefault(name, RepResult(name))
+            r.add(o, points)
+    tz = segments[0][0].calendar.tz if segments else as_of.tzinfo
     first = segments[0][0] if segments else None
     return Report(
         agreement=" + ".join(a.name for a, _ in segments) if segments else "",
         title=first.title if first else "",
         period=period,
-        as_of=as_of,
+        as_of=as_of.astimezone(tz),
         commitments=list(results.values()),
         reps=sorted(reps.values(), key=lambda r: r.rep),
         funnel=funnel,

@@ -1,25 +1,39 @@
-"""Compare a period's outcomes under two agreements: which leads flip, and why."""
+"""Compare a period's outcomes under two agreements: which leads flip, and why.
+
+Pure: takes two reports (SPEC 6.1) built from the same lead histories, returns data. The
+reports are built without reasons (writing them costs as much as the rules themselves);
+the reasons of the outcomes that flip are then written for those pairs alone, by the
+same measure functions, so they are the text ``explain`` gives.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from slactl.compliance.model import Outcome
+from slactl.agreement.model import Agreement
+from slactl.compliance.engine import clock_start, facts_of, in_period
+from slactl.compliance.measures import LEAD_MEASURES
+from slactl.compliance.model import LeadHistory, Outcome, State
+from slactl.compliance.periods import Period
 from slactl.compliance.report import Report
 
-NOT_COUNTED = "not counted"
+NOT_COUNTED = "not counted"  # no outcome: not an MQL, not in the period, or not applicable
 
 
 @dataclass(frozen=True)
 class Flip:
+    """One (lead, commitment) whose outcome differs between the agreements."""
+
     lead: str
     commitment: str
     owner: str | None
     before: str  # met, breached, pending, at_risk or "not counted"
     after: str
-    reason_before: str
-    reason_after: str
+    reason_before: str = ""
+    reason_after: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,24 +47,90 @@ class Flip:
         }
 
 
-def _by_pair(outcomes: list[Outcome]) -> dict[tuple[str, str], Outcome]:
-    return {(o.lead_id, o.commitment_id): o for o in outcomes if o.lead_id is not None}
+def _state(o: Outcome | None) -> str:
+    return NOT_COUNTED if o is None else State(o.state).value
 
 
 def flips(current: Report, draft: Report) -> list[Flip]:
-    """Every (lead, commitment) whose outcome differs, sorted by commitment and lead."""
-    a, b = _by_pair(current.outcomes), _by_pair(draft.outcomes)
+    """Every (lead, commitment) whose outcome differs, in the order of the commitments
+    (the draft's, then any it removed), then by lead; with the reasons the reports carry
+    (empty when they were built without)."""
+    before: dict[tuple[str, str], Outcome] = {
+        (o.lead_id, o.commitment_id): o for o in current.outcomes if o.lead_id is not None
+    }
     out = []
-    for key in sorted(set(a) | set(b), key=lambda k: (k[1], k[0])):
-        oa, ob = a.get(key), b.get(key)
-        sa = oa.state.value if oa else NOT_COUNTED
-        sb = ob.state.value if ob else NOT_COUNTED
-        if sa == sb:
+    for o in draft.outcomes:
+        if o.lead_id is None:
             continue
-        owner = (oa or ob).owner  # type: ignore[union-attr]
-        out.append(
-            Flip(key[0], key[1], owner, sa, sb, oa.reason if oa else "", ob.reason if ob else "")
-        )
+        old = before.pop((o.lead_id, o.commitment_id), None)
+        if old is None or old.state is not o.state:
+            out.append(_flip(old, o))
+    out += [_flip(old, None) for old in before.values()]
+    order = {c.id: i for i, c in enumerate(draft.commitments)}
+    for c in current.commitments:
+        order.setdefault(c.id, len(order))
+    out.sort(key=lambda f: (order.get(f.commitment, len(order)), f.lead))
+    return out
+
+
+def _flip(old: Outcome | None, new: Outcome | None) -> Flip:
+    some = old or new
+    assert some is not None and some.lead_id is not None
+    return Flip(
+        some.lead_id,
+        some.commitment_id,
+        some.owner,
+        _state(old),
+        _state(new),
+        old.reason if old else "",
+        new.reason if new else "",
+    )
+
+
+def flipped_leads(found: Iterable[Flip]) -> set[str]:
+    return {f.lead for f in found}
+
+
+def _reason(
+    parts: Sequence[tuple[Agreement, Period]],
+    history: LeadHistory,
+    commitment: str,
+    as_of: datetime,
+) -> str:
+    """The reason ``explain`` gives for one lead and commitment: the measure of that
+    commitment alone, under the agreement of the part of the period the lead starts in."""
+    start = clock_start(history, as_of)
+    for agreement, part in parts:
+        if not in_period(agreement, start, part):
+            continue
+        c = next((c for c in agreement.commitments if c.id == commitment), None)
+        fn = LEAD_MEASURES.get(c.measure) if c else None
+        if c is None or fn is None:
+            return ""
+        facts = facts_of(agreement, history, as_of, why=True, start=start)
+        outcome = fn(c, facts, agreement.calendar, as_of)
+        return outcome.reason if outcome else ""
+    return ""
+
+
+def explain_flips(
+    found: list[Flip],
+    histories: Iterable[LeadHistory],
+    current: Sequence[tuple[Agreement, Period]],
+    draft: Sequence[tuple[Agreement, Period]],
+    *,
+    as_of: datetime,
+) -> list[Flip]:
+    """``found`` with the reasons of both sides, worked out for the flipped pairs only
+    (writing the reasons of a whole month costs as much as evaluating it)."""
+    leads = flipped_leads(found)
+    by_id = {h.lead.external_id: h for h in histories if h.lead.external_id in leads}
+    out = []
+    for f in found:
+        h = by_id[f.lead]
+        before = _reason(current, h, f.commitment, as_of) if f.before != NOT_COUNTED else ""
+        after = _reason(draft, h, f.commitment, as_of) if f.after != NOT_COUNTED else ""
+        out.append(Flip(f.lead, f.commitment, f.owner, f.before, f.after, before, after))
     return out
 
 
@@ -59,7 +139,7 @@ class WhatIf:
     current: Report
     draft: Report
     flips: list[Flip]
-    changes: list[str]  # agreement diff lines
+    changes: list[str]  # the agreement diff, in words
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -116,10 +116,30 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision`` in one transaction.
+
+    On SQLite, batch mode rebuilds a table by copy-and-rename, which foreign keys from
+    existing rows would refuse; they are switched off for the migration (SQLite only
+    takes that outside a transaction) and checked before it commits."""
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), revision)
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                command.upgrade(_alembic_config(conn), revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise LedgerError(
+                            f"the migration to {revision} would break a reference from"
+                            f" table {broken[0]} row {broken[1]}; the ledger is unchanged"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def open_ledger(db: str, *, create: bool = True) -> Engine:

@@ -1,4 +1,9 @@
-"""``slactl agreement show``: the agreement as the sign-off template, and its calendar."""
+"""``slactl agreement show``: the agreement as the sign-off template, and its calendar.
+
+The layout follows the template in the background material: per party a table of
+Activity | Timeframe (| Target), the period both sides commit to, the signatures, and
+then what the template leaves implicit — the business calendar every deadline runs on.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +21,30 @@ PARTY_TITLES = {
     "sales": "Sales service level agreements",
     "shared": "Sales and Marketing service level agreements",
 }
+HOLIDAYS_SHOWN = 10
 
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def upcoming_holidays(agreement: Agreement, on: date, count: int = 10) -> list[tuple[date, str]]:
+def _table(*columns: str) -> Table:
+    # cells are Text, never markup: an activity such as "[call] leads" prints as written
+    table = Table()
+    for name in columns:
+        table.add_column(name, justify="right" if name == "Target" else "left")
+    return table
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def upcoming_holidays(
+    agreement: Agreement, on: date, count: int = HOLIDAYS_SHOWN
+) -> list[tuple[date, str]]:
+    """The next ``count`` closed dates on or after ``on`` (public holidays the company
+    works are left out; company days off are in), with their names."""
     spec = agreement.calendar_spec
     out: list[tuple[date, str]] = []
     for year in range(on.year, on.year + 3):
@@ -34,48 +56,49 @@ def upcoming_holidays(agreement: Agreement, on: date, count: int = 10) -> list[t
 
 
 def render_agreement(agreement: Agreement, on: date) -> RenderableType:
+    """The sign-off sheet of ``agreement`` and its calendar; holidays from ``on``."""
+    start, end = agreement.period_start, agreement.period_end
     parts: list[RenderableType] = [
         Text(agreement.title, style="bold"),
-        Text(
-            f"Service Level Agreement {agreement.name}, from {agreement.period_start}"
-            f" to {agreement.period_end}"
-        ),
-        Text(""),
+        Text(f"Service Level Agreement {agreement.name}, from {start} to {end}"),
     ]
     for party in ("marketing", "sales", "shared"):
-        table = Table(title=PARTY_TITLES[party], title_justify="left", expand=False)
-        table.add_column("Activity")
-        table.add_column("Timeframe")
-        table.add_column("Target", justify="right")
+        table = _table("Activity", "Timeframe", "Target")
         for c in agreement.commitments:
             if c.party == party:
-                table.add_row(c.activity or c.id, c.timeframe(), f"{c.target:.0%}")
+                table.add_row(
+                    Text(c.activity or c.id), Text(c.timeframe()), Text(f"{c.target:.0%}")
+                )
         if table.row_count:
-            parts.append(table)
-    signed = Table(title="Signed", title_justify="left")
-    signed.add_column("Contact")
-    signed.add_column("Name")
-    signed.add_column("Date")
+            parts += [Text(""), _heading(PARTY_TITLES[party]), table]
+    parts += [
+        Text(""),
+        Text("We, the undersigned, hereby commit to this SLA for the following time period:"),
+        Text(f"{start} to {end}"),
+    ]
+    signed = _table("Contact", "Name", "Date")
     for side in ("marketing", "sales"):
         s = agreement.signatories.get(side)
-        if s:
-            signed.add_row(f"{side.title()} contact", s.name, str(s.signed or "—"))
-    if signed.row_count:
-        parts.append(signed)
+        signed.add_row(
+            Text(f"{side.title()} contact"),
+            Text(s.name if s and s.name else "—"),
+            Text(str(s.signed) if s and s.signed else "—"),
+        )
+    parts += [_heading("Signed"), signed]
     spec = agreement.calendar_spec
-    cal = Table(title=f"Calendar ({spec.timezone})", title_justify="left")
-    cal.add_column("Day")
-    cal.add_column("Working hours")
+    cal = _table("Day", "Working hours")
     for wd, name in enumerate(WEEKDAY_NAMES):
         spans = spec.hours.get(wd)
-        cal.add_row(
-            name, ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans) if spans else "closed"
-        )
-    parts.append(cal)
-    hol = Table(title=f"Next holidays after {on}", title_justify="left")
-    hol.add_column("Date")
-    hol.add_column("Holiday")
+        hours = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans) if spans else "closed"
+        cal.add_row(Text(name), Text(hours))
+    parts += [Text(""), _heading(f"Business calendar, time zone {spec.timezone}"), cal]
+    where = spec.holiday_country or "no public calendar"
+    if spec.holiday_country and spec.holiday_subdivision:
+        where += f"-{spec.holiday_subdivision}"
+    hol = _table("Date", "Holiday")
     for d, name in upcoming_holidays(agreement, on):
-        hol.add_row(f"{d:%a %Y-%m-%d}", name)
-    parts.append(hol)
+        hol.add_row(Text(f"{d:%a %Y-%m-%d}"), Text(name))
+    if not hol.row_count:
+        hol.add_row(Text("—"), Text("none"))
+    parts += [Text(""), _heading(f"Next {HOLIDAYS_SHOWN} holidays from {on} ({where})"), hol]
     return Group(*parts)

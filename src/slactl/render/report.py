@@ -76,6 +76,7 @@ HEADERS = [
 
 
 def render_table(report: Report):  # type: ignore[no-untyped-def]
+    from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -83,43 +84,32 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     title = f"{report.title} — {report.period.label}"
     if report.rep_filter:
         title += f" — {report.rep_filter}"
-    t = Table(title=title, title_justify="left")
-    # the terminal view leaves the activity text out: the commitment id says it
-    for h in ["Party", "Commitment", *HEADERS[3:]]:
-        t.add_column(h, justify="right" if h in HEADERS[3:9] else "left")
+    # fits 80 columns: no vertical rules, the party and activity under the commitment id
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True)
+    t.add_column("Commitment", ratio=1, min_width=12, overflow="fold")
+    for h in HEADERS[3:8]:
+        t.add_column(h, justify="right", no_wrap=True)
+    t.add_column("Compliance", justify="right", no_wrap=True)
     for row, c in zip(_rows(report), report.commitments, strict=True):
         style = "" if c.compliance is None else ("green" if c.passed else "bold red")
-        name = row[1]
-        if c.measure == "mql_volume" and c.quota is not None:
-            name += row[2][row[2].rindex(" (") :]
-        t.add_row(row[0], name, *row[3:-1], Text(row[-1], style=style))
+        name = Text(c.id, style="bold")
+        name.append(f"\n{row[0]}: {row[2]}", style="dim")
+        t.add_row(name, *row[3:8], Text(f"{row[8]} {row[9]}", style=style))
     f = report.funnel
-    funnel = Table(title="Funnel", title_justify="left")
+    funnel = Table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
     for h in ("Leads", "MQL", "SQL", "Disqualified", "Returned"):
         funnel.add_column(h, justify="right")
     funnel.add_row(str(f.leads), str(f.mql), str(f.sql), str(f.disqualified), str(f.nurture))
-    reps = Table(title="Reps", title_justify="left")
+    reps = Table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
-    sales = [c for c in report.commitments if c.owner == "sales"]
-    for c in sales:
-        reps.add_column(c.id, justify="right")
-    reps.add_column("Points", justify="right")
+    for h in ("Met", "Breached", "Pending", "Compliance", "Points"):
+        reps.add_column(h, justify="right")
     for r in report.reps:
-        cells = []
-        for c in sales:
-            counts = r.commitments.get(c.id)
-            if not counts:
-                cells.append("—")
-                continue
-            decided = counts["met"] + counts["breached"]
-            cells.append(
-                f"{counts['met']}/{decided}"
-                + (f" +{counts['pending']}" if counts["pending"] else "")
-            )
-        reps.add_row(r.rep, *cells, str(r.points))
+        reps.add_row(
+            r.rep, str(r.met), str(r.breached), str(r.pending), pct(r.compliance), str(r.points)
+        )
     footer = Text(
-        f"as of {report.as_of.isoformat(timespec='minutes')}; agreement {report.agreement};"
-        " met/decided (+pending) per rep",
+        f"as of {report.as_of.isoformat(timespec='minutes')}; agreement {report.agreement}",
         style="dim",
     )
     parts = [t, funnel]
@@ -223,55 +213,111 @@ _CSS = {
     "num": "border:1px solid #ccc;padding:4px 8px;text-align:right",
     "pass": "border:1px solid #ccc;padding:4px 8px;color:#1a7f37;font-weight:bold",
     "fail": "border:1px solid #ccc;padding:4px 8px;color:#cf222e;font-weight:bold",
+    "note": "color:#666;font-family:Helvetica,Arial,sans-serif;font-size:13px",
+    "body": "font-family:Helvetica,Arial,sans-serif",
 }
+_STYLE_BLOCK = (
+    "body{"
+    + _CSS["body"]
+    + "}table{"
+    + _CSS["table"]
+    + "}th{"
+    + _CSS["th"]
+    + "}td{"
+    + _CSS["td"]
+    + "}td.num{text-align:right}td.pass{color:#1a7f37;font-weight:bold}"
+    "td.fail{color:#cf222e;font-weight:bold}p.note{" + _CSS["note"] + "}"
+)
+
+
+class _Html:
+    """Tags with inline styles (mail clients drop <style> blocks) or with classes."""
+
+    def __init__(self, inline: bool) -> None:
+        self.inline = inline
+
+    def attr(self, kind: str) -> str:
+        if self.inline:
+            return f' style="{_CSS[kind]}"'
+        return f' class="{kind}"' if kind in ("num", "pass", "fail", "note") else ""
+
+    def table(self, headers: list[str], rows: list[list[tuple[str, str]]]) -> str:
+        """``rows`` of (text, kind) cells; kind is td, num, pass or fail."""
+        e = html.escape
+        out = [f"<table{self.attr('table')}><tr>"]
+        out += [f"<th{self.attr('th')}>{e(h)}</th>" for h in headers]
+        out.append("</tr>")
+        for row in rows:
+            out.append("<tr>" + "".join(f"<td{self.attr(k)}>{e(v)}</td>" for v, k in row))
+            out.append("</tr>")
+        out.append("</table>")
+        return "".join(out)
+
+
+def _html_tables(report: Report, h: _Html) -> str:
+    rows = []
+    for row, c in zip(_rows(report), report.commitments, strict=True):
+        cells = [(v, "num" if 3 <= i <= 8 else "td") for i, v in enumerate(row)]
+        if c.compliance is not None:
+            cells[9] = (row[9], "pass" if c.passed else "fail")
+        rows.append(cells)
+    out = [h.table(HEADERS, rows)]
+    f = report.funnel
+    out.append(
+        h.table(
+            ["Leads", "MQL", "SQL", "Disqualified", "Returned"],
+            [[(str(v), "num") for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture)]],
+        )
+    )
+    if report.reps:
+        out.append(
+            h.table(
+                ["Rep", "Met", "Breached", "Pending", "Compliance", "Points"],
+                [
+                    [(r.rep, "td")]
+                    + [
+                        (v, "num")
+                        for v in (
+                            str(r.met),
+                            str(r.breached),
+                            str(r.pending),
+                            pct(r.compliance),
+                            str(r.points),
+                        )
+                    ]
+                    for r in report.reps
+                ],
+            )
+        )
+    return "\n".join(out)
 
 
 def html_tables(report: Report) -> str:
-    """The report's tables with inline styles (mail clients drop <style> blocks)."""
-    e = html.escape
-    out = [f'<table style="{_CSS["table"]}"><tr>']
-    out += [f'<th style="{_CSS["th"]}">{e(h)}</th>' for h in HEADERS]
-    out.append("</tr>")
-    for row, c in zip(_rows(report), report.commitments, strict=True):
-        out.append("<tr>")
-        for i, cell in enumerate(row):
-            style = _CSS["num"] if 3 <= i <= 8 else _CSS["td"]
-            if i == 9 and c.compliance is not None:
-                style = _CSS["pass"] if c.passed else _CSS["fail"]
-            out.append(f'<td style="{style}">{e(cell)}</td>')
-        out.append("</tr>")
-    out.append("</table>")
-    f = report.funnel
-    out.append(f'<table style="{_CSS["table"]}"><tr>')
-    for h in ("Leads", "MQL", "SQL", "Disqualified", "Returned"):
-        out.append(f'<th style="{_CSS["th"]}">{h}</th>')
-    out.append("</tr><tr>")
-    for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture):
-        out.append(f'<td style="{_CSS["num"]}">{v}</td>')
-    out.append("</tr></table>")
-    if report.reps:
-        out.append(f'<table style="{_CSS["table"]}"><tr>')
-        for h in ("Rep", "Met", "Breached", "Pending", "Points"):
-            out.append(f'<th style="{_CSS["th"]}">{h}</th>')
-        out.append("</tr>")
-        for r in report.reps:
-            out.append(f'<tr><td style="{_CSS["td"]}">{e(r.rep)}</td>')
-            for v in (r.met, r.breached, r.pending, r.points):
-                out.append(f'<td style="{_CSS["num"]}">{v}</td>')
-            out.append("</tr>")
-        out.append("</table>")
-    return "".join(out)
+    """The report's tables with inline styles, for an email body."""
+    return _html_tables(report, _Html(inline=True))
+
+
+def render_report_html(report: Report, *, inline_styles: bool) -> str:
+    """The report as a standalone HTML page; ``inline_styles`` puts every style on its
+    element (for email, where clients drop <style> blocks), else one <style> block."""
+    h = _Html(inline_styles)
+    title = html.escape(f"{report.title} — {report.period.label}")
+    if report.rep_filter:
+        title += html.escape(f" — {report.rep_filter}")
+    head = "" if inline_styles else f"<style>{_STYLE_BLOCK}</style>"
+    body = f' style="{_CSS["body"]}"' if inline_styles else ""
+    as_of = html.escape(report.as_of.isoformat(timespec="minutes"))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>{head}</head>\n<body{body}>\n<h2>{title}</h2>\n"
+        f"{_html_tables(report, h)}\n"
+        f"<p{h.attr('note')}>As of {as_of}; agreement {html.escape(report.agreement)}.</p>\n"
+        "</body></html>\n"
+    )
 
 
 def render_html(report: Report) -> str:
-    title = html.escape(f"{report.title} — {report.period.label}")
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<title>{title}</title></head>\n<body style="font-family:Helvetica,Arial,sans-serif">'
-        f"<h2>{title}</h2>\n{html_tables(report)}\n"
-        f'<p style="color:#666">As of {html.escape(report.as_of.isoformat(timespec="minutes"))};'
-        f" agreement {html.escape(report.agreement)}.</p>\n</body></html>\n"
-    )
+    return render_report_html(report, inline_styles=False)
 
 
 FORMATTERS: dict[ReportFormat, Callable[[Report], object]] = {

@@ -24,20 +24,32 @@ def _state(state: State, left: timedelta) -> str:
     return "AT RISK" if state is State.AT_RISK else "due"
 
 
-def render_status(rep: str, as_of: datetime, items: list[Any], month: Report, tz: tzinfo):  # type: ignore[no-untyped-def]
+def render_status(  # type: ignore[no-untyped-def]
+    rep: str,
+    as_of: datetime,
+    items: list[Any],
+    month: Report,
+    tz: tzinfo,
+    *,
+    limit: int | None = 25,
+):
+    """The rep's open work, most urgent first (the first ``limit`` rows; None for all),
+    then the month so far."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(
-        title=f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}",
-        title_justify="left",
+    states = [_state(i.outcome.state, i.left) for i in items]
+    counts = ", ".join(
+        f"{states.count(s)} {s.lower()}" for s in ("AT RISK", "OVERDUE", "due") if s in states
     )
+    title = f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}"
+    t = Table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
     for h in ("Lead", "Company", "Commitment", "Due (local)", "Business time", "State"):
-        t.add_column(h)
-    for i in items:
+        t.add_column(h, no_wrap=h != "Company")
+    shown = items if limit is None else items[:limit]
+    for i, st in zip(shown, states, strict=False):
         o = i.outcome
-        st = _state(o.state, i.left)
         style = {"OVERDUE": "bold red", "AT RISK": "yellow"}.get(st, "")
         t.add_row(
             i.lead,
@@ -47,6 +59,11 @@ def render_status(rep: str, as_of: datetime, items: list[Any], month: Report, tz
             business_amount(i.left),
             Text(st, style=style),
         )
+    parts: list[Any] = [t]
+    if not items:
+        parts.append(Text("nothing open"))
+    elif len(shown) < len(items):
+        parts.append(Text(f"… and {len(items) - len(shown)} more (--limit 0 shows them all)"))
     summary = Table(title=f"{rep}: {month.period.label} so far", title_justify="left")
     for h in ("Commitment", "Met", "Breached", "Pending", "Compliance"):
         summary.add_column(h, justify="left" if h == "Commitment" else "right")
@@ -54,8 +71,8 @@ def render_status(rep: str, as_of: datetime, items: list[Any], month: Report, tz
         if c.owner != "sales":
             continue
         summary.add_row(c.id, str(c.met), str(c.breached), str(c.pending), pct(c.compliance))
-    empty = Text("nothing open") if not items else Text("")
-    return Group(t, empty, summary) if not items else Group(t, summary)
+    parts.append(summary)
+    return Group(*parts)
 
 
 def status_json(rep: str, as_of: datetime, items: list[Any], month: Report, tz: tzinfo) -> str:
@@ -103,10 +120,12 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
     def local(t: datetime) -> str:
         return f"{t.astimezone(tz):%a %Y-%m-%d %H:%M}"
 
+    name = " ".join(x for x in (lead.first_name, lead.last_name) if x)
+    who = ", ".join(x for x in (name, lead.company) if x)
     head = Text(
-        f"{lead.external_id}  {lead.first_name or ''} {lead.last_name or ''}, {lead.company or ''}"
-        f"  owner {lead.owner or '—'}  ({'MQL' if explained.mql else 'not an MQL'};"
-        f" agreement {a.name}; as of {local(as_of)})"
+        f"{lead.external_id}{'  ' + who if who else ''}  owner {lead.owner or '—'}"
+        f"  ({'MQL' if explained.mql else 'not an MQL'}; agreement {a.name};"
+        f" as of {local(as_of)})"
     )
     tl = Table(title="Timeline", title_justify="left")
     for h in ("When (local)", "What", "Rep", "Note"):
@@ -152,9 +171,9 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
     t = Table(title=f"Leaderboard — {report.period.label}", title_justify="left")
     for h in ("#", "Rep", "Points", "Met", "Breached", "Pending", "Compliance"):
         t.add_column(h, justify="left" if h == "Rep" else "right")
-    ranked = sorted(report.reps, key=lambda r: (-r.points, -r.met, r.rep))
+    # ties on points: the higher compliance first, then by name
+    ranked = sorted(report.reps, key=lambda r: (-r.points, -(r.compliance or 0), r.rep))
     for n, r in enumerate(ranked, start=1):
-        decided = r.met + r.breached
         t.add_row(
             str(n),
             r.rep,
@@ -162,6 +181,6 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
             str(r.met),
             str(r.breached),
             str(r.pending),
-            pct(round(r.met / decided, 4) if decided else None),
+            pct(r.compliance),
         )
     return t

@@ -3,30 +3,49 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 
-from slactl.compliance.whatif import WhatIf
+from slactl.compliance.report import CommitmentResult, RepResult
+from slactl.compliance.whatif import NOT_COUNTED, Flip, WhatIf
 from slactl.render.report import pct
 
-
-class WhatIfFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+SHOWN = 50  # flips listed in the table; --format json and markdown list them all
 
 
 def _delta(a: float | None, b: float | None) -> str:
     if a is None or b is None:
         return ""
-    d = (b - a) * 100
+    d = round((b - a) * 100, 1)
     return f"{d:+.1f} pts" if d else "="
 
 
-def _rows(w: WhatIf) -> list[list[str]]:
-    cur = {c.id: c for c in w.current.commitments}
+def _quota(w: WhatIf) -> str | None:
+    """Marketing's quota: the MQLs handed over against it, now and under the draft."""
+
+    def of(c: CommitmentResult | None) -> str:
+        if c is None or c.quota is None:
+            return "not measured"
+        q = int(c.quota) if float(c.quota).is_integer() else c.quota
+        return f"{c.actual or 0} of {q} ({pct(c.compliance)})"
+
+    now = next((c for c in w.current.commitments if c.measure == "mql_volume"), None)
+    draft = next((c for c in w.draft.commitments if c.measure == "mql_volume"), None)
+    if now is None and draft is None:
+        return None
+    return f"Marketing's MQL quota: {of(now)} now; {of(draft)} under the draft"
+
+
+def _verdict(c: CommitmentResult) -> str:
+    return ("pass" if c.passed else "FAIL") if c.compliance is not None else "n/a"
+
+
+COMMITMENT_HEAD = ["Commitment", "Target", "Now", "Draft target", "Draft", "Change", "Result"]
+
+
+def _commitment_rows(w: WhatIf) -> list[list[str]]:
+    now = {c.id: c for c in w.current.commitments}
     rows = []
     for c in w.draft.commitments:
-        old = cur.get(c.id)
+        old = now.get(c.id)
         rows.append(
             [
                 c.id,
@@ -35,18 +54,38 @@ def _rows(w: WhatIf) -> list[list[str]]:
                 f"{c.target * 100:g}%",
                 pct(c.compliance),
                 _delta(old.compliance if old else None, c.compliance),
-                ("pass" if c.passed else "FAIL") if c.compliance is not None else "n/a",
+                _verdict(c),
             ]
         )
-    for cid, old in cur.items():
-        if cid not in {c.id for c in w.draft.commitments}:
-            rows.append(
-                [cid, f"{old.target * 100:g}%", pct(old.compliance), "—", "removed", "", ""]
-            )
+    drafted = {c.id for c in w.draft.commitments}
+    for c in w.current.commitments:
+        if c.id not in drafted:
+            rows.append([c.id, f"{c.target * 100:g}%", pct(c.compliance), "—", "removed", "", ""])
     return rows
 
 
-HEAD = ["Commitment", "Target now", "Now", "Target draft", "Draft", "Change", "Draft result"]
+REP_HEAD = ["Rep", "Met/breached", "Points", "Draft met/breached", "Draft points"]
+
+
+def _rep_rows(w: WhatIf) -> list[list[str]]:
+    now = {r.rep: r for r in w.current.reps}
+    draft = {r.rep: r for r in w.draft.reps}
+
+    def cells(r: RepResult | None) -> list[str]:
+        return [f"{r.met}/{r.breached}", str(r.points)] if r else ["—", "—"]
+
+    return [[rep, *cells(now.get(rep)), *cells(draft.get(rep))] for rep in sorted(now | draft)]
+
+
+FLIP_HEAD = ["Lead", "Commitment", "Owner", "Now", "Draft", "Why"]
+
+
+def _flip_row(f: Flip) -> list[str]:
+    if f.after == NOT_COUNTED:
+        why = f"no outcome under the draft; now: {f.reason_before}"
+    else:
+        why = f.reason_after
+    return [f.lead, f.commitment, f.owner or "", f.before, f.after, why]
 
 
 def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
@@ -54,34 +93,30 @@ def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=f"What if — {w.current.period.label} under the draft", title_justify="left")
-    for h in HEAD:
-        t.add_column(h, justify="left" if h == "Commitment" else "right")
-    for row in _rows(w):
-        t.add_row(*row)
-    reps = Table(title="Reps (points now → draft)", title_justify="left")
-    for h in ("Rep", "Now", "Draft"):
-        reps.add_column(h, justify="left" if h == "Rep" else "right")
-    now = {r.rep: r.points for r in w.current.reps}
-    draft = {r.rep: r.points for r in w.draft.reps}
-    for rep in sorted(set(now) | set(draft)):
-        reps.add_row(rep, str(now.get(rep, 0)), str(draft.get(rep, 0)))
-    f = Table(title=f"Leads whose outcome flips: {len(w.flips)}", title_justify="left")
-    for h in ("Lead", "Commitment", "Owner", "Now", "Draft"):
-        f.add_column(h)
-    for x in w.flips[:50]:
-        f.add_row(x.lead, x.commitment, x.owner or "", x.before, x.after)
-    parts = [Text("Changes: " + ("; ".join(w.changes) or "none"))]
-    parts += [t, reps, f]
-    if len(w.flips) > 50:
-        parts.append(Text(f"… {len(w.flips) - 50} more; --format json lists them all"))
-    parts += [
-        Text(
-            f"{x.lead} {x.commitment}: now {x.reason_before or x.before};"
-            f" draft {x.reason_after or x.after}"
-        )
-        for x in w.flips[:10]
+    def table(title: str, head: list[str], rows: list[list[str]], left: int = 1) -> Table:
+        t = Table(title=title, title_justify="left")
+        for i, h in enumerate(head):
+            t.add_column(h, justify="left" if i < left else "right")
+        for row in rows:
+            t.add_row(*row)
+        return t
+
+    label = w.current.period.label
+    parts: list[Table | Text] = [
+        Text(f"What if — {label} ({w.current.agreement} → draft {w.draft.agreement})"),
+        Text("Changes:" + "".join(f"\n  {c}" for c in w.changes) if w.changes else "No changes"),
+        table("Commitments", COMMITMENT_HEAD, _commitment_rows(w)),
+        *([Text(q)] if (q := _quota(w)) else []),
+        table("Reps (sales commitments)", REP_HEAD, _rep_rows(w)),
+        table(
+            f"Leads whose outcome flips: {len(w.flips)}",
+            FLIP_HEAD,
+            [_flip_row(f) for f in w.flips[:SHOWN]],
+            left=len(FLIP_HEAD),
+        ),
     ]
+    if len(w.flips) > SHOWN:
+        parts.append(Text(f"… {len(w.flips) - SHOWN} more: --format json lists them all"))
     return Group(*parts)
 
 
@@ -89,28 +124,31 @@ def render_whatif_json(w: WhatIf) -> str:
     return json.dumps(w.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _md_table(head: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    def cell(x: str) -> str:
+        return x.replace("|", "\\|")
+
+    rule = ["---" if i < left else "---:" for i in range(len(head))]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
+    out += ["| " + " | ".join(cell(x) for x in r) + " |" for r in rows]
+    return out
+
+
 def render_whatif_markdown(w: WhatIf) -> str:
     lines = [f"## What if — {w.current.period.label}", "", "Changes:", ""]
     lines += [f"- {c}" for c in w.changes] or ["- none"]
-    lines += ["", "| " + " | ".join(HEAD) + " |", "|---" + "|---:" * (len(HEAD) - 1) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in _rows(w)]
-    lines += [
-        "",
-        f"Leads whose outcome flips: {len(w.flips)}",
-        "",
-        "| Lead | Commitment | Now | Draft | Why (draft) |",
-        "|---|---|---|---|---|",
-    ]
-    for x in w.flips:
-        lines.append(
-            f"| {x.lead} | {x.commitment} | {x.before} | {x.after} |"
-            f" {x.reason_after.replace('|', '/')} |"
-        )
+    lines += ["", "### Commitments", "", *_md_table(COMMITMENT_HEAD, _commitment_rows(w))]
+    if q := _quota(w):
+        lines += ["", q]
+    lines += ["", "### Reps", "", *_md_table(REP_HEAD, _rep_rows(w))]
+    lines += ["", f"### Leads whose outcome flips: {len(w.flips)}", ""]
+    if w.flips:
+        lines += _md_table(FLIP_HEAD, [_flip_row(f) for f in w.flips], left=len(FLIP_HEAD))
     return "\n".join(lines) + "\n"
 
 
-FORMATTERS = {
-    WhatIfFormat.table: render_whatif_table,
-    WhatIfFormat.json: render_whatif_json,
-    WhatIfFormat.markdown: render_whatif_markdown,
+FORMATTERS = {  # by the value of `slactl whatif --format`
+    "table": render_whatif_table,
+    "json": render_whatif_json,
+    "markdown": render_whatif_markdown,
 }

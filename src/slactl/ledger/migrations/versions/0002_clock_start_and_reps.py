@@ -21,9 +21,11 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("lead") as batch:
         batch.add_column(sa.Column("clock_start_at", UTCDateTime, nullable=True))
-    # the clock start of existing leads: their handoff, else their creation
+    # the clock start of existing leads: their handoff (the column, else the earliest
+    # handoff event), else their creation
     op.execute(
-        "UPDATE lead SET clock_start_at = COALESCE(handed_off_at, created_at)"
+        "UPDATE lead SET clock_start_at = COALESCE(handed_off_at, (SELECT MIN(e.at) FROM event e"
+        " WHERE e.lead_id = lead.id AND e.kind = 'handoff'), created_at)"
         " WHERE clock_start_at IS NULL"
     )
     with op.batch_alter_table("lead") as batch:

@@ -1,0 +1,133 @@
+"""Migrations from the first schema with data in it; db status / upgrade through the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import inspect, select, text
+from typer.testing import CliRunner
+
+from slactl.cli import app
+from slactl.ledger.engine import make_engine, open_ledger, upgrade
+from slactl.ledger.models import Lead
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def at(engine, iso: str):  # type: ignore[no-untyped-def]
+    """A time as the 0001 schema stores it on this engine."""
+    value = datetime.fromisoformat(iso).replace(tzinfo=UTC)
+    return value if engine.dialect.name == "postgresql" else value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_0002_fills_clock_starts_from_handoffs_and_reps(ledger_url: str) -> None:
+    engine = make_engine(ledger_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        for ext, owner, handed in (("L-1", "alice", "2024-05-03 15:00"), ("L-2", "bob", None)):
+            conn.execute(
+                text(
+                    "INSERT INTO lead (external_id, owner, created_at, handed_off_at, recorded_at)"
+                    " VALUES (:e, :o, :c, :h, :c)"
+                ),
+                {
+                    "e": ext,
+                    "o": owner,
+                    "c": at(engine, "2024-05-03 14:00"),
+                    "h": at(engine, handed) if handed else None,
+                },
+            )
+        conn.execute(
+            text("INSERT INTO lead (external_id, created_at, recorded_at) VALUES ('L-3', :c, :c)"),
+            {"c": at(engine, "2024-05-03 14:00")},
+        )
+        for n, (lead, kind, rep, when) in enumerate(
+            (
+                ("L-2", "handoff", "dana", "2024-05-06 13:00"),
+                ("L-2", "handoff", "dana", "2024-05-04 13:00"),
+                ("L-1", "handoff", "dana", "2024-05-02 13:00"),
+                ("L-3", "call", "erin", "2024-05-05 13:00"),
+            )
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO event (lead_id, kind, at, rep, origin, dedupe_key, recorded_at)"
+                    " SELECT id, :k, :t, :r, 'cli', :d, :t FROM lead WHERE external_id = :l"
+                ),
+                {"l": lead, "k": kind, "t": at(engine, when), "r": rep, "d": f"k{n}"},
+            )
+    engine.dispose()
+    engine = make_engine(ledger_url)
+    upgrade(engine)
+    lead = Lead.__table__.c  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        starts = dict(conn.execute(select(lead.external_id, lead.clock_start_at)).all())
+        reps = conn.execute(text("SELECT name FROM rep ORDER BY name")).scalars().all()
+        events = conn.execute(text("SELECT COUNT(*) FROM event")).scalar()
+        indexes = {ix["name"] for ix in inspect(conn).get_indexes("lead")}
+    engine.dispose()
+    assert starts == {
+        "L-1": datetime(2024, 5, 3, 15, 0, tzinfo=UTC),  # handed_off_at wins over the event
+        "L-2": datetime(2024, 5, 4, 13, 0, tzinfo=UTC),  # the earliest handoff event
+        "L-3": datetime(2024, 5, 3, 14, 0, tzinfo=UTC),  # created_at
+    }
+    assert reps == ["alice", "bob", "dana", "erin"]
+    assert events == 4
+    assert "ix_lead_clock_start_at" in indexes
+    # the upgraded ledger takes imports like a new one
+    engine = open_ledger(ledger_url)
+    from slactl.ledger.imports import import_csv
+
+    s = import_csv(engine, ROOT / "examples" / "leads.csv", now=datetime(2024, 6, 1, tzinfo=UTC))
+    engine.dispose()
+    assert (s.inserted, s.rejected) == (172, 0)
+
+
+def cli(db: Path, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["--db", str(db), *args])
+
+
+def test_db_status_and_upgrade_messages(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    engine = make_engine(str(db))
+    upgrade(engine, "0001")
+    engine.dispose()
+    r = cli(db, "db", "status")
+    assert r.exit_code == 2
+    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0002)\n" + "".join(
+        f"{t}: 0\n" for t in ("lead", "event", "lead_change", "import_run")
+    )
+    assert r.stderr == "Error: the ledger needs 'slactl db upgrade'\n"
+    r = cli(db, "import", str(ROOT / "examples" / "leads.csv"))
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0002):"
+        " run 'slactl db upgrade' (SQLite files are backed up first)\n"
+    )
+    r = cli(db, "db", "upgrade")
+    assert r.exit_code == 0
+    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0002\n")
+    r = cli(db, "db", "upgrade")
+    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0002)\n")
+    assert cli(db, "import", str(ROOT / "examples" / "leads.csv")).exit_code == 0
+    r = cli(db, "db", "status")
+    assert r.exit_code == 0
+    assert r.stdout == (
+        f"ledger: sqlite:///{db}\nschema: 0002 (current 0002)\n"
+        "lead: 172\nevent: 0\nlead_change: 0\nimport_run: 1\n"
+    )
+
+
+def test_newer_ledger_refused_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    engine = open_ledger(str(db))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0042'"))
+    engine.dispose()
+    r = cli(db, "import", str(ROOT / "examples" / "leads.csv"))
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: the ledger sqlite:///{db} was written by a newer slactl (schema 0042):"
+        " upgrade slactl to use it\n",
+    )
