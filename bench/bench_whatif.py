@@ -15,19 +15,24 @@ import time
 from _run import OUT, ROOT, SLACTL
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds, stdout) of one run."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak MB, stdout) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        cmd, env={**os.environ, **env}, capture_output=True, text=True, check=False
+        ["/usr/bin/time", "-f", "%M", *cmd],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.stdout
+    peak = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    return wall, cpu, peak, proc.stdout
 
 
 def main() -> None:
@@ -46,11 +51,11 @@ def main() -> None:
     reports, whatifs = [], []
     out = ""
     for _ in range(3):
-        reports.append(timed([SLACTL, "report", *common], env)[:2])
-        wall, cpu, out = timed([SLACTL, "whatif", str(draft), *common], env)
-        whatifs.append((wall, cpu))
-    r_wall, r_cpu = min(w for w, _ in reports), min(c for _, c in reports)
-    w_wall, w_cpu = min(w for w, _ in whatifs), min(c for _, c in whatifs)
+        reports.append(timed([SLACTL, "report", *common], env)[:3])
+        wall, cpu, peak, out = timed([SLACTL, "whatif", str(draft), *common], env)
+        whatifs.append((wall, cpu, peak))
+    r_wall, r_cpu, r_peak = (min(x[i] for x in reports) for i in range(3))
+    w_wall, w_cpu, w_peak = (min(x[i] for x in whatifs) for i in range(3))
     result = json.loads(out)
     outcomes = sum(
         c["met"] + c["breached"] + c["pending"] for c in result["current"]["commitments"]
@@ -58,12 +63,15 @@ def main() -> None:
     print(f"draft: {'; '.join(result['changes'])}")
     print(f"outcomes now: {outcomes:,}; flips: {len(result['flips']):,}")
     print()
-    print("| what | wall s | × report | CPU s | × report |")
-    print("|---|---:|---:|---:|---:|")
-    print(f"| slactl report --month 2024-05 | {r_wall:.2f} | 1.0× | {r_cpu:.2f} | 1.0× |")
+    print("| what | wall s | × report | CPU s | × report | peak MB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        f"| slactl report --month 2024-05 | {r_wall:.2f} | 1.0× | {r_cpu:.2f} | 1.0×"
+        f" | {r_peak:.0f} |"
+    )
     print(
         f"| slactl whatif draft.yaml --month 2024-05 | {w_wall:.2f} | {w_wall / r_wall:.2f}×"
-        f" | {w_cpu:.2f} | {w_cpu / r_cpu:.2f}× |"
+        f" | {w_cpu:.2f} | {w_cpu / r_cpu:.2f}× | {w_peak:.0f} |"
     )
 
 

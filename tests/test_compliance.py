@@ -358,6 +358,10 @@ def test_quota_prorated_by_working_days() -> None:
     # weekend: 0 of June's 19 -> 22 * 4 / 22 = 4
     assert prorated_quota(AGREEMENT, QUOTAS, week("2024-W22")) == 4
     assert prorated_quota(AGREEMENT, QUOTAS, month("2024-07")) is None  # no quota: not counted
+    # 2024-W31 (Jul 29 - Aug 4) has working days in July, which has no quota
+    assert prorated_quota(AGREEMENT, QUOTAS, week("2024-W31")) is None
+    # 2024-W26 (Jun 24-30) is all June: 19 * 5 / 19 = 5 (Juneteenth is the 19th)
+    assert prorated_quota(AGREEMENT, QUOTAS, week("2024-W26")) == 5
 
 
 def test_mql_volume_met_pending_breached() -> None:

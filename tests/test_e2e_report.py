@@ -342,6 +342,26 @@ def test_may_report_matches_the_hand_worked_outcomes(ledger: dict[str, str]) -> 
     assert reps["alice"]["points"] == 43 * 10 - 12 * 5
 
 
+def test_a_week_still_open(ledger: dict[str, str]) -> None:
+    # 2024-W22 (Mon 05-27 .. Sun 06-02) as of Wed 05-29 12:00. Its only MQL by then is L02
+    # (arrived on Memorial Day; L12, L13, L31 arrive on Friday 05-31). The quota: May 20 x 4
+    # working days of the week in May (28-31; the 27th is closed) / 22 working days in May
+    # = 3.64; June's part is a weekend, so June needs no quota. 1 < 3.64 and the week is
+    # open: pending. The week's review (Thu 05-30) has not happened yet: pending.
+    proc = slactl(
+        ledger, "report", "--week", "2024-W22", "--as-of", "2024-05-29T12:00", "--format", "json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = {c["id"]: c for c in json.loads(proc.stdout)["commitments"]}
+    volume, review = got["volume"], got["review"]
+    assert (volume["met"], volume["breached"], volume["pending"]) == (0, 0, 1)
+    assert (volume["actual"], volume["quota"], volume["compliance"]) == (1, 3.64, None)
+    assert (review["met"], review["breached"], review["pending"]) == (0, 0, 1)
+    # L02: ft met at 13:00 on Tuesday; disp due Tue 06-11 09:00: pending; cadence: touch 2
+    # due Thu 05-30 13:00: pending
+    assert (got["ft"]["met"], got["disp"]["pending"], got["cad"]["pending"]) == (1, 1, 1)
+
+
 def test_march_dst_weekend(ledger: dict[str, str]) -> None:
     proc = slactl(
         ledger, "report", "--month", "2024-03", "--as-of", "2024-04-01T09:00", "--format", "json"

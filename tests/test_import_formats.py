@@ -302,5 +302,11 @@ def test_cli_strict_dry_run_and_bad_options(tmp_path: Path) -> None:
         2,
         f"Error: {tmp_path / 'latin1.csv'}: not UTF-8 text; save the export as CSV UTF-8\n",
     )
+    r = cli(db, "import", str(f), "--rejects", str(f))
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"Error: --rejects {f}: that is the file being imported; name another\n",
+    )
+    assert f.read_text().startswith("lead,kind,rep,at,outcome,note")
     r = cli(db, "import", leads, "--preset", "pipedrive")
     assert r.exit_code == 2

@@ -87,7 +87,7 @@ def test_report_json_and_the_lead_with_no_agreement(env: dict[str, str]) -> None
             "2024-06-03T09:00", "--format", "json")  # fmt: skip
     assert r.exit_code == 0, r.output
     assert r.stderr == (
-        "note: 1 lead starting 2024-04-29 skipped: no agreement is in effect then (add one"
+        "warning: 1 lead starting 2024-04-29 skipped: no agreement is in effect then (add one"
         " whose period covers those dates)\n"
     )
     got = json.loads(r.stdout)
@@ -250,3 +250,22 @@ def test_docs_commands_lists_every_command() -> None:
 
     missing = [n for n in walk(typer.main.get_command(app)) if f"`slactl {n}" not in text]
     assert missing == []
+
+
+def test_the_same_report_status_and_explain_on_postgresql(env: dict[str, str], pg_url: str) -> None:
+    pg = {**env, "db": pg_url}
+    folder = Path(env["db"]).parent
+    for name in ("leads.csv", "activities.csv"):
+        r = cli(pg, "import", str(folder / name))
+        assert r.exit_code == 0, r.output
+    for args in (
+        ("report", "--from", "2024-04-29", "--to", "2024-05-31", "--as-of", "2024-06-03T09:00",
+         "--format", "json"),
+        ("report", "--month", "2024-05", "--rep", "alice", "--as-of", "2024-06-03T09:00",
+         "--format", "csv"),
+        ("status", "--rep", "alice", "--as-of", "2024-05-20T12:30", "--format", "json"),
+        ("explain", "A2", "--as-of", "2024-06-03T09:00"),
+    ):  # fmt: skip
+        on_sqlite, on_pg = cli(env, *args), cli(pg, *args)
+        assert on_pg.exit_code == 0, on_pg.output
+        assert (on_pg.stdout, on_pg.stderr) == (on_sqlite.stdout, on_sqlite.stderr), args

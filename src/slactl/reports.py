@@ -49,13 +49,13 @@ def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, 
 
 
 def _bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetime]:
-    tzs = [
-        ZoneInfo(a.calendar_spec.timezone)
-        for a, _, _ in agreements.covering(period.start, period.end)
-    ]
-    tz = tzs[0] if tzs else ZoneInfo("UTC")
-    lo, hi = period.bounds(tz)
-    # zones of other agreements may differ by up to a day; the engine re-checks each lead
+    """The instants a period's leads' clock starts fall between: its local midnights, a day
+    wider each side when agreements in other zones cover part of it (the engine re-checks
+    each lead against its own agreement's zone)."""
+    zones = {a.calendar_spec.timezone for a, _, _ in agreements.covering(period.start, period.end)}
+    lo, hi = period.bounds(ZoneInfo(min(zones)) if zones else ZoneInfo("UTC"))
+    if len(zones) <= 1:
+        return lo, hi
     return lo - timedelta(days=1), hi + timedelta(days=1)
 
 
@@ -162,7 +162,7 @@ def make_report(
             rep=rep,
             why=why,
         )
-    report.notes.extend(unmeasured(agreements, period, data.histories, as_of))
+    report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     if len(parts) > 1:
         report.notes.append(
             "this period spans "

@@ -114,6 +114,8 @@ def report(
     from slactl.render.report import FORMATTERS, ReportFormat
 
     result = period_report(ctx, (month, week, quarter, from_, to), as_of, rep=rep)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     _emit(FORMATTERS[ReportFormat(format_.value)](result))

@@ -240,9 +240,8 @@ def evaluate_period(
     cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
     plan = lead_plan(agreement, memo=True)
     for n, (h, start) in enumerate(cohort):
-        facts = facts_of(
-            agreement, h, as_of, why=why, start=start, due={d: v[n] for d, v in due.items()}
-        )
+        mine = {d: v[n] for d, v in due.items()} if due else None
+        facts = facts_of(agreement, h, as_of, why=why, start=start, due=mine)
         if facts.disposition is not None:
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1

@@ -409,22 +409,27 @@ def _num(x: float) -> str:
 
 def prorated_quota(agreement: Agreement, quotas: Quotas, period: Period) -> float | None:
     """The quota of ``period``: whole months count whole; a month the period covers only
-    in part counts quota × its working days in the period / its working days. None when a
-    month has no quota."""
+    in part counts quota × its working days in the period / its working days (nothing,
+    and no quota needed, when that part has no working day). None when a month that
+    counts has no quota."""
     cal = agreement.calendar
     quota = 0.0
     for y, m in period.months():
-        q = quotas.mql_volume.get((y, m))
-        if q is None:
-            return None
         first = date(y, m, 1)
         last = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
         lo, hi = max(first, period.start), min(last, period.end)
-        if (lo, hi) == (first, last):
+        whole = (lo, hi) == (first, last)
+        days = cal.working_days(lo, hi)
+        if not whole and days == 0:
+            continue  # a weekend at the end of a week: nothing to pro-rate
+        q = quotas.mql_volume.get((y, m))
+        if q is None:
+            return None
+        if whole:
             quota += q
         else:
             month_days = cal.working_days(first, last)
-            quota += q * cal.working_days(lo, hi) / month_days if month_days else 0
+            quota += q * days / month_days if month_days else 0
     return round(quota, 2)
 
 

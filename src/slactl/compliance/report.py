@@ -149,7 +149,8 @@ class Report:
     funnel: Funnel
     outcomes: list[Outcome]
     rep_filter: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for stderr: how the report was made
+    warnings: list[str] = field(default_factory=list)  # for stderr: what it left out
 
     @property
     def failed(self) -> list[CommitmentResult]:

@@ -168,10 +168,9 @@ def _load_histories(
     extras: dict[str, Any] = {}
     cols = _LEAD_COLS if t.pg else _LEAD_COLS_TEXT
     build = _lead_fast if not t.pg else lambda row, extras: _lead(row, t, extras)
-    leads = {
-        row[0]: build(row, extras)
-        for row in _rows(conn, f"SELECT {cols} FROM lead WHERE {where}", tuple(params))
-    }
+    cur = _rows(conn, f"SELECT {cols} FROM lead WHERE {where}", tuple(params))
+    leads = {row[0]: build(row, extras) for row in cur}
+    cur.close()
     # SQLite walks ix_event_lead_at (lead_id, at) for each lead, so its rows come grouped
     # by lead, in time order, ties by id; ORDER BY would make it sort ~400k rows again.
     # PostgreSQL may hash-join, so it is asked to order. Either way each lead's list is

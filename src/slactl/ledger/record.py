@@ -102,3 +102,45 @@ def record_event(
             return Recorded(external, kind, at, bool(result.rowcount))
 
     return with_retry(attempt)
+
+
+def record_touch(
+    engine: Engine,
+    *,
+    lead: str,
+    kind: str,
+    rep: str,
+    at: datetime,
+    now: datetime,
+    note: str | None = None,
+) -> Recorded:
+    """A touch (or any other activity) on a lead."""
+    return record_event(engine, lead=lead, kind=kind, at=at, now=now, rep=rep, note=note)
+
+
+def record_disposition(
+    engine: Engine,
+    *,
+    lead: str,
+    outcome: str,
+    rep: str,
+    at: datetime,
+    now: datetime,
+    reason: str | None = None,
+) -> Recorded:
+    """A lead's disposition; ``outcome`` is checked against the agreement by the caller."""
+    return record_event(
+        engine, lead=lead, kind="disposition", at=at, now=now, rep=rep, outcome=outcome, note=reason
+    )
+
+
+def record_handoff(engine: Engine, *, lead: str, rep: str, at: datetime, now: datetime) -> Recorded:
+    """Marketing hands the lead to sales: its clock starts at the earliest handoff."""
+    return record_event(engine, lead=lead, kind="handoff", at=at, now=now, rep=rep)
+
+
+def record_review(
+    engine: Engine, *, at: datetime, now: datetime, note: str | None = None
+) -> Recorded:
+    """A sales & marketing review meeting (no lead)."""
+    return record_event(engine, lead=None, kind="review", at=at, now=now, note=note)
