@@ -11,7 +11,14 @@ from typer.testing import CliRunner
 
 from slactl.cli import app
 from slactl.errors import LedgerError
-from slactl.ledger.engine import head_revision, make_engine, open_ledger, upgrade
+from slactl.ledger.engine import (
+    current_revision,
+    head_revision,
+    make_engine,
+    open_ledger,
+    script_head,
+    upgrade,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 AGREEMENTS = str(ROOT / "agreements")
@@ -23,6 +30,26 @@ def test_new_ledger_is_created_at_head(ledger_url: str) -> None:
         rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert rev == head_revision() == "0002"
+
+
+def test_the_head_constant_is_the_newest_migration_script() -> None:
+    # HEAD_REVISION spares every command an Alembic import; a new migration must move it
+    assert head_revision() == script_head()
+
+
+def test_current_revision_is_read_without_alembic(ledger_url: str) -> None:
+    engine = make_engine(ledger_url)
+    try:
+        with engine.connect() as conn:
+            assert current_revision(conn) is None  # no alembic_version table yet
+        upgrade(engine, "0001")
+        with engine.connect() as conn:
+            assert current_revision(conn) == "0001"
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert current_revision(conn) == head_revision()
+    finally:
+        engine.dispose()
 
 
 def test_upgrade_from_the_first_schema_keeps_data(ledger_url: str) -> None:
@@ -151,3 +178,17 @@ def test_bad_input_one_line_and_ledger_unchanged(db: Path, args: list[str], mess
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM event")).scalar() == n
     engine.dispose()
+
+
+def test_a_file_that_is_not_a_ledger_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("garbage, not SQLite\n")
+    r = CliRunner().invoke(
+        app, ["--db", str(bogus), "--agreements", AGREEMENTS, "report", "--month", "2024-05"]
+    )
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: sqlite:///{bogus} is not a slactl ledger (file is not a database):"
+        " point --db at a ledger file or a new path\n"
+    )
+    assert bogus.read_text() == "garbage, not SQLite\n"

@@ -269,3 +269,13 @@ def test_the_same_report_status_and_explain_on_postgresql(env: dict[str, str], p
         on_sqlite, on_pg = cli(env, *args), cli(pg, *args)
         assert on_pg.exit_code == 0, on_pg.output
         assert (on_pg.stdout, on_pg.stderr) == (on_sqlite.stdout, on_sqlite.stderr), args
+
+
+def test_the_funnel_counts_only_leads_created_by_as_of(env: dict[str, str]) -> None:
+    # as of Tue 05-07 08:00: A1 (05-06) and A2 (05-03) exist; A3, B1 and N1 do not yet
+    r = cli(env, "report", "--month", "2024-05", "--as-of", "2024-05-07T08:00", "--format", "json")
+    assert r.exit_code == 0, r.output
+    funnel = json.loads(r.stdout)["funnel"]
+    assert (funnel["leads"], funnel["mql"]) == (2, 2)
+    r = cli(env, "report", "--month", "2024-05", "--as-of", "2024-06-03T09:00", "--format", "json")
+    assert json.loads(r.stdout)["funnel"]["leads"] == 5  # X1 is April's

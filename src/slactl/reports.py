@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import evaluate_lead
+from slactl.compliance.engine import clock_start, evaluate_lead
 from slactl.compliance.model import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
@@ -92,7 +92,9 @@ def load_period(
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
-        created = queries.count_leads_created(conn=conn, start=exact_lo, end=exact_hi, owner=owner)
+        created = queries.count_leads_created(
+            conn=conn, start=exact_lo, end=exact_hi, owner=owner, as_of=as_of
+        )
     return PeriodData(histories, reviews, created)
 
 
@@ -149,7 +151,9 @@ def make_report(
         if rep is not None:  # the quota counts the team's MQLs; the funnel the rep's leads
             lo, hi = period.bounds(parts[0][0].calendar.tz)
             with engine.connect() as conn:
-                leads_created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep)
+                leads_created = queries.count_leads_created(
+                    conn=conn, start=lo, end=hi, owner=rep, as_of=as_of
+                )
     with bulk():
         report = build_report(
             parts,
@@ -264,6 +268,9 @@ def open_items(
         return []
     if histories is None:
         histories = _read(engine, agreements, window, as_of=as_of, owner=rep)
+    # a lead dispositioned by as_of has no open sales work: its first touch and disposition
+    # are decided, a return is judged at the return, and its cadence ends there
+    histories = [h for h in histories if not _settled(h, as_of)]
     by_lead = {h.lead.external_id: h for h in histories}
     items: list[StatusItem] = []
     with bulk():
@@ -338,7 +345,7 @@ def rep_status(
     items = open_items(engine, agreements, as_of=as_of, rep=rep, histories=histories)
     with engine.connect() as conn:
         lo, hi = this_month.bounds(tz)
-        created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep)
+        created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
     with bulk():
         report = build_report(
             segments(agreements, this_month),
@@ -351,6 +358,18 @@ def rep_status(
             why=False,
         )
     return items, report
+
+
+def _settled(h: LeadHistory, as_of: datetime) -> bool:
+    """Whether the lead has its disposition (at or after its clock start) by ``as_of``."""
+    start = None
+    for e in h.events:
+        if e.kind == DISPOSITION and e.at <= as_of:
+            if start is None:
+                start = clock_start(h, as_of)
+            if e.at >= start:
+                return True
+    return False
 
 
 def _dispositioned(h: LeadHistory, o: Outcome) -> bool:

@@ -211,15 +211,24 @@ def _load_histories(
 
 
 def count_leads_created(
-    *, conn: Connection, start: datetime, end: datetime, owner: str | None = None
+    *,
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    owner: str | None = None,
+    as_of: datetime | None = None,
 ) -> int:
-    """How many leads were created in [start, end) (optionally owned by ``owner``)."""
+    """How many leads were created in [start, end) (optionally owned by ``owner``), and
+    known by ``as_of``: a lead created after it is not in a report as of then."""
     t = _Times(conn)
     sql = f"SELECT COUNT(*) FROM lead WHERE created_at >= {t.ph} AND created_at < {t.ph}"
     params: list[Any] = [t.bind(start), t.bind(end)]
     if owner is not None:
         sql += f" AND owner = {t.ph}"
         params.append(owner)
+    if as_of is not None:
+        sql += f" AND created_at <= {t.ph}"
+        params.append(t.bind(as_of))
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar() or 0)
 
 
