@@ -12,13 +12,7 @@ from slactl.errors import UnknownLead
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.imports import import_csv
 from slactl.ledger.models import Lead
-from slactl.ledger.record import (
-    record_disposition,
-    record_event,
-    record_handoff,
-    record_review,
-    record_touch,
-)
+from slactl.ledger.record import record_event
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -32,12 +26,21 @@ def test_events_are_appended_once_and_handoffs_start_the_clock(ledger_url: str) 
         first = record_event(engine, lead="L-0003", kind="call", at=t, now=NOW, rep="alice")
         again = record_event(engine, lead="L-0003", kind="call", at=t, now=NOW, rep="alice")
         assert (first.lead, first.added, again.added) == ("L-0003", True, False)
-        by_email = record_handoff(engine, lead="GUS.1@HOOLI.EXAMPLE", rep="dana", at=t, now=NOW)
+        by_email = record_event(
+            engine, lead="GUS.1@HOOLI.EXAMPLE", kind="handoff", at=t, now=NOW, rep="dana"
+        )
         assert (by_email.lead, by_email.added) == ("L-0001", True)
-        review = record_review(engine, at=t, now=NOW, note="weekly")
-        record_touch(engine, lead="L-0003", kind="email", rep="bob", at=t, now=NOW, note="deck")
-        record_disposition(
-            engine, lead="L-0003", outcome="nurture", rep="bob", at=t, now=NOW, reason="later"
+        review = record_event(engine, lead=None, kind="review", at=t, now=NOW, note="weekly")
+        record_event(engine, lead="L-0003", kind="email", at=t, now=NOW, rep="bob", note="deck")
+        record_event(
+            engine,
+            lead="L-0003",
+            kind="disposition",
+            at=t,
+            now=NOW,
+            rep="bob",
+            outcome="nurture",
+            note="later",
         )
         assert (review.lead, review.added) == (None, True)
         with pytest.raises(UnknownLead) as err:

@@ -284,10 +284,9 @@ def open_items(
                 if o.lead_id is None or party[o.commitment_id] != "sales" or o.deadline is None:
                     continue
                 h = by_lead[o.lead_id]
+                # overdue with nothing done: dispositioned leads were set aside above
                 overdue_open = o.state is State.BREACHED and o.event_at is None
-                if o.state in (State.PENDING, State.AT_RISK) or (
-                    overdue_open and not _dispositioned(h, o)
-                ):
+                if o.state in (State.PENDING, State.AT_RISK) or overdue_open:
                     left = cal.elapsed(as_of, o.deadline)
                     items.append(StatusItem(o, h.lead.external_id, h.lead.company, left))
     items.sort(key=lambda i: (i.outcome.deadline, i.lead))
@@ -370,9 +369,3 @@ def _settled(h: LeadHistory, as_of: datetime) -> bool:
             if e.at >= start:
                 return True
     return False
-
-
-def _dispositioned(h: LeadHistory, o: Outcome) -> bool:
-    return any(
-        e.kind == "disposition" and o.clock_start and e.at >= o.clock_start for e in h.events
-    )
