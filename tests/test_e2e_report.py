@@ -425,3 +425,20 @@ def test_rep_filter_and_unknown_rep(ledger: dict[str, str]) -> None:
     proc = slactl(ledger, "report", "--month", "2024-05", "--rep", "bobb")
     assert proc.returncode == 2
     assert proc.stderr == "Error: no rep 'bobb' in the ledger; did you mean 'bob'?\n"
+
+
+def test_a_month_without_a_quota_shows_what_came(ledger: dict[str, str]) -> None:
+    # the same May without its quota: the 26 MQLs are still the actual; no quota, so
+    # nothing is met or breached, and bob's report shows the team's 26 as well
+    Path(ledger["SLACTL_AGREEMENTS"], "quotas.yaml").write_text("mql_volume:\n  2024-03: 3\n")
+    for rep in ((), ("--rep", "bob")):
+        proc = slactl(
+            ledger, "report", "--month", "2024-05", "--as-of", "2024-06-03T09:00",
+            "--format", "json", *rep,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        volume = {c["id"]: c for c in json.loads(proc.stdout)["commitments"]}["volume"]
+        assert (volume["met"], volume["breached"], volume["pending"]) == (0, 0, 0)
+        assert (volume["actual"], volume["quota"], volume["compliance"]) == (26, None, None)
+    proc = slactl(ledger, "report", "--month", "2024-05", "--as-of", "2024-06-03T09:00")
+    assert "(26, no quota)" in proc.stdout

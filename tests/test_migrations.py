@@ -95,26 +95,26 @@ def test_db_status_and_upgrade_messages(tmp_path: Path) -> None:
     engine.dispose()
     r = cli(db, "db", "status")
     assert r.exit_code == 2
-    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0002)\n" + "".join(
+    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0003)\n" + "".join(
         f"{t}: 0\n" for t in ("lead", "event", "lead_change", "import_run")
     )
     assert r.stderr == "Error: the ledger needs 'slactl db upgrade'\n"
     r = cli(db, "import", str(ROOT / "examples" / "leads.csv"))
     assert r.exit_code == 2
     assert r.stderr == (
-        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0002):"
+        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0003):"
         " run 'slactl db upgrade' (SQLite files are backed up first)\n"
     )
     r = cli(db, "db", "upgrade")
     assert r.exit_code == 0
-    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0002\n")
+    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0003\n")
     r = cli(db, "db", "upgrade")
-    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0002)\n")
+    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0003)\n")
     assert cli(db, "import", str(ROOT / "examples" / "leads.csv")).exit_code == 0
     r = cli(db, "db", "status")
     assert r.exit_code == 0
     assert r.stdout == (
-        f"ledger: sqlite:///{db}\nschema: 0002 (current 0002)\n"
+        f"ledger: sqlite:///{db}\nschema: 0003 (current 0003)\n"
         "lead: 172\nevent: 0\nlead_change: 0\nimport_run: 1\n"
     )
 
@@ -131,3 +131,22 @@ def test_newer_ledger_refused_in_one_line(tmp_path: Path) -> None:
         f"Error: the ledger sqlite:///{db} was written by a newer slactl (schema 0042):"
         " upgrade slactl to use it\n",
     )
+
+
+def test_a_migrated_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
+    def shape(engine):  # type: ignore[no-untyped-def]
+        with engine.connect() as conn:
+            insp = inspect(conn)
+            return {
+                t: sorted((ix["name"], tuple(ix["column_names"])) for ix in insp.get_indexes(t))
+                for t in ("lead", "event", "lead_change", "import_run", "rep")
+            }
+
+    old = make_engine(str(tmp_path / "old.db"))
+    upgrade(old, "0001")
+    upgrade(old)
+    new = open_ledger(str(tmp_path / "new.db"))
+    assert shape(old) == shape(new)
+    assert ("ix_lead_created_at", ("created_at",)) in shape(new)["lead"]
+    old.dispose()
+    new.dispose()

@@ -279,3 +279,45 @@ def test_the_funnel_counts_only_leads_created_by_as_of(env: dict[str, str]) -> N
     assert (funnel["leads"], funnel["mql"]) == (2, 2)
     r = cli(env, "report", "--month", "2024-05", "--as-of", "2024-06-03T09:00", "--format", "json")
     assert json.loads(r.stdout)["funnel"]["leads"] == 5  # X1 is April's
+
+
+LATE_HANDOFFS = """\
+external_id,email,owner,score,created_at,handed_off_at
+H1,h1@example.com,alice,70,2024-05-20T10:00,2024-06-05T10:00
+H2,h2@example.com,alice,70,2024-05-17T10:00,2024-06-05T10:00
+"""
+
+
+def test_a_lead_handed_off_after_as_of_counts_from_its_creation(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # H1: recorded handoff Wed 06-05, so as of Fri 05-31 it had not been handed off: its
+    # clock started at its creation, Mon 05-20 10:00 (first touch due 14:00, none came;
+    # disposition due Tue 06-04 10:00, Memorial Day skipped: pending). H2 was created in
+    # the same way but has a handoff event on Tue 05-21 10:00, which is its clock start as
+    # of 05-31 (first touch due 14:00: breached; disposition due Wed 06-05 10:00: pending).
+    (tmp_path / "late.csv").write_text(LATE_HANDOFFS)
+    (tmp_path / "late_acts.csv").write_text(
+        "lead,kind,rep,at,outcome,note\nH2,handoff,dana,2024-05-21T10:00,,\n"
+    )
+    for name in ("late.csv", "late_acts.csv"):
+        r = cli(env, "import", str(tmp_path / name))
+        assert r.exit_code == 0, r.output
+    r = cli(env, "report", "--month", "2024-05", "--as-of", "2024-05-31T09:00", "--format", "json")
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    # ft: A1 met; A2, A3, B1 (see ACTIVITIES), H1 and H2 breached.
+    # disp: A1, B1 met; A2 breached; A3 (due 06-04 09:00), H1, H2 pending.
+    assert [(c["id"], c["met"], c["breached"], c["pending"]) for c in got["commitments"]] == [
+        ("ft", 1, 5, 0),
+        ("disp", 2, 1, 3),
+    ]
+    assert got["funnel"]["mql"] == 6
+    r = cli(env, "explain", "H1", "--as-of", "2024-05-31T09:00")
+    assert r.exit_code == 0, r.output
+    assert "Mon 2024-05-20 10:00" in r.stdout
+    # as of 06-10 both were handed off on 06-05: June's cohort, not May's
+    r = cli(env, "report", "--month", "2024-05", "--as-of", "2024-06-10T09:00", "--format", "json")
+    assert json.loads(r.stdout)["funnel"]["mql"] == 4
+    r = cli(env, "report", "--month", "2024-06", "--as-of", "2024-06-10T09:00", "--format", "json")
+    assert json.loads(r.stdout)["funnel"]["mql"] == 2

@@ -39,24 +39,46 @@ def bulk() -> Iterator[None]:
 
 
 def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, Period]]:
-    parts = agreements.covering(period.start, period.end)
+    parts = agreements.parts(period)
     if not parts:
         raise SlactlError(
             f"no agreement covers {period.label} ({period.start}..{period.end}):"
             " add one whose period includes it"
         )
-    return [(a, Period(lo, hi, period.label)) for a, lo, hi in parts]
+    return parts
 
 
 def _bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetime]:
-    """The instants a period's leads' clock starts fall between: its local midnights, a day
-    wider each side when agreements in other zones cover part of it (the engine re-checks
-    each lead against its own agreement's zone)."""
-    zones = {a.calendar_spec.timezone for a, _, _ in agreements.covering(period.start, period.end)}
+    """The instants a period's leads' clock starts fall between: its local midnights (a
+    day wider each side when agreements in other zones cover part of it: the engine
+    re-checks each lead against its own agreement's zone), widened to the instants its
+    parts begin and end at where one agreement hands over to the next."""
+    parts = agreements.parts(period)
+    zones = {a.calendar_spec.timezone for a, _ in parts}
     lo, hi = period.bounds(ZoneInfo(min(zones)) if zones else ZoneInfo("UTC"))
-    if len(zones) <= 1:
-        return lo, hi
-    return lo - timedelta(days=1), hi + timedelta(days=1)
+    if len(zones) > 1:
+        lo, hi = lo - timedelta(days=1), hi + timedelta(days=1)
+    for a, part in parts:
+        p_lo, p_hi = part.bounds(ZoneInfo(a.calendar_spec.timezone))
+        lo, hi = min(lo, p_lo), max(hi, p_hi)
+    return lo, hi
+
+
+def created_bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetime]:
+    """The instants between which a lead created counts as the period's: its midnights in
+    the zone of its first agreement, or where its agreements begin or end at another
+    agreement's midnight, those instants (the same cut as the cohorts)."""
+    parts = agreements.parts(period)
+    if not parts:
+        return period.bounds(ZoneInfo(agreements.agreements[0].calendar_spec.timezone))
+    tz = ZoneInfo(parts[0][0].calendar_spec.timezone)
+    lo, hi = period.bounds(tz)
+    first, last = parts[0], parts[-1]
+    if first[1].start == period.start:
+        lo = first[1].bounds(ZoneInfo(first[0].calendar_spec.timezone))[0]
+    if last[1].end == period.end:
+        hi = last[1].bounds(ZoneInfo(last[0].calendar_spec.timezone))[1]
+    return lo, hi
 
 
 @dataclass(frozen=True)
@@ -81,8 +103,7 @@ def load_period(
     ``as_of``, the review meetings around it, and how many leads were created in it."""
     parts = segments(agreements, period)
     lo, hi = _bounds(agreements, period)
-    tz = ZoneInfo(parts[0][0].calendar_spec.timezone)
-    exact_lo, exact_hi = period.bounds(tz)
+    exact_lo, exact_hi = created_bounds(agreements, period)
     # only the events the engine reads: touches, dispositions, handoffs
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
     with engine.connect() as conn:
@@ -108,14 +129,13 @@ def unmeasured(
     covered = sum((hi - lo).days + 1 for _, lo, hi in agreements.covering(period.start, period.end))
     if covered == (period.end - period.start).days + 1:
         return []  # every day of the period has its agreement
-    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
     days: dict[str, int] = {}
     for h in histories:
         start = clock_start(h, as_of)
-        if start > as_of:
+        if start > as_of or agreements.at(start) is not None:
             continue
-        d = start.astimezone(tz).date()
-        if period.contains(d) and agreements.find(d) is None:
+        d = agreements.local_day(start)
+        if period.contains(d):
             days[d.isoformat()] = days.get(d.isoformat(), 0) + 1
     if not days:
         return []
@@ -149,7 +169,7 @@ def make_report(
     if data is None:
         data = load_period(engine, agreements, period, as_of=as_of)
         if rep is not None:  # the quota counts the team's MQLs; the funnel the rep's leads
-            lo, hi = period.bounds(parts[0][0].calendar.tz)
+            lo, hi = created_bounds(agreements, period)
             with engine.connect() as conn:
                 leads_created = queries.count_leads_created(
                     conn=conn, start=lo, end=hi, owner=rep, as_of=as_of
@@ -196,8 +216,11 @@ def explain_lead(
     if history is None:
         raise UnknownLead(f"no lead '{key}' in the ledger: check the external id or email")
     start = clock_start(history, as_of)
-    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
-    agreement = agreements.in_effect(start.astimezone(tz).date())
+    agreement = agreements.at(start)
+    if agreement is None:
+        agreement = agreements.in_effect(
+            agreements.local_day(start)
+        )  # no agreement then: says so and exits 2
     return Explained(
         agreement,
         history,
@@ -263,7 +286,7 @@ def open_items(
     today = as_of.astimezone(tz).date()
     days = lookback(agreements) if lookback_days is None else lookback_days
     window = Period(today - timedelta(days=days), today, "open work")
-    parts = agreements.covering(window.start, window.end)
+    parts = agreements.parts(window)
     if not parts:
         return []
     if histories is None:
@@ -274,12 +297,10 @@ def open_items(
     by_lead = {h.lead.external_id: h for h in histories}
     items: list[StatusItem] = []
     with bulk():
-        for agreement, first, last in parts:
+        for agreement, part in parts:
             party = {c.id: c.party for c in agreement.commitments}
             cal = agreement.calendar
-            result = evaluate_period(
-                agreement, histories, as_of=as_of, period=Period(first, last, ""), why=False
-            )
+            result = evaluate_period(agreement, histories, as_of=as_of, period=part, why=False)
             for o in result.outcomes:
                 if o.lead_id is None or party[o.commitment_id] != "sales" or o.deadline is None:
                     continue
@@ -302,8 +323,7 @@ def _read(
     owner: str | None,
 ) -> list[LeadHistory]:
     """The leads whose clock starts on a day of ``window`` and the events the engine reads."""
-    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
-    lo, hi = window.bounds(tz)
+    lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
     with engine.connect() as conn:
@@ -343,7 +363,7 @@ def rep_status(
     histories = _read(engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep)
     items = open_items(engine, agreements, as_of=as_of, rep=rep, histories=histories)
     with engine.connect() as conn:
-        lo, hi = this_month.bounds(tz)
+        lo, hi = created_bounds(agreements, this_month)
         created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
     with bulk():
         report = build_report(

@@ -6,6 +6,7 @@ A time without an offset is local to the agreement's time zone (SPEC section 6).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 
 _US = re.compile(
@@ -18,11 +19,13 @@ class TimeParseError(ValueError):
     """The text is not a time we understand."""
 
 
-def parse_instant(text: str, default_tz: tzinfo) -> datetime:
+def parse_instant(text: str, default_tz: tzinfo | Callable[[date], tzinfo]) -> datetime:
     """Parse ISO 8601 (with Z, offset or none), Salesforce's
     ``2024-05-03T14:22:00.000+0000``, ``2024-05-03 14:22`` and US ``05/03/2024 2:22 PM``.
 
-    Returns an aware datetime; naive input is taken as local to ``default_tz``.
+    Returns an aware datetime; naive input is taken as local to ``default_tz``, or, when
+    that is a function of the local date, to the zone it gives for the time's own date
+    (the zone of the agreement in effect that day, which need not be today's).
     """
     s = text.strip()
     if not s:
@@ -45,6 +48,8 @@ def parse_instant(text: str, default_tz: tzinfo) -> datetime:
             " or 2024-05-03T14:22-04:00"
         )
     if dt.tzinfo is None:
+        if not isinstance(default_tz, tzinfo):
+            default_tz = default_tz(dt.date())
         dt = dt.replace(tzinfo=default_tz)
         # normalise a wall time that does not exist (spring forward) or is ambiguous
         dt = dt.astimezone(UTC).astimezone(default_tz)

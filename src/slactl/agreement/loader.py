@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -30,6 +31,9 @@ from slactl.agreement.model import (
 )
 from slactl.clock import CalendarError, Duration, DurationError, parse_duration, parse_hours
 from slactl.errors import AgreementError
+
+if TYPE_CHECKING:
+    from slactl.compliance.periods import Period
 
 QUOTAS_FILE = "quotas.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -642,6 +646,75 @@ class AgreementSet:
                 return a
         return None
 
+    def zone_on(self, d: date) -> tzinfo:
+        """The time zone local times of day ``d`` are read in: that of the agreement in
+        effect on ``d``, else of the last one before it, else of the first."""
+        found = self.find(d)
+        if found is None:
+            before = [a for a in self.agreements if a.period_start <= d]
+            found = before[-1] if before else self.agreements[0]
+        return ZoneInfo(found.calendar_spec.timezone)
+
+    def local_zones(self) -> tzinfo | LocalZones:
+        """What a time without an offset is read in: the one zone of every agreement, or,
+        when they differ, the zone of the agreement in effect on the time's date."""
+        zones = {a.calendar_spec.timezone for a in self.agreements}
+        if len(zones) == 1:
+            return ZoneInfo(zones.pop())
+        return LocalZones(self)
+
+    def spans(self) -> list[tuple[datetime, datetime]]:
+        """The instants each agreement is in effect between, in order: from midnight of
+        its first day in its own zone to midnight after its last day, or, when the next
+        agreement starts the day after, to the instant that one starts (midnight in its
+        zone). Agreements in different zones then neither overlap nor leave an hour
+        between them: the new one takes over at its own midnight."""
+        out = []
+        items = self.agreements
+        for i, a in enumerate(items):
+            tz = ZoneInfo(a.calendar_spec.timezone)
+            lo = datetime.combine(a.period_start, time(), tzinfo=tz)
+            hi = datetime.combine(a.period_end + timedelta(days=1), time(), tzinfo=tz)
+            if i + 1 < len(items) and items[i + 1].period_start == a.period_end + timedelta(1):
+                nxt = items[i + 1]
+                hi = datetime.combine(
+                    nxt.period_start, time(), tzinfo=ZoneInfo(nxt.calendar_spec.timezone)
+                )
+            out.append((lo, hi))
+        return out
+
+    def at(self, t: datetime) -> Agreement | None:
+        """The agreement in effect at instant ``t`` (see ``spans``)."""
+        for a, (lo, hi) in zip(self.agreements, self.spans(), strict=True):
+            if lo <= t < hi:
+                return a
+        return None
+
+    def local_day(self, t: datetime) -> date:
+        """The date of instant ``t`` in the zone of the agreement in effect then, else of
+        the last one begun by then, else of the first."""
+        chosen = self.agreements[0]
+        for a, (lo, _) in zip(self.agreements, self.spans(), strict=True):
+            if lo <= t:
+                chosen = a
+        return t.astimezone(ZoneInfo(chosen.calendar_spec.timezone)).date()
+
+    def parts(self, period: Period) -> list[tuple[Agreement, Period]]:
+        """``period`` cut where agreements begin and end (gaps left out), each part with
+        the instants it starts and ends at where it meets another agreement."""
+        from slactl.compliance.periods import Period
+
+        spans = dict(zip((id(a) for a in self.agreements), self.spans(), strict=True))
+        out = []
+        for a, lo, hi in self.covering(period.start, period.end):
+            span = spans[id(a)]
+            cut = (
+                span[0] if lo == a.period_start else None,
+                span[1] if hi == a.period_end else None,
+            )
+            out.append((a, Period(lo, hi, period.label, cut)))
+        return out
+
     def covering(self, start: date, end: date) -> list[tuple[Agreement, date, date]]:
         """The period [start, end] cut at agreement boundaries (gaps left out)."""
         out = []
@@ -650,6 +723,24 @@ class AgreementSet:
             if lo <= hi:
                 out.append((a, lo, hi))
         return out
+
+
+class LocalZones:
+    """The zone of day ``d`` (``AgreementSet.zone_on``) as a function of the local date,
+    for ``parse_instant``; its text names every agreement's start and zone, so that an
+    import's row hashes change when the agreements' zones do."""
+
+    def __init__(self, agreements: AgreementSet) -> None:
+        self.agreements = agreements
+
+    def __call__(self, d: date) -> tzinfo:
+        return self.agreements.zone_on(d)
+
+    def __str__(self) -> str:
+        return ";".join(
+            f"{a.period_start.isoformat()}={a.calendar_spec.timezone}"
+            for a in self.agreements.agreements
+        )
 
 
 def agreement_files(directory: Path) -> list[Path]:

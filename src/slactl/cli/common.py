@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slactl.errors import SlactlError
 
@@ -23,23 +23,17 @@ def load_agreement_set(directory: Path) -> AgreementSet:
     return load_agreements(directory)
 
 
-def agreement_zone(directory: Path, at: datetime | None = None) -> tzinfo:
-    """The zone of the agreement in effect at ``at`` (or the first one); UTC without any."""
-    from zoneinfo import ZoneInfo
-
-    if not directory.is_dir():
-        return UTC
-    agreements = load_agreement_set(directory)
-    first = agreements.agreements[0]
-    tz = ZoneInfo(first.calendar_spec.timezone)
-    if at is not None:
-        found = agreements.find(at.astimezone(tz).date())
-        if found is not None:
-            return ZoneInfo(found.calendar_spec.timezone)
-    return tz
+def local_zones(directory: Path, agreements: AgreementSet | None = None) -> Any:
+    """The zone times without an offset are read in (``AgreementSet.local_zones``): that of
+    the agreement in effect on the time's own date; UTC without any agreement."""
+    if agreements is None:
+        if not directory.is_dir():
+            return UTC
+        agreements = load_agreement_set(directory)
+    return agreements.local_zones()
 
 
-def parse_time_option(value: str | None, option: str, tz: tzinfo, default: datetime) -> datetime:
+def parse_time_option(value: str | None, option: str, tz: Any, default: datetime) -> datetime:
     from slactl.timeparse import TimeParseError, parse_instant
 
     if value is None:

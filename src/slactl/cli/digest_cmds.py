@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from slactl.cli.app import app, settings
-from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
+from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
 
@@ -68,7 +68,7 @@ def digest(
     smtp = None if (stdout or dry_run) else smtp_settings(os.environ)  # bad settings fail first
     agreements = load_agreement_set(s.agreements_dir)
     now = wall_clock()
-    when = parse_time_option(as_of, "--as-of", agreement_zone(s.agreements_dir, now), now)
+    when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
     engine = open_ledger(s.db, create=False)
     try:
         d = build_digest(engine, agreements, week_text=week, as_of=when, rep=rep)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from slactl.cli.app import app, settings
-from slactl.cli.common import agreement_zone, parse_time_option, wall_clock
+from slactl.cli.common import local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
 
@@ -58,7 +58,7 @@ def import_(
     s = settings(ctx)
     if not file.is_file():
         raise SlactlError(f"{file}: no such file")
-    tz = agreement_zone(s.agreements_dir)
+    tz = local_zones(s.agreements_dir)
     outcomes = None
     if s.agreements_dir.is_dir():
         from slactl.cli.common import load_agreement_set
@@ -136,7 +136,7 @@ def _record(
 
     s = settings(ctx)
     now = wall_clock()
-    when = parse_time_option(at, "--at", agreement_zone(s.agreements_dir, now), now)
+    when = parse_time_option(at, "--at", local_zones(s.agreements_dir), now)
     engine = open_ledger(s.db)
     try:
         done = record_event(

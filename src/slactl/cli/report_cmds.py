@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from slactl.cli.app import app, settings
-from slactl.cli.common import agreement_zone, load_agreement_set, parse_time_option, wall_clock
+from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
@@ -42,12 +42,11 @@ AS_OF = Annotated[
 def as_of_moment(
     ctx: typer.Context, text: str | None, agreements: AgreementSet | None = None
 ) -> datetime:
-    """--as-of, read in the agreement's zone; now when it is not given. ``agreements``:
-    the set already loaded (else it is read again to find the zone)."""
+    """--as-of, without an offset read in the zone of the agreement in effect on its date;
+    now when it is not given. ``agreements``: the set already loaded."""
     s = settings(ctx)
     now = wall_clock()
-    tz = agreement_zone(s.agreements_dir, now) if agreements is None else zone(agreements, now)
-    return parse_time_option(text, "--as-of", tz, now)
+    return parse_time_option(text, "--as-of", local_zones(s.agreements_dir, agreements), now)
 
 
 def zone(agreements: AgreementSet, at: datetime) -> tzinfo:

@@ -96,7 +96,7 @@ def whatif(
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
     agreements = load_agreement_set(s.agreements_dir)
     proposed = load_agreement(draft)
-    when = as_of_moment(ctx, as_of)
+    when = as_of_moment(ctx, as_of, agreements)
     engine = open_ledger(s.db, create=False)
     try:
         result = replay(engine, agreements, proposed, period, as_of=when)

@@ -152,8 +152,10 @@ def evaluate_lead(
 
 
 def in_period(agreement: Agreement, t: datetime, period: Period) -> bool:
-    """Whether instant ``t`` falls on a day of ``period`` in the agreement's time zone."""
-    return period.contains(t.astimezone(agreement.calendar.tz).date())
+    """Whether instant ``t`` falls in ``period``: on one of its days in the agreement's time
+    zone, or between the instants of a part cut at an agreement's edge."""
+    lo, hi = period.bounds(agreement.calendar.tz)
+    return lo <= t < hi
 
 
 BULK = 5000  # cohorts from this size compute their deadlines with numpy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from slactl.errors import SlactlError
@@ -15,11 +15,17 @@ class Period:
     start: date
     end: date  # inclusive
     label: str
+    # the instants a part of a period cut at an agreement's edge starts and ends at, where
+    # they are not local midnights (``AgreementSet.parts``); None: the local midnight
+    cut: tuple[datetime | None, datetime | None] = field(
+        default=(None, None), compare=False, repr=False
+    )
 
     def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
-        """[start, end) as instants: local midnight to the midnight after the last day."""
-        lo = datetime.combine(self.start, time(), tzinfo=tz)
-        hi = datetime.combine(self.end + timedelta(days=1), time(), tzinfo=tz)
+        """[start, end) as instants: local midnight to the midnight after the last day (or
+        the instants of ``cut``)."""
+        lo = self.cut[0] or datetime.combine(self.start, time(), tzinfo=tz)
+        hi = self.cut[1] or datetime.combine(self.end + timedelta(days=1), time(), tzinfo=tz)
         return lo, hi
 
     def contains(self, d: date) -> bool:

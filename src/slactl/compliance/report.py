@@ -77,7 +77,7 @@ class CommitmentResult:
             "passed": self.passed,
         }
         if self.measure == "mql_volume":
-            out["actual"] = self.actual if self.actual is not None else 0
+            out["actual"] = self.actual
             q = self.quota
             out["quota"] = int(q) if q is not None and float(q).is_integer() else q
         return out
@@ -190,7 +190,9 @@ def build_report(
     outcomes: list[Outcome] = []
     funnel = Funnel(leads=leads_created)
     reps: dict[str, RepResult] = {}
+    team_mqls = 0  # the quota's actual: the team's MQLs, also in a rep's report
     for agreement, part in segments:
+        team = None
         for c in agreement.commitments:
             results.setdefault(
                 c.id, CommitmentResult(c.id, c.party, c.measure, c.activity, c.target)
@@ -208,7 +210,6 @@ def build_report(
         else:
             # the rep's leads; the quota is still judged on the team's MQLs
             mine = [h for h in histories if h.lead.owner == rep]
-            team = None
             if len(mine) < len(histories):
                 team = len(mql_cohort(agreement, histories, as_of=as_of, period=part))
             part_result = evaluate_period(
@@ -222,6 +223,7 @@ def build_report(
                 team_mqls=team,
             )
         funnel.mql += part_result.mql
+        team_mqls += part_result.mql if rep is None or team is None else team
         dispositions = part_result.dispositions
         part_outcomes = part_result.outcomes
         funnel.sql += dispositions.get("qualified", 0)
@@ -237,6 +239,9 @@ def build_report(
             name = o.owner or UNASSIGNED
             r = reps.setdefault(name, RepResult(name))
             r.add(o, points)
+    for result in results.values():
+        if result.measure == "mql_volume" and result.actual is None:
+            result.actual = team_mqls  # no quota for the period: what came, against none
     tz = segments[0][0].calendar.tz if segments else as_of.tzinfo
     first = segments[0][0] if segments else None
     return Report(

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
@@ -167,7 +167,7 @@ def import_csv(
     dry_run: bool = False,
     strict: bool = False,
     rejects: Path | None = None,
-    default_tz: tzinfo = UTC,
+    default_tz: tzinfo | Callable[[date], tzinfo] = UTC,
     outcomes: tuple[str, ...] | None = None,
     now: datetime,
     progress: Callable[[int], None] | None = None,
@@ -361,7 +361,7 @@ class _Job:
         summary: ImportSummary,
         headers: list[str],
         header_map: dict[str, str],
-        tz: tzinfo,
+        tz: tzinfo | Callable[[date], tzinfo],
         strict: bool,
         now: datetime,
         outcomes: tuple[str, ...] | None,
@@ -475,6 +475,7 @@ _SECONDARY = (
     ("ix_lead_email", "email"),
     ("ix_lead_owner", "owner"),
     ("ix_lead_clock_start_at", "clock_start_at"),
+    ("ix_lead_created_at", "created_at"),
 )
 _CLOCK_FROM_EVENTS = (
     "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"

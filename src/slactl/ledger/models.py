@@ -30,7 +30,7 @@ class Lead(SQLModel, table=True):
     segment: str | None = Field(default=None, sa_column=Column(Text))
     owner: str | None = Field(default=None, sa_column=Column(Text, index=True))
     score: float | None = None
-    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     handed_off_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # handed_off_at (or the earliest handoff event) else created_at; kept by the ledger so
     # a report can select a period's leads by index

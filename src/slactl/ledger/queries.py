@@ -138,7 +138,9 @@ def load_histories(
     kinds: Collection[str] | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
-    events up to ``as_of`` (optionally only those ``kinds``) sorted by time."""
+    events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
+    recorded handoff is later than ``as_of`` is among them when its creation (or a handoff
+    event by ``as_of``) is in the period: that is its clock start as of then."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
@@ -160,8 +162,18 @@ def _load_histories(
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
-    where = f"lead.clock_start_at >= {p} AND lead.clock_start_at < {p}"
-    params: list[Any] = [t.bind(start), t.bind(end)]
+    lo, hi, now = t.bind(start), t.bind(end), t.bind(as_of)
+    # The stored clock start is the recorded handoff. A lead handed off after ``as_of``
+    # had not been handed off then: its clock started at its creation, or at a handoff
+    # event by ``as_of`` (the engine's ``clock_start``), so such leads are selected by
+    # those too (both indexed); the engine then keeps those whose start is in the period.
+    where = (
+        f"((lead.clock_start_at >= {p} AND lead.clock_start_at < {p})"
+        f" OR (lead.clock_start_at > {p} AND ((lead.created_at >= {p} AND lead.created_at < {p}"
+        f" AND lead.created_at <= {p}) OR lead.id IN (SELECT h.lead_id FROM event h"
+        f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))))"
+    )
+    params: list[Any] = [lo, hi, now, lo, hi, now, lo, hi, now]
     if owner is not None:
         where += f" AND lead.owner = {p}"
         params.append(owner)
@@ -178,7 +190,7 @@ def _load_histories(
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
     order = " ORDER BY e.lead_id, e.at, e.id" if t.pg else ""
     event_where = f"{where} AND e.at <= {p}"
-    event_params = [*params, t.bind(as_of)]
+    event_params = [*params, now]
     if kinds is not None:
         # SQLite: the unary + keeps the planner on ix_event_lead_at (from the period's
         # leads), not on ix_event_kind_at (every event of those kinds since the start)

@@ -44,6 +44,8 @@ def _rows(report: Report) -> list[list[str]]:
         if c.measure == "mql_volume" and c.quota is not None:
             q = int(c.quota) if float(c.quota).is_integer() else c.quota
             extra = f" ({c.actual or 0} of {q})"
+        elif c.measure == "mql_volume":
+            extra = f" ({c.actual or 0}, no quota)"
         rows.append(
             [
                 PARTY.get(c.owner, c.owner),
