@@ -4,7 +4,6 @@ in bulk gives exactly the outcomes of its leads evaluated one by one."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -65,8 +64,7 @@ def utc(instants: list[datetime]) -> list[datetime]:
 
 
 def in_utc(o: Outcome) -> Outcome:
-    return replace(
-        o,
+    return o._replace(
         deadline=o.deadline.astimezone(UTC) if o.deadline else None,
         clock_start=o.clock_start.astimezone(UTC) if o.clock_start else None,
         event_at=o.event_at.astimezone(UTC) if o.event_at else None,

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
@@ -321,14 +323,23 @@ def _read(
     *,
     as_of: datetime,
     owner: str | None,
+    all_from: datetime | None = None,
 ) -> list[LeadHistory]:
-    """The leads whose clock starts on a day of ``window`` and the events the engine reads."""
+    """The leads whose clock starts on a day of ``window`` and the events the engine reads;
+    of those that start before ``all_from`` (default: all of them), only the ones not yet
+    dispositioned: the others have no open work."""
     lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
     with engine.connect() as conn:
         return queries.load_histories(
-            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+            conn=conn,
+            start=lo,
+            end=hi,
+            as_of=as_of,
+            owner=owner,
+            kinds=kinds,
+            unsettled_before=hi if all_from is None else all_from,
         )
 
 
@@ -360,7 +371,11 @@ def rep_status(
     this_month = month(f"{today:%Y-%m}")
     # one read of the rep's leads serves both: the open work and the month so far
     first = min(this_month.start, today - timedelta(days=lookback(agreements)))
-    histories = _read(engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep)
+    # the month's leads all (its report counts them), the earlier ones only while open
+    month_from = _bounds(agreements, this_month)[0]
+    histories = _read(
+        engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep, all_from=month_from
+    )
     items = open_items(engine, agreements, as_of=as_of, rep=rep, histories=histories)
     with engine.connect() as conn:
         lo, hi = created_bounds(agreements, this_month)

@@ -58,7 +58,7 @@ def digest(
     import os
 
     from slactl.digest import build_digest
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.lite import open_for_reading
     from slactl.mail import build_message, send, smtp_settings
     from slactl.render.digest import digest_html, digest_text
 
@@ -69,7 +69,7 @@ def digest(
     agreements = load_agreement_set(s.agreements_dir)
     now = wall_clock()
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_reading(s.db)
     try:
         d = build_digest(engine, agreements, week_text=week, as_of=when, rep=rep)
     finally:

@@ -69,7 +69,7 @@ def period_report(
     """The report of the period named by --month/--week/--quarter/--from/--to (without
     each outcome's reason unless ``why``: the tables show counts)."""
     from slactl.compliance.periods import parse_period
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.lite import open_for_reading
     from slactl.reports import make_report
 
     month, week, quarter, from_, to = period_options
@@ -77,7 +77,7 @@ def period_report(
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_reading(s.db)
     try:
         return make_report(engine, agreements, period, as_of=when, rep=rep, why=why)
     finally:
@@ -138,7 +138,7 @@ def status(
     ] = 25,
 ) -> None:
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.lite import open_for_reading
     from slactl.render.status import render_status, status_json
     from slactl.reports import by_urgency, rep_status
 
@@ -146,7 +146,7 @@ def status(
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
     tz = zone(agreements, when)
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_reading(s.db)
     try:
         items, month_report = rep_status(engine, agreements, rep, as_of=when)
     finally:
@@ -164,14 +164,14 @@ def explain(
     as_of: AS_OF = None,
 ) -> None:
     """A lead's timeline and, per commitment, its deadline, outcome and why."""
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.lite import open_for_reading
     from slactl.render.status import render_explain
     from slactl.reports import explain_lead
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_reading(s.db)
     try:
         explained = explain_lead(engine, agreements, lead, as_of=when)
     finally:

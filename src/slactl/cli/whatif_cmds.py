@@ -89,7 +89,7 @@ def whatif(
     and the leads whose outcome flips."""
     from slactl.agreement.loader import load_agreement
     from slactl.compliance.periods import parse_period
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.lite import open_for_reading
     from slactl.render.whatif import FORMATTERS
 
     s = settings(ctx)
@@ -97,7 +97,7 @@ def whatif(
     agreements = load_agreement_set(s.agreements_dir)
     proposed = load_agreement(draft)
     when = as_of_moment(ctx, as_of, agreements)
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_reading(s.db)
     try:
         result = replay(engine, agreements, proposed, period, as_of=when)
     finally:

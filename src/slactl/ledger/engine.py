@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from slactl.errors import LedgerError, TemporaryFailure
+from slactl.ledger.revision import HEAD_REVISION
 
 if TYPE_CHECKING:  # the ORM costs 0.1 s of start-up; only session_scope needs it
     from sqlalchemy.orm import Session
@@ -95,12 +96,6 @@ def _alembic_config(connection: Connection | None = None):  # type: ignore[no-un
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
-
-
-# The newest migration in migrations/versions. Kept as a constant so that opening a ledger
-# does not import Alembic (0.2 s of every command's start-up); a test checks it against
-# Alembic's own view of the scripts.
-HEAD_REVISION = "0003"
 
 
 def head_revision() -> str:

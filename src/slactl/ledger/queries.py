@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Connection
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 from slactl.compliance.model import Event, Lead, LeadHistory
-from slactl.ledger.types import to_utc_text
+from slactl.ledger.utc import to_utc_text
 
 _LEAD_COLS = (
     "id, external_id, email, first_name, last_name, company, phone, title, source, segment,"
@@ -136,17 +137,22 @@ def load_histories(
     as_of: datetime,
     owner: str | None = None,
     kinds: Collection[str] | None = None,
+    unsettled_before: datetime | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
     recorded handoff is later than ``as_of`` is among them when its creation (or a handoff
-    event by ``as_of``) is in the period: that is its clock start as of then."""
+    event by ``as_of``) is in the period: that is its clock start as of then.
+    ``unsettled_before``: leave out the leads whose recorded clock start is before it and
+    that have a disposition at or after that start by ``as_of`` (no open work is left on
+    them; the effective clock start is never later than the recorded one, so no lead with
+    open work is left out)."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_histories(conn, start, end, as_of, owner, kinds)
+        return _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
     finally:
         if enabled:
             gc.enable()
@@ -159,6 +165,7 @@ def _load_histories(
     as_of: datetime,
     owner: str | None,
     kinds: Collection[str] | None,
+    unsettled_before: datetime | None = None,
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
@@ -177,6 +184,14 @@ def _load_histories(
     if owner is not None:
         where += f" AND lead.owner = {p}"
         params.append(owner)
+    if unsettled_before is not None:
+        where += (
+            f" AND (lead.clock_start_at >= {p} OR NOT EXISTS (SELECT 1 FROM event d"
+            f" WHERE d.lead_id = lead.id AND d.at >= lead.clock_start_at AND d.at <= {p}"
+            f" AND {'' if t.pg else '+'}d.kind = 'disposition'))"
+        )  # SQLite: + keeps it on ix_event_lead_at (the lead's events), not on every
+        # disposition of the window through ix_event_kind_at
+        params += [t.bind(unsettled_before), now]
     extras: dict[str, Any] = {}
     cols = _LEAD_COLS if t.pg else _LEAD_COLS_TEXT
     build = _lead_fast if not t.pg else lambda row, extras: _lead(row, t, extras)

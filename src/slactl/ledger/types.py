@@ -14,16 +14,9 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from slactl.ledger.utc import from_utc_text, to_utc_text
 
-def to_utc_text(value: datetime) -> str:
-    """The SQLite storage form of an aware instant."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: instants must carry a time zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
-def from_utc_text(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+__all__ = ["UTCDateTime", "from_utc_text", "to_utc_text"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

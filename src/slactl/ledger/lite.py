@@ -1,0 +1,172 @@
+"""Reading a SQLite ledger without SQLAlchemy, for the commands that only read.
+
+``report``, ``status``, ``explain``, ``leaderboard``, ``digest`` and ``whatif`` read the
+ledger through plain driver SQL (``ledger.queries``), which needs nothing of SQLAlchemy
+but a connection. Importing SQLAlchemy costs about 0.2 s of every such command's
+start-up, a fifth of ``status``. So for a SQLite ledger at the current schema these
+commands get ``LiteEngine``: the standard library's ``sqlite3`` behind the few methods
+of SQLAlchemy's ``Engine`` and ``Connection`` that the read paths call. Anything else (a
+PostgreSQL URL, a ledger that is new, older, newer or not a ledger at all, a file that
+cannot be opened) goes through ``engine.open_ledger``, which says what is wrong.
+
+The tests run every read command on SQLite (this path) and on PostgreSQL (SQLAlchemy)
+and compare the output byte for byte.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+BUSY_TIMEOUT_S = 30  # as engine.make_engine: wait for a writer rather than fail
+
+
+class _Dialect:
+    name = "sqlite"
+    paramstyle = "qmark"
+
+
+class _Result:
+    """The part of SQLAlchemy's ``CursorResult`` the read paths use."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.cursor = cursor
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.cursor)
+
+    def first(self) -> Any:
+        row = self.cursor.fetchone()
+        self.cursor.close()
+        return row
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return None if row is None else row[0]
+
+    def all(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+
+class _Pooled:
+    """What ``Connection.connection`` gives: the driver's connection."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.dbapi_connection = raw
+        self.driver_connection = raw
+
+
+class LiteConnection:
+    dialect = _Dialect()
+
+    def __init__(self, engine: LiteEngine) -> None:
+        self.engine = engine
+        self.raw = engine.raw
+        self.connection = _Pooled(engine.raw)
+
+    def exec_driver_sql(self, sql: str, params: Any = ()) -> _Result:
+        try:
+            return _Result(self.raw.execute(sql, params))
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk error
+            from slactl.errors import TemporaryFailure
+
+            raise TemporaryFailure(f"cannot read the ledger {self.engine.path}: {exc}") from None
+
+    def execution_options(self, **_: Any) -> LiteConnection:
+        return self
+
+    def close(self) -> None:
+        self.engine.release()
+
+    def __enter__(self) -> LiteConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LiteEngine:
+    """One ``sqlite3`` connection, handed out by ``connect()`` one user at a time."""
+
+    dialect = _Dialect()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self.raw.execute("PRAGMA query_only=ON")
+        self.users = 0
+
+    def connect(self) -> LiteConnection:
+        """A connection reading one snapshot (a connection opened inside another shares
+        its snapshot)."""
+        if self.users == 0:
+            self.raw.execute("BEGIN")
+        self.users += 1
+        return LiteConnection(self)
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.raw.execute("ROLLBACK")  # nothing was written: the snapshot ends here
+
+    def dispose(self) -> None:
+        self.raw.close()
+
+
+def sqlite_path(db: str) -> Path | None:
+    """The file of a SQLite ledger named by ``--db`` (a path or ``sqlite:///…``)."""
+    if db.startswith("sqlite:///"):
+        rest = db[len("sqlite:///") :]
+        if not rest or rest.startswith(":memory:") or "?" in rest:
+            return None
+        return Path(rest).expanduser()
+    if "://" in db:
+        return None
+    return Path(db).expanduser()
+
+
+def open_for_reading(db: str) -> Any:
+    """An engine to read the ledger at ``db`` with: ``LiteEngine`` for a SQLite file at
+    the current schema, else ``engine.open_ledger(db, create=False)`` (which refuses what
+    it cannot read, in one line)."""
+    path = sqlite_path(db)
+    if path is not None and not path.exists() and path.parent.is_dir():
+        # (opening it would leave an empty file behind, under a mistyped name too)
+        from slactl.errors import LedgerError
+
+        raise LedgerError(f"sqlite:///{path} is not a slactl ledger yet: import or log first")
+    if path is not None and path.is_file():
+        lite = _try_lite(path)
+        if lite is not None:
+            return lite
+    from slactl.ledger.engine import open_ledger
+
+    return open_ledger(db, create=False)
+
+
+def _try_lite(path: Path) -> LiteEngine | None:
+    from slactl.ledger.revision import HEAD_REVISION
+
+    try:
+        lite = LiteEngine(path)
+    except sqlite3.Error:
+        return None
+    try:
+        with lite.connect() as conn:
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            revs = (
+                [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+                if exists
+                else []
+            )
+    except sqlite3.Error:
+        lite.dispose()
+        return None
+    if revs != [HEAD_REVISION]:
+        lite.dispose()
+        return None
+    return lite
