@@ -55,6 +55,10 @@ TIMES = [
     ("2024-05-03 14:22", datetime(2024, 5, 3, 18, 22, tzinfo=UTC)),
     ("05/03/2024 2:22 PM", datetime(2024, 5, 3, 18, 22, tzinfo=UTC)),
     ("2024-01-15T09:00", datetime(2024, 1, 15, 14, 0, tzinfo=UTC)),
+    # forms Python reads and SQLite's datetime() does not (they were a NOT NULL traceback)
+    ("2024-05-03T14:22+05:75", datetime(2024, 5, 3, 8, 7, tzinfo=UTC)),  # i.e. +06:15
+    ("2024-05-03T14:22+23:59", datetime(2024, 5, 2, 14, 23, tzinfo=UTC)),
+    ("2024-W18-5T14:22Z", datetime(2024, 5, 3, 14, 22, tzinfo=UTC)),  # ISO week date
 ]
 
 

@@ -152,9 +152,14 @@ def _sqlite_can_convert(s: str) -> bool:
         n = len(s) - 1
     elif len(s) > 6 and s[-3] == ":" and s[-6] in "+-":
         n = len(s) - 6
+        # SQLite reads offsets up to ±14:59 with minutes under 60; Python also takes
+        # +05:75 or +23:59, which SQLite turns into NULL
+        if s[-5:-3] > "14" or s[-2:] > "59":
+            return False
     else:
         return False
-    return (n == 16 or n == 19) and s[10] in "T "
+    # not an ISO week date (2024-W01-1T10:00Z), which SQLite does not read either
+    return (n == 16 or n == 19) and s[10] in "T " and s[4] == "-" and s[7] == "-"
 
 
 def import_csv(
