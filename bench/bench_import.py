@@ -229,12 +229,24 @@ per row in Python what the shell does not do at all — `csv.reader`, stripping 
 of extra columns, the row's hash (what lets a re-import skip unchanged rows unparsed) — and
 then binds 18 parameters per row through the `sqlite3` module's `executemany`, which alone
 costs about 5 µs a row here (1M pre-built tuples into the same table, no parsing at all:
-≈ 5 s of CPU, where the shell's whole import takes ≈ 3 s). It also builds three secondary
-indexes (email, owner, clock start: ≈ 3 s) that the reference does not have. Times with an
+≈ 5 s of CPU, where the shell's whole import takes ≈ 3 s). It also builds four secondary
+indexes (email, owner, clock start, and since migration 0003 creation time: ≈ 4 s) that
+the reference does not have. Times with an
 offset are converted to UTC by SQLite's `datetime()` rather than in Python. Reaching 2× would
 take a native CSV loader (the shell's own code, or a compiled extension), not more Python
 tuning; the same bound keeps slactl at about 4–5× sqlite-utils' CPU time rather than 10×
 (sqlite-utils pays the same Python costs and more per row).
+
+Tried and not kept (2026-12-02): staging each row nearly raw (cells stripped, its hash)
+in a TEMP table and converting a batch of 5,000 with one `INSERT … SELECT` in SQL
+(`NULLIF`, `lower()`, `CAST`, `datetime()`, the extra JSON by concatenation), with rows SQL
+cannot convert exactly sent to the Python parser. Paired, alternating runs of the 1M-lead
+fresh import gave 15.8, 15.0, 14.3 s of CPU against 20.0, 17.4, 16.6 s before: about 14%
+less, still about 5× the shell. Loading 16 text cells a row into the staging table costs
+nearly what binding the parsed row did (≈ 2.6 s), the set-based conversion ≈ 4 s, and
+deciding in Python which rows SQL may take ≈ 1 s more (in SQL, with `GLOB`, ≈ 3 s). For
+14% the import would have carried a second conversion path, 250 lines that must store
+every value byte for byte as the first one does, so it stayed on a branch.
 
 The activities: per row `csv.reader`, the checks, the time to UTC (remembered: an export
 repeats its times), the content key (blake2b), and an 8-parameter `executemany` into a table
@@ -242,9 +254,9 @@ with a unique index on that key (≈ 5 µs a row); leads are looked up by batch 
 and the two secondary indexes of a new event table are built at the end (≈ 2 s of CPU
 per million rows). The key starts with the UTC time, so that a time-sorted export grows the
 unique index at its end instead of all over it (measured on 1M activities: 15 s of CPU
-instead of 17 s with a bare hash). The wall time in the table is the CPU time plus the
-waiting for a core the team's test runs held; no idle machine was available to measure it
-alone, so the 90 s bar is met on CPU time and not shown on wall time here.
+instead of 17 s with a bare hash). In the 2026-12-02 run the machine was otherwise idle
+and the 5M activities took 77.7 s of wall time as well as 77.6 s of CPU; in the earlier
+runs the wall time also held the waiting for a core the team's test runs took.
 
 Peak memory is SQLite's 64 MiB page cache and the sort that builds an index (up to as much
 again), about 60 MB of Python and libraries, and at most 50,000 remembered times; it does
