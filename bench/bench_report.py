@@ -61,42 +61,51 @@ SELECT e.outcome, COUNT(*) FROM event e JOIN lead ON lead.id = e.lead_id
 """
 
 NOTES = """
-Where the report's time goes (cProfile and process time, one run): start-up about 0.6 s
-(Python, Typer, SQLAlchemy, Alembic's revision check, numpy, the agreement and its
-holidays); reading the month about 1.7 s — two queries (~85,000 leads by their indexed
-clock start; their ~300,000 touches, dispositions and handoffs through `ix_event_lead_at`)
-and a frozen `Lead` or `Event` record for each row; evaluating about 2.7 s — ~53,000 MQLs
-against five sales commitments and one marketing one, ~225,000 outcome records, ~50 µs a
-lead. The reference never turns a row into an object and knows nothing of business hours;
-what separates the two is Python's cost per record, not a missing index (Python's sqlite3
-module alone needs ~0.75 s to hand those rows to Python).
+Where the report's time goes (in-process, 2026-12-02): start-up about 0.35 s (Python,
+Typer, the agreement and its holidays, numpy; no SQLAlchemy, see below); reading the
+month about 1.4 s — two queries (~85,000 leads by their indexed clock start, or by their
+indexed creation when their recorded handoff is after `as_of`; their ~300,000 touches,
+dispositions and handoffs through `ix_event_lead_at`) and a `Lead` or `Event` record for
+each row, of which the events query alone, SQLite's work and the sqlite3 module handing
+over its rows, is ~0.6 s; evaluating about 1.8 s — ~53,000 MQLs against five sales
+commitments and one marketing one, ~225,000 outcome records, ~35 µs a lead. The
+reference never turns a row into an object and knows nothing of business hours; what
+separates the two is Python's cost per record, not a missing index.
 
-What brought it from 12.6 s to 5 s, each checked by tests to give exactly the answers of
-the straightforward path: the reasons in words are written only for `explain` and
-`whatif` (formatting them was half the time); rows come through the driver's own cursor,
-with no `ORDER BY` (SQLite already walks each lead's events in time order), only the
-kinds the engine reads, and instants `fromisoformat` reads without a zone replace; the
-cyclic garbage collector is paused while the records are made (none is cyclic; it was
-re-walking the growing heap); deadlines from the clock start are computed for the whole
-cohort at once (the clock's numpy batch path for business hours, the same rule on arrays
-for business days); the cadence's per-touch business days come from a table of the
-period, and a touch plainly before the next deadline skips the calendar; conditions
-(`definitions.mql`, `applies_to`) are remembered by the values of the fields they read.
+What brought it from 12.6 s to about 4 s, each checked by tests to give exactly the
+answers of the straightforward path: the reasons in words are written only for
+`explain` and `whatif` (formatting them was half the time); rows come through the
+driver's own cursor, with no `ORDER BY` (SQLite already walks each lead's events in time
+order), only the kinds the engine reads, and instants `fromisoformat` reads without a zone
+replace; the cyclic garbage collector is paused while the records are made (none is
+cyclic; it was re-walking the growing heap); deadlines from the clock start are computed
+for the whole cohort at once (the clock's numpy batch path for business hours, the same
+rule on arrays for business days); the cadence's per-touch business days come from a
+table of the period, and a touch plainly before the next deadline skips the calendar;
+conditions (`definitions.mql`, `applies_to`) are remembered by the values of the fields
+they read; the schema revision is read with plain SQL against a head-revision constant
+(no Alembic import); the records are named tuples rather than frozen dataclasses (half
+the cost each; with positional outcomes and attribute getters for `complete_fields`,
+4.22–4.33 s became 3.97–4.07 s in three alternating pairs, same JSON).
 
-Since these figures were taken (not yet re-measured on a quiet machine): the schema
-revision is read with a plain `SELECT version_num FROM alembic_version` against a head
-revision constant (checked by a test) instead of importing Alembic on every command
-(about 0.2 s of every command's start-up), the ORM is imported only where a session is
-used (about 0.1 s), and `status` skips leads dispositioned by `as_of` before evaluating
-open work (4,128 MQLs evaluated become 2,363 for rep07; same output). Still fixed costs of
-every ledger command: SQLAlchemy's import (≈ 0.3 s), Typer 0.29's pydantic-based option
-coercion (≈ 0.15 s), the holidays library's country tables (≈ 0.1 s). Beyond that, the
-per-lead evaluation would have to leave Python objects (numpy columns per measure), a
-second engine to keep equal to this one.
+The read commands (`report`, `status`, `explain`, `leaderboard`, `digest`, `whatif`) open
+a SQLite ledger at the current schema through the standard library's `sqlite3`, read-only
+(`slactl/ledger/lite.py`), and never import SQLAlchemy, about 0.2 s of each one's
+start-up; PostgreSQL and every ledger that needs a message go through SQLAlchemy.
+`status --rep rep07` went from 1.11 s to 0.79 s with that (best of eight, same output),
+and reads the leads of earlier months only while they have no disposition (a SQL
+`NOT EXISTS`), since the others have no open work; the month so far still reads all.
+What is left of its ~0.7 s: Python and Typer ≈ 0.1 s, the agreement with its holidays
+≈ 0.2 s (the holidays library imports every country's module to look one up), ~4,000
+leads read ≈ 0.2 s, their open work evaluated ≈ 0.2 s.
 
-`status` reads only the rep's leads (the `owner` index) whose clock started in the last
-120 days, ~6,000 leads here, once for both its open work and its month so far: ~0.5 s of
-its 1.2 s; the rest is start-up.
+The ratio moves with the reference itself: the sqlite3 shell took 1.32 s, 1.51 s and
+1.50 s in three runs of this benchmark on 2026-12-02 (its count of the month's new leads
+now uses the `created_at` index of migration 0003). The first run, before the records
+became named tuples, came out at 3.1× (4.13 s) and missed the bar; the next two at 2.7×
+and 2.8×, which is thin: the bar is met, not with room. Beyond this, the per-lead
+evaluation would have to leave Python objects (numpy columns per measure), a second
+engine to keep equal to this one.
 """
 
 
