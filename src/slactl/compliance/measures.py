@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -55,7 +55,10 @@ class LeadFacts:
 # -- words ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def when(t: datetime, cal: BusinessCalendar) -> str:
+    """An instant as the reasons write it, local to the calendar (remembered: leads share
+    their deadlines, and a what-if writes ~30,000 reasons)."""
     return t.astimezone(cal.tz).strftime("%a %Y-%m-%d %H:%M")
 
 
@@ -76,7 +79,12 @@ def skipped(cal: BusinessCalendar, start: datetime, deadline: datetime) -> str:
     """The closed days a business deadline stepped over: 'the weekend skipped',
     'the weekend and Mon 05-27 skipped (closed)'."""
     tz = cal.tz
-    d, last = start.astimezone(tz).date(), deadline.astimezone(tz).date()
+    return _skipped_days(cal, start.astimezone(tz).date(), deadline.astimezone(tz).date())
+
+
+@lru_cache(maxsize=4096)
+def _skipped_days(cal: BusinessCalendar, d: date, last: date) -> str:
+    """``skipped`` by local dates: leads share them, and a what-if writes ~30,000 reasons."""
     closed = []
     while d < last:
         if not cal.is_working_day(d):

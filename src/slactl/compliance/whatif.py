@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import clock_start, facts_of, in_period
+from slactl.compliance.engine import clock_start, facts_of, in_period, start_deadlines
 from slactl.compliance.measures import LEAD_MEASURES
 from slactl.compliance.model import LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
@@ -91,26 +91,45 @@ def flipped_leads(found: Iterable[Flip]) -> set[str]:
     return {f.lead for f in found}
 
 
-def _reason(
-    parts: Sequence[tuple[Agreement, Period]],
-    history: LeadHistory,
-    commitment: str,
-    as_of: datetime,
-) -> str:
-    """The reason ``explain`` gives for one lead and commitment: the measure of that
-    commitment alone, under the agreement of the part of the period the lead starts in."""
-    start = clock_start(history, as_of)
-    for agreement, part in parts:
-        if not in_period(agreement, start, part):
-            continue
+class _Reasons:
+    """The reason ``explain`` gives for a lead and commitment under one side's agreements:
+    the measure of that commitment alone, under the agreement of the part of the period
+    the lead starts in. The deadlines from the clock start of all the leads it will be
+    asked about are computed at once, as a report does (``start_deadlines``)."""
+
+    def __init__(
+        self,
+        parts: Sequence[tuple[Agreement, Period]],
+        histories: Iterable[LeadHistory],
+        as_of: datetime,
+    ) -> None:
+        self.parts = parts
+        self.as_of = as_of
+        self.placed: dict[str, tuple[int, datetime, int]] = {}  # lead -> part, start, row
+        starts: list[list[datetime]] = [[] for _ in parts]
+        for h in histories:
+            start = clock_start(h, as_of)
+            for i, (agreement, part) in enumerate(parts):
+                if in_period(agreement, start, part):
+                    self.placed[h.lead.external_id] = (i, start, len(starts[i]))
+                    starts[i].append(start)
+                    break
+        self.due = [start_deadlines(a, s) for (a, _), s in zip(parts, starts, strict=True)]
+
+    def __call__(self, history: LeadHistory, commitment: str) -> str:
+        found = self.placed.get(history.lead.external_id)
+        if found is None:
+            return ""
+        i, start, row = found
+        agreement = self.parts[i][0]
         c = next((c for c in agreement.commitments if c.id == commitment), None)
         fn = LEAD_MEASURES.get(c.measure) if c else None
         if c is None or fn is None:
             return ""
-        facts = facts_of(agreement, history, as_of, why=True, start=start)
-        outcome = fn(c, facts, agreement.calendar, as_of)
+        due = {d: v[row] for d, v in self.due[i].items()} or None
+        facts = facts_of(agreement, history, self.as_of, why=True, start=start, due=due)
+        outcome = fn(c, facts, agreement.calendar, self.as_of)
         return outcome.reason if outcome else ""
-    return ""
 
 
 def explain_flips(
@@ -125,11 +144,13 @@ def explain_flips(
     (writing the reasons of a whole month costs as much as evaluating it)."""
     leads = flipped_leads(found)
     by_id = {h.lead.external_id: h for h in histories if h.lead.external_id in leads}
+    now = _Reasons(current, by_id.values(), as_of)
+    then = _Reasons(draft, by_id.values(), as_of)
     out = []
     for f in found:
         h = by_id[f.lead]
-        before = _reason(current, h, f.commitment, as_of) if f.before != NOT_COUNTED else ""
-        after = _reason(draft, h, f.commitment, as_of) if f.after != NOT_COUNTED else ""
+        before = now(h, f.commitment) if f.before != NOT_COUNTED else ""
+        after = then(h, f.commitment) if f.after != NOT_COUNTED else ""
         out.append(Flip(f.lead, f.commitment, f.owner, f.before, f.after, before, after))
     return out
 
