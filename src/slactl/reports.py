@@ -218,11 +218,8 @@ def explain_lead(
     if history is None:
         raise UnknownLead(f"no lead '{key}' in the ledger: check the external id or email")
     start = clock_start(history, as_of)
-    agreement = agreements.at(start)
-    if agreement is None:
-        agreement = agreements.in_effect(
-            agreements.local_day(start)
-        )  # no agreement then: says so and exits 2
+    # no agreement then: in_effect says so (exit 2)
+    agreement = agreements.at(start) or agreements.in_effect(agreements.local_day(start))
     return Explained(
         agreement,
         history,

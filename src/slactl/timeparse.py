@@ -15,11 +15,16 @@ _US = re.compile(
 _SF_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 
 
+# what a time without an offset is read in: a zone, or the zone of a local date (the
+# agreement in effect that day: ``AgreementSet.local_zones``)
+ZoneRule = tzinfo | Callable[[date], tzinfo]
+
+
 class TimeParseError(ValueError):
     """The text is not a time we understand."""
 
 
-def parse_instant(text: str, default_tz: tzinfo | Callable[[date], tzinfo]) -> datetime:
+def parse_instant(text: str, default_tz: ZoneRule) -> datetime:
     """Parse ISO 8601 (with Z, offset or none), Salesforce's
     ``2024-05-03T14:22:00.000+0000``, ``2024-05-03 14:22`` and US ``05/03/2024 2:22 PM``.
 

@@ -34,6 +34,7 @@ from slactl.errors import AgreementError
 
 if TYPE_CHECKING:
     from slactl.compliance.periods import Period
+    from slactl.timeparse import ZoneRule
 
 QUOTAS_FILE = "quotas.yaml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -629,6 +630,9 @@ class AgreementSet:
     quotas: Quotas | None = None
     directory: Path | None = None
     _by_name: dict[str, Agreement] = field(default_factory=dict, compare=False, repr=False)
+    _spans: list[tuple[datetime, datetime]] = field(
+        default_factory=list, compare=False, repr=False
+    )  # filled by spans() on first use
 
     def in_effect(self, d: date) -> Agreement:
         for a in self.agreements:
@@ -655,7 +659,7 @@ class AgreementSet:
             found = before[-1] if before else self.agreements[0]
         return ZoneInfo(found.calendar_spec.timezone)
 
-    def local_zones(self) -> tzinfo | LocalZones:
+    def local_zones(self) -> ZoneRule:
         """What a time without an offset is read in: the one zone of every agreement, or,
         when they differ, the zone of the agreement in effect on the time's date."""
         zones = {a.calendar_spec.timezone for a in self.agreements}
@@ -669,7 +673,9 @@ class AgreementSet:
         agreement starts the day after, to the instant that one starts (midnight in its
         zone). Agreements in different zones then neither overlap nor leave an hour
         between them: the new one takes over at its own midnight."""
-        out = []
+        if self._spans or not self.agreements:
+            return self._spans
+        out = self._spans
         items = self.agreements
         for i, a in enumerate(items):
             tz = ZoneInfo(a.calendar_spec.timezone)
@@ -690,14 +696,18 @@ class AgreementSet:
                 return a
         return None
 
-    def local_day(self, t: datetime) -> date:
-        """The date of instant ``t`` in the zone of the agreement in effect then, else of
-        the last one begun by then, else of the first."""
+    def zone_at(self, t: datetime) -> tzinfo:
+        """The time zone of instant ``t``: that of the agreement in effect then (see
+        ``spans``), else of the last one begun by then, else of the first."""
         chosen = self.agreements[0]
         for a, (lo, _) in zip(self.agreements, self.spans(), strict=True):
             if lo <= t:
                 chosen = a
-        return t.astimezone(ZoneInfo(chosen.calendar_spec.timezone)).date()
+        return ZoneInfo(chosen.calendar_spec.timezone)
+
+    def local_day(self, t: datetime) -> date:
+        """The date of instant ``t`` in its zone (``zone_at``)."""
+        return t.astimezone(self.zone_at(t)).date()
 
     def parts(self, period: Period) -> list[tuple[Agreement, Period]]:
         """``period`` cut where agreements begin and end (gaps left out), each part with

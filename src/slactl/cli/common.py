@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
+    from slactl.timeparse import ZoneRule
 
 
 def wall_clock() -> datetime:
@@ -23,7 +24,7 @@ def load_agreement_set(directory: Path) -> AgreementSet:
     return load_agreements(directory)
 
 
-def local_zones(directory: Path, agreements: AgreementSet | None = None) -> Any:
+def local_zones(directory: Path, agreements: AgreementSet | None = None) -> ZoneRule:
     """The zone times without an offset are read in (``AgreementSet.local_zones``): that of
     the agreement in effect on the time's own date; UTC without any agreement."""
     if agreements is None:
@@ -33,7 +34,7 @@ def local_zones(directory: Path, agreements: AgreementSet | None = None) -> Any:
     return agreements.local_zones()
 
 
-def parse_time_option(value: str | None, option: str, tz: Any, default: datetime) -> datetime:
+def parse_time_option(value: str | None, option: str, tz: ZoneRule, default: datetime) -> datetime:
     from slactl.timeparse import TimeParseError, parse_instant
 
     if value is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,15 +47,6 @@ def as_of_moment(
     s = settings(ctx)
     now = wall_clock()
     return parse_time_option(text, "--as-of", local_zones(s.agreements_dir, agreements), now)
-
-
-def zone(agreements: AgreementSet, at: datetime) -> tzinfo:
-    """The time zone of the agreement in effect at ``at`` (else the first one's)."""
-    from zoneinfo import ZoneInfo
-
-    first = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
-    found = agreements.find(at.astimezone(first).date())
-    return ZoneInfo(found.calendar_spec.timezone) if found is not None else first
 
 
 def period_report(
@@ -145,7 +136,7 @@ def status(
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
-    tz = zone(agreements, when)
+    tz = agreements.zone_at(when)
     engine = open_for_reading(s.db)
     try:
         items, month_report = rep_status(engine, agreements, rep, as_of=when)

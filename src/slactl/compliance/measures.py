@@ -390,17 +390,10 @@ def valid_field(name: str, value: object) -> bool:
     return bool(text) and not text.isspace()
 
 
-def _field_checks(fields: tuple[str, ...]) -> list[tuple[str, Callable[[Lead], Any]]]:
+@lru_cache(maxsize=64)
+def _field_readers(fields: tuple[str, ...]) -> list[tuple[str, Callable[[Lead], Any]]]:
     """(name, reader) per field: a plain attribute read where the field is a column."""
-    found = _CHECKS.get(fields)
-    if found is None:
-        found = _CHECKS[fields] = [
-            (f, attrgetter(f) if f in LEAD_FIELDS else partial(Lead.get, name=f)) for f in fields
-        ]
-    return found
-
-
-_CHECKS: dict[tuple[str, ...], list[tuple[str, Callable[[Lead], Any]]]] = {}
+    return [(f, attrgetter(f) if f in LEAD_FIELDS else partial(Lead.get, name=f)) for f in fields]
 
 
 def complete_fields(
@@ -408,7 +401,7 @@ def complete_fields(
 ) -> Outcome | None:
     """Every MQL of the period arrives with all ``fields`` present and valid."""
     lead = facts.lead
-    bad = [f for f, read in _field_checks(tuple(c.fields)) if not valid_field(f, read(lead))]
+    bad = [f for f, read in _field_readers(c.fields) if not valid_field(f, read(lead))]
     if bad:
         return _outcome(c, facts, State.BREACHED, lambda: "missing or invalid: " + ", ".join(bad))
     return _outcome(c, facts, State.MET, lambda: "all of " + ", ".join(c.fields) + " present")

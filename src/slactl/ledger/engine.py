@@ -19,7 +19,10 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from slactl.errors import LedgerError, TemporaryFailure
-from slactl.ledger.revision import HEAD_REVISION
+from slactl.ledger.lite import sqlite_path
+from slactl.ledger.revision import HEAD_REVISION, current_revision
+
+__all__ = ["current_revision"]  # with the head constant, in revision.py
 
 if TYPE_CHECKING:  # the ORM costs 0.1 s of start-up; only session_scope needs it
     from sqlalchemy.orm import Session
@@ -115,21 +118,6 @@ def known_revisions() -> list[str]:
     return [s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()]
 
 
-def current_revision(connection: Connection) -> str | None:
-    """The schema revision stamped in the ledger, None when it has none; read with plain
-    SQL rather than through Alembic, for start-up."""
-    if connection.dialect.name == "sqlite":
-        exists = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).first()
-    else:
-        exists = connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
-    if not exists:
-        return None
-    revs = [r[0] for r in connection.exec_driver_sql("SELECT version_num FROM alembic_version")]
-    return revs[0] if len(revs) == 1 else None
-
-
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate to ``revision`` in one transaction.
 
@@ -159,6 +147,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def open_ledger(db: str, *, create: bool = True) -> Engine:
     """The engine of a ledger at the current schema, created if new (and ``create``)."""
+    if not create:
+        path = sqlite_path(db)
+        if path is not None and not path.exists() and path.parent.is_dir():
+            # (opening it would leave an empty file behind, under a mistyped name too)
+            raise LedgerError(f"{safe_url(db)} is not a slactl ledger yet: import or log first")
     engine = make_engine(db)
     try:
         with engine.connect() as conn:

@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 from slactl.errors import ImportError_
 from slactl.ledger.presets import ACTIVITY_COLUMNS, LEAD_COLUMNS, PRESETS, detect, norm
 from slactl.ledger.types import to_utc_text
-from slactl.timeparse import TimeParseError, parse_instant
+from slactl.timeparse import TimeParseError, ZoneRule, parse_instant
 
 BATCH = 5000
 CHUNK = 5000  # keys per "IN (…)" lookup on SQLite (its limit is 32,766 parameters)
@@ -172,7 +172,7 @@ def import_csv(
     dry_run: bool = False,
     strict: bool = False,
     rejects: Path | None = None,
-    default_tz: tzinfo | Callable[[date], tzinfo] = UTC,
+    default_tz: ZoneRule = UTC,
     outcomes: tuple[str, ...] | None = None,
     now: datetime,
     progress: Callable[[int], None] | None = None,
@@ -366,7 +366,7 @@ class _Job:
         summary: ImportSummary,
         headers: list[str],
         header_map: dict[str, str],
-        tz: tzinfo | Callable[[date], tzinfo],
+        tz: ZoneRule,
         strict: bool,
         now: datetime,
         outcomes: tuple[str, ...] | None,

@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from slactl.errors import SlactlError, TemporaryFailure
+from slactl.ledger.revision import HEAD_REVISION, current_revision
+
 BUSY_TIMEOUT_S = 30  # as engine.make_engine: wait for a writer rather than fail
 
 
@@ -70,8 +73,6 @@ class LiteConnection:
         try:
             return _Result(self.raw.execute(sql, params))
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk error
-            from slactl.errors import TemporaryFailure
-
             raise TemporaryFailure(f"cannot read the ledger {self.engine.path}: {exc}") from None
 
     def execution_options(self, **_: Any) -> LiteConnection:
@@ -132,11 +133,6 @@ def open_for_reading(db: str) -> Any:
     the current schema, else ``engine.open_ledger(db, create=False)`` (which refuses what
     it cannot read, in one line)."""
     path = sqlite_path(db)
-    if path is not None and not path.exists() and path.parent.is_dir():
-        # (opening it would leave an empty file behind, under a mistyped name too)
-        from slactl.errors import LedgerError
-
-        raise LedgerError(f"sqlite:///{path} is not a slactl ledger yet: import or log first")
     if path is not None and path.is_file():
         lite = _try_lite(path)
         if lite is not None:
@@ -147,26 +143,16 @@ def open_for_reading(db: str) -> Any:
 
 
 def _try_lite(path: Path) -> LiteEngine | None:
-    from slactl.ledger.revision import HEAD_REVISION
-
     try:
         lite = LiteEngine(path)
     except sqlite3.Error:
         return None
     try:
         with lite.connect() as conn:
-            exists = conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            ).first()
-            revs = (
-                [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
-                if exists
-                else []
-            )
-    except sqlite3.Error:
-        lite.dispose()
-        return None
-    if revs != [HEAD_REVISION]:
+            rev = current_revision(conn)
+    except (sqlite3.Error, SlactlError):  # not SQLite, locked: open_ledger says which
+        rev = None
+    if rev != HEAD_REVISION:
         lite.dispose()
         return None
     return lite

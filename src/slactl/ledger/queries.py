@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import attrgetter, itemgetter
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-from slactl.compliance.model import Event, Lead, LeadHistory
+from slactl.compliance.model import NO_EXTRA, Event, Lead, LeadHistory
 from slactl.ledger.utc import to_utc_text
 
 _LEAD_COLS = (
@@ -57,7 +56,6 @@ class _Times:
 
 _AT = attrgetter("at")
 _LEAD_ID = itemgetter(0)
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
@@ -72,7 +70,7 @@ def _lead_fast(row: Any, extras: dict[str, Any]) -> Lead:
     """``_lead`` for SQLite rows whose instants carry their offset (``_LEAD_COLS_TEXT``):
     positional, no per-field dispatch — a month is ~90,000 of them."""
     raw = row[15]
-    extra: Any = _NO_EXTRA
+    extra: Any = NO_EXTRA
     if raw and raw != "{}":
         extra = extras.get(raw)
         if extra is None:
@@ -188,9 +186,10 @@ def _load_histories(
         where += (
             f" AND (lead.clock_start_at >= {p} OR NOT EXISTS (SELECT 1 FROM event d"
             f" WHERE d.lead_id = lead.id AND d.at >= lead.clock_start_at AND d.at <= {p}"
+            # SQLite: + keeps it on ix_event_lead_at (the lead's own events), not on
+            # every disposition of the window through ix_event_kind_at
             f" AND {'' if t.pg else '+'}d.kind = 'disposition'))"
-        )  # SQLite: + keeps it on ix_event_lead_at (the lead's events), not on every
-        # disposition of the window through ix_event_kind_at
+        )
         params += [t.bind(unsettled_before), now]
     extras: dict[str, Any] = {}
     cols = _LEAD_COLS if t.pg else _LEAD_COLS_TEXT
