@@ -143,3 +143,19 @@ def test_spans_hand_over_at_the_new_agreements_midnight(tmp_path: Path) -> None:
     assert s.zone_on(date(2025, 1, 1)) == ZoneInfo("America/New_York")
     assert s.zone_on(date(2024, 1, 1)) == ZoneInfo("America/Chicago")  # before any: the first
     assert str(s.local_zones()) == "2024-05-01=America/Chicago;2025-01-01=America/New_York"
+
+
+def test_status_takes_today_in_the_zone_of_the_agreement_in_effect(env: list[str]) -> None:
+    # 05:30 UTC on 1 February is 00:30 in New York (the first agreement) but still
+    # 23:30 on 31 January in Chicago, the agreement in effect: the month so far is
+    # January, where J1 alone began (called late, no disposition by its 16 January due)
+    r = CliRunner().invoke(
+        app, [*env, "status", "--rep", "alice", "--as-of", "2025-02-01T05:30Z", "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)["month"]
+    assert got["period"] == {"start": "2025-01-01", "end": "2025-01-31"}
+    assert [(c["id"], c["met"], c["breached"]) for c in got["commitments"]] == [
+        ("ft", 0, 1),
+        ("disp", 0, 1),
+    ]

@@ -119,6 +119,17 @@ def test_db_status_and_upgrade_messages(tmp_path: Path) -> None:
     )
 
 
+def test_db_status_of_a_missing_file_leaves_no_file_behind(tmp_path: Path) -> None:
+    db = tmp_path / "typo.db"
+    r = cli(db, "db", "status")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == (
+        f"ledger: sqlite:///{db}\n"
+        "schema: none (current 0003): no such file yet; import or log creates it\n"
+    )
+    assert not db.exists()
+
+
 def test_newer_ledger_refused_in_one_line(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     engine = open_ledger(str(db))

@@ -281,8 +281,7 @@ def open_items(
     done, by deadline. ``histories``: those leads, when the caller has read them."""
     from slactl.compliance.engine import evaluate_period
 
-    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
-    today = as_of.astimezone(tz).date()
+    today = agreements.local_day(as_of)
     days = lookback(agreements) if lookback_days is None else lookback_days
     window = Period(today - timedelta(days=days), today, "open work")
     parts = agreements.parts(window)
@@ -363,8 +362,7 @@ def rep_status(
     from slactl.compliance.periods import month
 
     check_rep(engine, rep)
-    tz = ZoneInfo(agreements.agreements[0].calendar_spec.timezone)
-    today = as_of.astimezone(tz).date()
+    today = agreements.local_day(as_of)
     this_month = month(f"{today:%Y-%m}")
     # one read of the rep's leads serves both: the open work and the month so far
     first = min(this_month.start, today - timedelta(days=lookback(agreements)))

@@ -52,8 +52,16 @@ def upgrade(ctx: typer.Context) -> None:
 def status(ctx: typer.Context) -> None:
     """Show the ledger's schema revision and what it holds."""
     from slactl.ledger.engine import current_revision, head_revision, make_engine, safe_url
+    from slactl.ledger.lite import sqlite_path
 
     s = settings(ctx)
+    head = head_revision()
+    path = sqlite_path(s.db)
+    if path is not None and not path.exists():
+        # (opening it would leave an empty file behind, under a mistyped name too)
+        typer.echo(f"ledger: {safe_url(s.db)}")
+        typer.echo(f"schema: none (current {head}): no such file yet; import or log creates it")
+        return
     engine = make_engine(s.db)
     try:
         with engine.connect() as conn:
@@ -64,7 +72,6 @@ def status(ctx: typer.Context) -> None:
                     counts[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
     finally:
         engine.dispose()
-    head = head_revision()
     typer.echo(f"ledger: {safe_url(s.db)}")
     typer.echo(f"schema: {rev or 'none'} (current {head})")
     for table, n in counts.items():
