@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -334,19 +335,68 @@ def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # wait until the import has written into the WAL, then kill it mid-transaction
-    wal = Path(f"{db}-wal")
+    # wait until the import has written pages, then kill it mid-transaction: a new ledger
+    # is loaded with a rollback journal (pages go into the file itself, the journal says
+    # how to undo them), one with leads through the WAL
+    written = Path(f"{db}-wal") if ledger == "with leads" else db
+    start = written.stat().st_size if written.exists() else 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if wal.exists() and wal.stat().st_size > 2_000_000:
+        if written.exists() and written.stat().st_size > start + 2_000_000:
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the import finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    if ledger == "new":
+        assert Path(f"{db}-journal").exists()  # the hot journal the next connection undoes
     assert snapshot(url) == before
     engine = open_ledger(url)
     with engine.connect() as conn:
         indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
     engine.dispose()
     assert {"ix_lead_email", "ix_lead_owner", "ix_lead_clock_start_at"} <= indexes
+
+
+def journal_mode(db: Path) -> str:
+    raw = sqlite3.connect(db)
+    try:
+        return str(raw.execute("PRAGMA journal_mode").fetchone()[0])
+    finally:
+        raw.close()
+
+
+def test_a_new_ledger_is_back_in_wal_mode_after_its_first_import(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    url = f"sqlite:///{db}"
+    engine = open_ledger(url)
+    try:
+        s = import_csv(engine, ROOT / "examples" / "leads.csv", default_tz=NY, now=NOW)
+        assert (s.inserted, s.rejected) == (172, 0)
+        # the engine's pooled connection too, not only the file's header
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        s = import_csv(engine, ROOT / "examples" / "leads.csv", default_tz=NY, now=NOW)
+        assert (s.inserted, s.unchanged) == (0, 172)
+    finally:
+        engine.dispose()
+    assert journal_mode(db) == "wal"
+    assert not Path(f"{db}-journal").exists()
+
+
+def test_another_connection_keeps_the_first_import_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    url = f"sqlite:///{db}"
+    open_ledger(url).dispose()
+    reader = sqlite3.connect(db)
+    try:
+        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 0
+        s = run_import(url, ROOT / "examples" / "leads.csv")
+        assert s.inserted == 172
+        # it could not leave WAL mode with the reader there, and did not wait for it
+        assert Path(f"{db}-wal").exists()
+        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 172
+    finally:
+        reader.close()
+    assert journal_mode(db) == "wal"
