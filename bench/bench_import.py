@@ -275,9 +275,12 @@ def write_docs(
         "",
         *(f"- {what}: {figure} — {'met' if ok else '**missed**'}" for what, ok, figure in verdicts),
         "",
-        "The floors, measured in the same run (the two `floor:` rows above): what loading"
-        " the file takes with none of slactl's work, neither parsing nor converting nor"
-        " hashing:",
+        textwrap.fill(
+            "The floors, measured in the same run (the two `floor:` rows above): what loading"
+            " the file takes with none of slactl's work, neither parsing nor converting nor"
+            " hashing:",
+            width=90,
+        ),
         "",
         *(f"- {what}: {figure}" for what, figure in floors),
         "",
@@ -303,8 +306,9 @@ What bounds the lead import is answered by the two floors. With nothing parsed, 
 or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4× the shell;
 and the shell itself, in C, loading the very rows slactl stores into slactl's lead table and
 then building its four secondary indexes (email, owner, clock start, creation time: what
-`status`, `report` and the logging commands select by) takes about 2.2× its own reference.
-So on this schema no loader meets 2×, nor 10× faster than sqlite-utils, however native; the
+`status`, `report` and the logging commands select by) takes about 2.1× its own reference,
+and is only about 10× faster than sqlite-utils while doing none of the work. So on this
+schema no loader meets either bar, however native; the
 bars compare slactl with a load into a table that has one index and no conversions. The
 rest of the distance is slactl's per-row work in Python: stripping cells,
 `datetime.fromisoformat` on two times, the score as a number, the lowercased email, the
