@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slactl.agreement.loader import load_agreement_text
+from slactl.compliance.engine import Cohorts
 from slactl.compliance.model import Event, Lead, LeadHistory
 from slactl.compliance.periods import Period
 from slactl.compliance.report import build_report
@@ -213,3 +214,46 @@ def test_the_same_agreement_flips_nothing() -> None:
     a = build_report([(now, MAY)], HISTORIES, as_of=AS_OF, period=MAY)
     b = build_report([(now, MAY)], HISTORIES, as_of=AS_OF, period=MAY)
     assert flips(a, b) == []
+
+
+def built(text: str, cohorts: Cohorts | None = None):  # type: ignore[no-untyped-def]
+    a = load_agreement_text(text)
+    return build_report([(a, MAY)], HISTORIES, as_of=AS_OF, period=MAY, cohorts=cohorts)
+
+
+def test_shared_cohorts_are_not_lent_to_other_definitions() -> None:
+    # the draft counts sms as a touch and needs score >= 70: its cohort and facts differ
+    # (D's sms, C left out), so it must not be served the current one
+    cohorts = Cohorts(HISTORIES)
+    current, proposed = built(CURRENT, cohorts), built(DRAFT, cohorts)
+    assert len(cohorts.seen) == 2
+    assert current.outcomes == built(CURRENT).outcomes
+    assert proposed.outcomes == built(DRAFT).outcomes
+    assert flips(current, proposed) == flips(*reports())
+
+
+def test_a_draft_keeping_the_definitions_reuses_the_cohort() -> None:
+    # only the window changes; a comment moves every line of the draft down, and where a
+    # condition was written is not part of what it tests
+    draft = "# draft: speed-to-lead in 2 hours\n" + CURRENT.replace(
+        "4 business hours", "2 business hours"
+    )
+    assert load_agreement_text(draft).definitions == load_agreement_text(CURRENT).definitions
+    cohorts = Cohorts(HISTORIES)
+    current, proposed = built(CURRENT, cohorts), built(draft, cohorts)
+    assert len(cohorts.seen) == 1
+    assert proposed.outcomes == built(draft).outcomes
+    assert [(f.lead, f.commitment, f.before, f.after) for f in flips(current, proposed)] == [
+        ("B", "ft", "met", "breached"),
+        ("E", "ft", "pending", "breached"),
+    ]
+
+
+def test_cohorts_of_other_histories_are_not_remembered() -> None:
+    cohorts = Cohorts(HISTORIES)
+    a = load_agreement_text(CURRENT)
+    mine = [h for h in HISTORIES if h.lead.owner == "bob"]
+    report = build_report([(a, MAY)], mine, as_of=AS_OF, period=MAY, cohorts=cohorts)
+    assert report.funnel.mql == 1  # B alone
+    assert cohorts.seen == {}
+    assert built(CURRENT, cohorts).funnel.mql == 5  # A to E (F scores 50), not B alone

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import clock_start, evaluate_lead
+from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
 from slactl.compliance.model import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
@@ -160,10 +160,12 @@ def make_report(
     data: PeriodData | None = None,
     parts: list[tuple[Agreement, Period]] | None = None,
     why: bool = True,
+    cohorts: Cohorts | None = None,
 ) -> Report:
     """The report of ``period`` under the agreements in effect (or under ``parts``).
 
-    ``why`` False skips writing each outcome's reason (a plain report shows counts)."""
+    ``why`` False skips writing each outcome's reason (a plain report shows counts).
+    ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
         check_rep(engine, rep)
@@ -187,6 +189,7 @@ def make_report(
             leads_created=data.leads_created if leads_created is None else leads_created,
             rep=rep,
             why=why,
+            cohorts=cohorts,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     if len(parts) > 1:

@@ -11,6 +11,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import date, datetime
 from typing import Any
 
@@ -87,7 +88,7 @@ class FieldTest:
     field: str
     op: str  # "eq", "in", or a comparison operator
     value: Any
-    line: int | None = None
+    line: int | None = _field(default=None, compare=False)  # where, not what: not compared
 
     def matches(self, lead: Any) -> bool:
         value = lead.get(self.field)
@@ -123,7 +124,7 @@ class Condition:
 
     mode: str
     parts: tuple[Condition | FieldTest, ...]
-    line: int | None = None
+    line: int | None = _field(default=None, compare=False)  # where, not what: not compared
 
     def matches(self, lead: Any) -> bool:
         if self.mode == "any":

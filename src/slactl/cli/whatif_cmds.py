@@ -42,6 +42,7 @@ def replay(
     """The period's report under the agreements in effect and under ``draft`` (for the
     whole period), from one read of the ledger; the flips with their reasons."""
     from slactl.agreement.diff import diff_agreements
+    from slactl.compliance.engine import Cohorts
     from slactl.compliance.whatif import WhatIf, explain_flips, flips
     from slactl.reports import load_period, make_report, segments
 
@@ -52,9 +53,20 @@ def replay(
     gc.disable()
     try:
         data = load_period(engine, agreements, period, as_of=as_of)
-        current = make_report(engine, agreements, period, as_of=as_of, data=data, why=False)
+        # the draft's cohort is the current one when it keeps the definitions
+        cohorts = Cohorts(data.histories)
+        current = make_report(
+            engine, agreements, period, as_of=as_of, data=data, why=False, cohorts=cohorts
+        )
         proposed = make_report(
-            engine, agreements, period, as_of=as_of, data=data, parts=[(draft, period)], why=False
+            engine,
+            agreements,
+            period,
+            as_of=as_of,
+            data=data,
+            parts=[(draft, period)],
+            why=False,
+            cohorts=cohorts,
         )
         found = explain_flips(
             flips(current, proposed), data.histories, parts, [(draft, period)], as_of=as_of

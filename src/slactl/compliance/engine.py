@@ -221,6 +221,52 @@ def mql_cohort(
     return cohort
 
 
+Seen = tuple[LeadHistory, datetime, tuple[Event, ...], "Event | None"]
+
+
+class Cohorts:
+    """The MQL cohorts of one set of histories with each lead's clock start, touches and
+    disposition, remembered for a second evaluation of the same histories (a what-if
+    evaluates the period under two agreements). They depend on the agreement's
+    definitions, the period's instants and ``as_of`` alone, not on its calendar or
+    commitments: an agreement with other definitions gets its own."""
+
+    def __init__(self, histories: Sequence[LeadHistory]) -> None:
+        self.histories = histories
+        self.seen: dict[object, list[Seen]] = {}
+
+    def of(
+        self,
+        agreement: Agreement,
+        histories: Sequence[LeadHistory],
+        as_of: datetime,
+        period: Period,
+    ) -> list[Seen]:
+        key = (agreement.definitions, period.bounds(agreement.calendar.tz), as_of)
+        try:
+            got = self.seen.get(key)
+        except TypeError:  # a definition with an unhashable value: not remembered
+            return _seen(agreement, histories, as_of, period)
+        same = len(histories) == len(self.histories) and all(
+            a is b for a, b in zip(histories, self.histories, strict=True)
+        )
+        if got is None or not same:
+            got = _seen(agreement, histories, as_of, period)
+            if same:
+                self.seen[key] = got
+        return got
+
+
+def _seen(
+    agreement: Agreement, histories: Iterable[LeadHistory], as_of: datetime, period: Period
+) -> list[Seen]:
+    out = []
+    for h, start in mql_cohort(agreement, histories, as_of=as_of, period=period):
+        f = facts_of(agreement, h, as_of, start=start)
+        out.append((h, start, f.touches, f.disposition))
+    return out
+
+
 def evaluate_period(
     agreement: Agreement,
     histories: Iterable[LeadHistory],
@@ -231,19 +277,24 @@ def evaluate_period(
     quotas: Quotas | None = None,
     why: bool = True,
     team_mqls: int | None = None,
+    cohorts: Cohorts | None = None,
 ) -> PeriodResult:
     """Every outcome of ``period`` under ``agreement``: the lead commitments of the MQLs
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
-    the MQL count the quota is judged on, when ``histories`` are one rep's."""
+    the MQL count the quota is judged on, when ``histories`` are one rep's. ``cohorts``:
+    where the cohort of these same histories may be remembered (see ``Cohorts``)."""
     result = PeriodResult()
-    cohort = mql_cohort(agreement, histories, as_of=as_of, period=period)
-    result.mql = len(cohort)
-    due = start_deadlines(agreement, [s for _, s in cohort])
-    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
+    if cohorts is not None:
+        seen = cohorts.of(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
+    else:
+        seen = _seen(agreement, histories, as_of, period)
+    result.mql = len(seen)
+    due = start_deadlines(agreement, [s for _, s, _, _ in seen])
+    cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
     plan = lead_plan(agreement, memo=True)
-    for n, (h, start) in enumerate(cohort):
+    for n, (h, start, touches, disposition) in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
-        facts = facts_of(agreement, h, as_of, why=why, start=start, due=mine)
+        facts = LeadFacts(h.lead, start, touches, disposition, why, mine)
         if facts.disposition is not None:
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from slactl.agreement.model import Agreement, Points, Quotas
-from slactl.compliance.engine import evaluate_period, mql_cohort
+from slactl.compliance.engine import Cohorts, evaluate_period, mql_cohort
 from slactl.compliance.model import Event, LeadHistory, Outcome, State
 from slactl.compliance.periods import Period
 
@@ -178,12 +178,14 @@ def build_report(
     leads_created: int = 0,
     rep: str | None = None,
     why: bool = True,
+    cohorts: Cohorts | None = None,
 ) -> Report:
     """The report of ``period``, whose pieces ``segments`` each have their agreement.
 
     With ``rep``, the lead outcomes and the funnel's MQLs are that rep's (the leads they
     own now); the period commitments (quota, review meetings) stay the team's. ``why``
     False leaves the outcomes' reasons empty, which a plain report does not show.
+    ``cohorts``: shared with another report of the same histories (``evaluate_period``).
     """
     histories = list(histories)
     results: dict[str, CommitmentResult] = {}
@@ -206,6 +208,7 @@ def build_report(
                 reviews=reviews,
                 quotas=quotas,
                 why=why,
+                cohorts=cohorts,
             )
         else:
             # the rep's leads; the quota is still judged on the team's MQLs
