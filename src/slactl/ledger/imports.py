@@ -48,7 +48,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from slactl.errors import ImportError_
-from slactl.ledger.plain import Plain, blocks, plain
+from slactl.ledger.plain import NotUtf8, Plain, blocks, plain
 from slactl.ledger.presets import ACTIVITY_COLUMNS, LEAD_COLUMNS, PRESETS, detect, norm
 from slactl.ledger.types import to_utc_text
 from slactl.timeparse import TimeParseError, ZoneRule, parse_instant
@@ -246,8 +246,6 @@ def import_csv(
                                 f"{path}:{reader.line_num}: unreadable CSV: {exc}"
                             ) from None
                         except UnicodeDecodeError:
-                            if lines is not None:
-                                raise _Sequential from None  # csv.reader names the line
                             raise ImportError_(
                                 f"{path}:{reader.line_num + 1}: not UTF-8 text;"
                                 " save the export as CSV UTF-8"
@@ -402,13 +400,20 @@ class _PlainReader:
     def __iter__(self) -> Iterator[list[str]]:
         d = self.p.delimiter
         n = 1
-        for done, lines in blocks(self.p, self.p.start, self.p.size):
-            for line in lines:
-                n += 1
-                self.line_num = n
-                yield line.split(d) if line else []
-            if self.progress is not None:
-                self.progress(self.p.start + done)
+        try:
+            for done, lines in blocks(self.p, self.p.start, self.p.size):
+                for line in lines:
+                    n += 1
+                    self.line_num = n
+                    yield line.split(d) if line else []
+                if self.progress is not None:
+                    self.progress(self.p.start + done)
+        except NotUtf8 as exc:
+            raise _not_utf8(self.p.path, n + 1 + exc.lines) from None
+
+
+def _not_utf8(path: Path, line: int) -> ImportError_:
+    return ImportError_(f"{path}:{line}: not UTF-8 text; save the export as CSV UTF-8")
 
 
 class _FileHash:
@@ -817,6 +822,12 @@ class _LeadImport(_Job):
         if not self.fresh or self.pg:
             super().run_plain(p, progress)
             return
+        try:
+            self._run_plain(p, progress)
+        except _BadBytes as exc:
+            raise _not_utf8(p.path, exc.line) from None
+
+    def _run_plain(self, p: Plain, progress: Callable[[int], None] | None) -> None:
         if (
             p.size - p.start >= PARALLEL_FROM_BYTES
             and not self.summary.dry_run
@@ -824,11 +835,12 @@ class _LeadImport(_Job):
         ):
             middle = p.middle()
             if middle < p.size:
-                self.part = _Part(self, p, middle)
+                part = self.part = _Part(self, p, middle)
                 if self.hasher is not None:
                     self.hasher.start()
-                line = self.load_plain(p, p.start, middle, 2, self.conn_insert, progress)
-                self.part.copy_in(line)
+                both = None if progress is None else lambda at: progress(at + part.done.value)
+                line = self.load_plain(p, p.start, middle, 2, self.conn_insert, both)
+                part.copy_in(line)
                 return
         if self.hasher is not None:
             self.hasher.start()
@@ -887,32 +899,50 @@ class _LeadImport(_Job):
         d = p.delimiter
         # blake2b(salt + row), the salt absorbed once
         copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy
-        for done, lines in blocks(p, start, stop):
-            numbers: Any = range(line, line + len(lines))
-            line += len(lines)
-            if "" in lines:  # blank lines are no rows
-                pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
-                numbers = [n for n, _ in pairs]
-                lines = [s for _, s in pairs]
-            self.summary.read += len(lines)
-            hashes = []
-            for s in lines:
-                h = copy()
-                h.update(s.replace(d, "\x1f").encode())
-                hashes.append(h.hexdigest())
-            rows = [s.split(d) for s in lines]
-            items = self.fast(rows, hashes)
-            if items is None:
-                items = []
-                for n, row, h in zip(numbers, rows, hashes, strict=True):
-                    try:
-                        items.append(self.parse(row, h))
-                    except _Reject as exc:
-                        reject(n, row, str(exc))
-            if items:
-                insert(items)
-            if progress is not None:
-                progress(start + done)
+        try:
+            for batch in blocks(p, start, stop):
+                line = self._load_batch(batch, start, line, d, copy, insert, progress, reject)
+        except NotUtf8 as exc:
+            raise _BadBytes(line + exc.lines) from None  # numbered as the lines are
+        return line
+
+    def _load_batch(
+        self,
+        batch: tuple[int, list[str]],
+        start: int,
+        line: int,
+        d: str,
+        copy: Callable[[], Any],
+        insert: Callable[[list[tuple[Any, ...]]], None],
+        progress: Callable[[int], None] | None,
+        reject: Callable[[int, list[str], str], None],
+    ) -> int:
+        done, lines = batch
+        numbers: Any = range(line, line + len(lines))
+        line += len(lines)
+        if "" in lines:  # blank lines are no rows
+            pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
+            numbers = [n for n, _ in pairs]
+            lines = [s for _, s in pairs]
+        self.summary.read += len(lines)
+        hashes = []
+        for s in lines:
+            h = copy()
+            h.update(s.replace(d, "\x1f").encode())
+            hashes.append(h.hexdigest())
+        rows = [s.split(d) for s in lines]
+        items = self.fast(rows, hashes)
+        if items is None:
+            items = []
+            for n, row, h in zip(numbers, rows, hashes, strict=True):
+                try:
+                    items.append(self.parse(row, h))
+                except _Reject as exc:
+                    reject(n, row, str(exc))
+        if items:
+            insert(items)
+        if progress is not None:
+            progress(start + done)
         return line
 
     def close(self) -> None:
@@ -1112,6 +1142,14 @@ class _Stop(Exception):
     pass
 
 
+class _BadBytes(Exception):
+    """Bytes that are not UTF-8 on line ``line`` (of the part, in a worker)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _Part:
     """The second half of a large plain leads file, read on the other core.
 
@@ -1155,6 +1193,8 @@ class _Part:
         except EOFError:
             out = {"error": "the worker ended without a word"}
         self.proc.join()
+        if "bad_bytes" in out:
+            raise _BadBytes(line + out["bad_bytes"])
         if "error" in out:
             raise _Sequential
         job = self.job
@@ -1244,6 +1284,8 @@ def _load_part(
         pass
     except _Sequential:
         return {"error": "a lead twice in the second half"}
+    except _BadBytes as exc:
+        return {"bad_bytes": exc.line}
     part.execute("COMMIT")
     part.close()
     return {

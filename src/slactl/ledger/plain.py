@@ -25,6 +25,15 @@ BLOCK = 1 << 20  # bytes read at a time; a block is cut at its last line end
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
+class NotUtf8(Exception):
+    """Bytes that are not UTF-8, after ``lines`` whole lines of the block that holds them
+    (the lines given before it are the caller's to count)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__(lines)
+        self.lines = lines
+
+
 @dataclass(frozen=True)
 class Plain:
     """A plain file: where its records start (after the header line) and end."""
@@ -71,8 +80,8 @@ def plain(path: Path, dialect: Any) -> Plain | None:
 
 def blocks(p: Plain, start: int, stop: int, batch: int = 5000) -> Iterator[tuple[int, list[str]]]:
     """``(bytes read so far, lines)`` for the lines that start in ``[start, stop)``, at most
-    ``batch`` lines at a time, line ends taken off. Raises UnicodeDecodeError on bytes that
-    are not UTF-8."""
+    ``batch`` lines at a time, line ends taken off. Raises ``NotUtf8`` on bytes that are
+    not UTF-8."""
     cr = p.crlf
     done = 0
     with open(p.path, "rb") as f:
@@ -93,7 +102,10 @@ def blocks(p: Plain, start: int, stop: int, batch: int = 5000) -> Iterator[tuple
             if not data:
                 break
             done += len(data)
-            text = data.decode()
+            try:
+                text = data.decode()
+            except UnicodeDecodeError as exc:
+                raise NotUtf8(data.count(b"\n", 0, exc.start)) from None
             lines = text.split("\n")
             if lines[-1] == "":
                 lines.pop()

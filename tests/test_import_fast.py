@@ -1,0 +1,408 @@
+"""The fast paths of an import give exactly what the careful ones give.
+
+- a plain file (no quote, NUL or lone CR) read line by line == ``csv.reader``;
+- a batch of leads converted column by column (``_LeadImport.fast``, times by numpy) ==
+  the same rows parsed one by one (``parse``, times by SQLite's ``datetime()``), as stored;
+- a large file read in two halves on two cores == the same file read by one process:
+  the same ledger, counts, rejects and line numbers; a lead twice across the halves, bad
+  UTF-8 or ``--strict`` are handled as the careful path does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from slactl.errors import ImportError_
+from slactl.ledger import imports, plain
+from slactl.ledger.engine import open_ledger
+from slactl.ledger.imports import ImportSummary, _LeadImport, _resolve, _utc_texts, import_csv
+from slactl.ledger.utc import to_utc_text
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+# ---------------------------------------------------------------------- plain files
+
+cell = st.text(
+    st.characters(blacklist_characters='",\r\n\0', blacklist_categories=("Cs",)), max_size=6
+)
+line = st.lists(cell, min_size=1, max_size=5).map(",".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(line | st.just(""), min_size=1, max_size=30),
+    crlf=st.booleans(),
+    last_eol=st.booleans(),
+    block=st.integers(1, 64),
+)
+def test_plain_lines_are_what_csv_reader_reads(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[str],
+    crlf: bool,
+    last_eol: bool,
+    block: int,
+) -> None:
+    eol = "\r\n" if crlf else "\n"
+    body = eol.join(["h1,h2", *lines]) + (eol if last_eol else "")
+    path = tmp_path_factory.mktemp("plain") / "f.csv"
+    path.write_bytes(body.encode())
+    expected = list(csv.reader(io.StringIO(body, newline="")))[1:]
+    p = plain.plain(path, csv.excel)
+    assert p is not None and p.crlf == ("\r" in body)
+    saved = plain.BLOCK
+    plain.BLOCK = block  # cut the file into blocks of a few bytes: lines across blocks
+    try:
+        reader = imports._PlainReader(p, None)
+        got = list(reader)
+        # every part of the file, from any line start, is the same lines
+        middle = p.middle()
+        halves = [s for _, b in plain.blocks(p, p.start, middle) for s in b] + [
+            s for _, b in plain.blocks(p, middle, p.size) for s in b
+        ]
+    finally:
+        plain.BLOCK = saved
+    assert got == expected
+    assert reader.line_num == len(expected) + 1
+    assert [s.split(",") if s else [] for s in halves] == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'a,b\n1,"x"\n',  # a quote: csv.reader decides
+        "a,b\n1,x\r2,y\n",  # a lone CR ends a record for csv.reader
+        "a,b\n1,x\0\n",  # NUL: csv.reader refuses it
+    ],
+)
+def test_files_csv_reader_must_read(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(body.encode())
+    assert plain.plain(path, csv.excel) is None
+
+
+def test_a_sniffed_dialect_with_initial_spaces_is_not_plain(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("a; b\n1; 2\n")
+
+    class Spaced(csv.excel):
+        delimiter = ";"
+        skipinitialspace = True
+
+    assert plain.plain(path, Spaced) is None
+    assert plain.plain(path, type("Semi", (csv.excel,), {"delimiter": ";"})) is not None
+
+
+# ------------------------------------------------------------- times with numpy
+
+offsets = st.integers(-14 * 60 - 59, 14 * 60 + 59).map(lambda m: timedelta(minutes=m))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.datetimes(datetime(1900, 1, 2), datetime(2199, 12, 30)), min_size=1, max_size=40),
+    st.sampled_from(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+    offsets | st.none(),
+)
+def test_numpy_utc_texts_are_what_python_and_sqlite_give(
+    moments: list[datetime], form: str, offset: timedelta | None
+) -> None:
+    texts = []
+    for m in moments:
+        if offset is None:
+            texts.append(m.strftime(form) + "Z")
+        else:
+            minutes = int(offset.total_seconds()) // 60
+            sign = "-" if minutes < 0 else "+"
+            texts.append(
+                m.strftime(form) + f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            )
+    got = _utc_texts(texts)
+    assert got is not None
+    assert got == [to_utc_text(datetime.fromisoformat(t)) for t in texts]
+    db = sqlite3.connect(":memory:")
+    assert got == [db.execute("SELECT datetime(?)", (t,)).fetchone()[0] for t in texts]
+
+
+def test_numpy_utc_texts_leave_mixed_forms_and_far_years_to_sqlite() -> None:
+    assert _utc_texts(["2024-05-03T14:22Z", "2024-05-03T14:22:00Z"]) is None
+    assert _utc_texts(["1850-05-03T14:22Z"]) is None
+    assert _utc_texts(["2024-05-03T14:22+05:30"]) == ["2024-05-03 08:52:00"]
+    assert _utc_texts(["2024-03-01T00:30+01:00"]) == ["2024-02-29 23:30:00"]
+
+
+# -------------------------------------------------------- a batch column by column
+
+HEADER = [
+    "external_id",
+    "email",
+    "owner",
+    "score",
+    "created_at",
+    "handed_off_at",
+    "Region",
+    "Notes",
+]
+times = st.sampled_from(
+    [
+        "2024-05-03T14:22-04:00",
+        "2024-05-03T14:22:09Z",
+        "2024-05-03 09:00+05:30",
+        "2024-11-03T01:30-05:00",
+        "2024-05-03T14:22",  # no offset: the agreement's zone
+        "2024-05-03T14:22:00.250Z",  # a fraction
+        "2024-05-03T14:22+15:00",  # an offset SQLite does not read
+        "2024-02-30T10:00Z",  # no such day
+        "2024-W18-5T14:22Z",  # an ISO week date
+        "05/03/2024 2:22 PM",
+        "",
+        " 2024-05-03T14:22Z ",
+    ]
+)
+texts = st.sampled_from(["", "a", " spaced ", "Ünï", "tab\there", "x\x1fy", "Alice@Example.COM"])
+rows = st.lists(
+    st.tuples(
+        st.sampled_from(["L1", "L2", " L3", ""]) | st.text("AB12", min_size=1, max_size=4),
+        texts,
+        texts,
+        st.sampled_from(["", "70", " 42.5", "abc", "1e3", "nan"]),
+        times,
+        times,
+        texts,
+        texts,
+    ).map(list),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _job(conn: Connection, headers: list[str]) -> _LeadImport:
+    kind, preset, header_map = _resolve(Path("x.csv"), headers, None, None, None)
+    summary = ImportSummary(Path("x.csv"), kind, preset)
+    return _LeadImport(conn, summary, headers, header_map, NY, False, NOW, None)
+
+
+def _stored(db: sqlite3.Connection, sql: str, items: list[tuple]) -> list[tuple]:
+    db.execute("DELETE FROM t")
+    db.executemany(sql.replace("INSERT INTO lead", "INSERT INTO t"), items)
+    return db.execute("SELECT * FROM t").fetchall()
+
+
+@pytest.fixture(scope="module")
+def ledger() -> Iterator[Connection]:
+    engine = open_ledger("sqlite://")
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+@settings(max_examples=150, deadline=None)
+@given(batch=rows, short=st.booleans())
+def test_a_batch_converted_at_once_is_stored_as_row_by_row(
+    ledger: Connection, batch: list[list[str]], short: bool
+) -> None:
+    headers = HEADER[:-1] if short else HEADER  # a missing column reads ""
+    if short:
+        batch = [r[:-1] for r in batch]
+    job = _job(ledger, headers)
+    hashes = [f"h{i}" for i in range(len(batch))]
+    fast = job.fast([list(r) for r in batch], hashes)
+    fast_reps = set(job.reps)
+    job.reps.clear()
+    slow = []
+    for r, h in zip(batch, hashes, strict=True):
+        try:
+            slow.append(job.parse(list(r), h))
+        except imports._Reject:
+            slow.append(None)
+    assume(fast is not None)  # else the batch goes row by row anyway
+    assert None not in slow  # the fast path never takes a row parse would reject
+    assert fast_reps == job.reps
+    db = sqlite3.connect(":memory:")
+    db.execute(f"CREATE TABLE t ({', '.join(imports._PART_COLUMNS)})")
+    assert _stored(db, job.fresh_sql, fast) == _stored(db, job.fresh_sql, slow)
+
+
+def test_the_fast_path_is_taken_for_the_common_batch(ledger: Connection) -> None:
+    """(So that the property above is not vacuous.)"""
+    job = _job(ledger, HEADER)
+    batch = [
+        ["L1", "A@x.com", "alice", "70", "2024-05-03T14:22-04:00", "", "EU", "n"],
+        ["L2", "", "", "", "2024-05-03T15:22-04:00", "2024-05-04T09:00-04:00", "", ""],
+    ]
+    got = job.fast(batch, ["h1", "h2"])
+    assert got is not None
+    assert got[0][:3] == ("L1", "a@x.com", "")
+    created, handed = imports._CREATED, imports._HANDED
+    assert (got[0][created], got[0][handed]) == ("2024-05-03 18:22:00", None)
+    assert (got[1][created], got[1][handed]) == ("2024-05-03 19:22:00", "2024-05-04 13:00:00")
+    extra = len(imports.LEAD_COLUMNS)
+    assert got[0][extra] == '{"Notes": "n", "Region": "EU"}' and got[1][extra] is None
+    assert job.reps == {"alice"}
+
+
+# ------------------------------------------------------------- two halves, two cores
+
+
+def _leads(path: Path, n: int, bad: dict[int, list[str]] | None = None) -> Path:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["external_id", "email", "owner", "score", "created_at", "Region"])
+        for i in range(n):
+            row = [
+                f"L{i:05d}",
+                f"Lead{i}@Example.com",
+                f"rep{i % 7}",
+                str(i % 100) if i % 5 else "",
+                (datetime(2024, 5, 1, 9, tzinfo=NY) + timedelta(minutes=7 * i)).isoformat(
+                    timespec="minutes"
+                ),
+                ["EU", "US", ""][i % 3],
+            ]
+            w.writerow((bad or {}).get(i, row))
+    return path
+
+
+def _import(db: Path, path: Path, parallel: bool, **kw: object) -> ImportSummary:
+    saved = imports.PARALLEL_FROM_BYTES
+    imports.PARALLEL_FROM_BYTES = 1 if parallel else 1 << 62
+    engine = open_ledger(f"sqlite:///{db}")
+    try:
+        return import_csv(engine, path, default_tz=NY, now=NOW, **kw)  # type: ignore[arg-type]
+    finally:
+        imports.PARALLEL_FROM_BYTES = saved
+        engine.dispose()
+
+
+def _ledger(db: Path) -> dict[str, list[tuple]]:
+    engine = open_ledger(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return {
+                t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
+                for t in ("lead", "lead_change", "rep")
+            }
+    finally:
+        engine.dispose()
+
+
+BAD = {
+    3: ["L00003", "x@y.com", "bob", "lots", "2024-05-01T10:00-04:00", ""],  # first half
+    20: ["", "no-id@y.com", "bob", "1", "2024-05-01T10:00-04:00", ""],
+    150: ["L00150", "x@y.com", "bob", "1", "yesterday", ""],  # second half
+    190: ["L00190", "x@y.com", "bob", "1", "2024-05-01T10:00-04:00", "", "extra cell"],
+}
+
+
+def test_two_halves_give_the_ledger_one_process_gives(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 200, BAD)
+    f.write_text(f.read_text()[:-1] + "\n\n\n")  # blank lines at the end are no rows
+    got = {}
+    for parallel in (False, True):
+        db = tmp_path / f"{parallel}.db"
+        rejects = tmp_path / f"{parallel}-rejects.csv"
+        s = _import(db, f, parallel, rejects=rejects)
+        got[parallel] = (
+            (s.read, s.inserted, s.updated, s.unchanged, s.rejected),
+            [(line, reason) for line, _, reason in s.rejects],
+            rejects.read_text(),
+            _ledger(db),
+        )
+    assert got[True] == got[False]
+    counts, reasons, _, ledger = got[True]
+    assert counts == (200, 196, 0, 0, 4)
+    assert [line for line, _ in reasons] == [5, 22, 152, 192]
+    assert len(ledger["lead"]) == 196
+    # the second half is there, in file order, after the first
+    assert [r[1] for r in ledger["lead"]][146:149] == ["L00148", "L00149", "L00151"]
+
+
+def test_halves_leave_no_part_file_and_the_same_ledger_on_reimport(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 300)
+    db = tmp_path / "l.db"
+    s = _import(db, f, True)
+    assert (s.read, s.inserted) == (300, 300)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".slactl")] == []
+    before = _ledger(db)
+    s = _import(db, f, True)
+    assert (s.inserted, s.unchanged) == (0, 300)
+    assert _ledger(db) == before
+
+
+def test_a_lead_in_both_halves_is_read_again_by_csv_reader(tmp_path: Path) -> None:
+    twice = {250: ["L00010", "changed@y.com", "carol", "99", "2024-05-02T10:00-04:00", "EU"]}
+    f = _leads(tmp_path / "leads.csv", 300, twice)
+    got = {}
+    for parallel in (False, True):
+        db = tmp_path / f"{parallel}.db"
+        s = _import(db, f, parallel)
+        got[parallel] = ((s.read, s.inserted, s.updated, s.rejected), _ledger(db))
+    assert got[True] == got[False]
+    (counts, ledger) = got[True]
+    assert counts == (300, 299, 1, 0)
+    changes = {(r[3], r[4], r[5]) for r in ledger["lead_change"]}
+    assert ("email", "lead10@example.com", "changed@y.com") in changes
+
+
+def test_strict_names_the_first_bad_line_of_the_second_half(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 300, {280: BAD[150]})
+    db = tmp_path / "l.db"
+    open_ledger(f"sqlite:///{db}").dispose()
+    before = _ledger(db)
+    with pytest.raises(ImportError_, match=r"leads\.csv:282: column created_at"):
+        _import(db, f, True, strict=True)
+    assert _ledger(db) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".slactl")] == []
+
+
+def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 3000)  # past the 64 KiB the dialect is sniffed from
+    lines = f.read_bytes().split(b"\n")
+    for bad in (2600, 1200):  # in the second half, then in the first
+        lines[bad] = lines[bad].replace(b"Lead", b"L\xe9ad")
+        f.write_bytes(b"\n".join(lines))
+        db = tmp_path / "l.db"
+        for parallel in (True, False):
+            with pytest.raises(ImportError_, match=rf"leads\.csv:{bad + 1}: not UTF-8"):
+                _import(db, f, parallel)
+            assert _ledger(db)["lead"] == []
+
+
+def test_times_without_offset_and_other_forms_take_the_careful_path(tmp_path: Path) -> None:
+    """A file of naive times, mixed forms and whitespace: every batch goes row by row,
+    in both halves, to the same values."""
+    f = tmp_path / "leads.csv"
+    rows = [
+        [f" L{i} ", f"l{i}@x.com ", "rep1", "5", t]
+        for i, t in enumerate(
+            ["2024-05-03T14:22", "2024-05-03T14:22:00.5Z", "05/03/2024 2:22 PM"] * 40
+        )
+    ]
+    with open(f, "w", newline="") as fh:
+        csv.writer(fh).writerows([["external_id", "email", "owner", "score", "created_at"], *rows])
+    got = {}
+    for parallel in (False, True):
+        db = tmp_path / f"{parallel}.db"
+        s = _import(db, f, parallel)
+        got[parallel] = (s.inserted, _ledger(db))
+    assert got[True] == got[False]
+    assert got[True][0] == 120
+    assert got[True][1]["lead"][0][1] == "L0"
+    assert {r[12] for r in got[True][1]["lead"]} >= {
+        "2024-05-03 18:22:00",
+        "2024-05-03 18:22:00.500000",
+    }
