@@ -1142,6 +1142,10 @@ class _Stop(Exception):
     pass
 
 
+class _Orphan(Exception):
+    pass
+
+
 class _BadBytes(Exception):
     """Bytes that are not UTF-8 on line ``line`` (of the part, in a worker)."""
 
@@ -1176,23 +1180,25 @@ class _Part:
         self.attached = False
         ctx = multiprocessing.get_context("fork")
         self.done = ctx.Value("q", 0, lock=False)  # bytes the worker has read
-        self.rx, tx = ctx.Pipe(duplex=False)
+        # one end each: the worker sends its summary on its end, then waits on it until
+        # this end closes (this process done with the part file, or gone): only then does
+        # it remove the part file, which is thus never left behind, even by a killed import
+        self.end, theirs = ctx.Pipe()
         self.proc = ctx.Process(
             target=_part_main,
-            args=(job, p, middle, self.db, tx, os.getpid(), self.done),
+            args=(job, p, middle, self.db, theirs, self.end, os.getpid(), self.done),
             daemon=True,
         )
         self.proc.start()
-        tx.close()
+        theirs.close()
 
     def copy_in(self, line: int) -> None:
         """Wait for the worker; its rejects (its first line is number ``line``), then its
         rows into the ledger."""
         try:
-            out = self.rx.recv()
+            out = self.end.recv()
         except EOFError:
             out = {"error": "the worker ended without a word"}
-        self.proc.join()
         if "bad_bytes" in out:
             raise _BadBytes(line + out["bad_bytes"])
         if "error" in out:
@@ -1215,32 +1221,46 @@ class _Part:
         job.summary.inserted += out["inserted"]
 
     def close(self) -> None:
-        """Once the transaction has ended: the worker stopped, the part file gone."""
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join()
-        self.rx.close()
+        """Once the transaction has ended: the part file detached and gone, the worker
+        ended."""
         if self.attached:
             try:
                 self.job.conn.connection.driver_connection.execute("DETACH DATABASE part")
             except sqlite3.Error:  # the connection is discarded instead
                 self.job.conn.invalidate()
+        self.end.close()  # the worker removes the part file and ends
+        self.proc.join(10)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _part_main(
-    job: _LeadImport, p: Plain, start: int, db: Path, tx: Any, parent: int, done: Any
+    job: _LeadImport,
+    p: Plain,
+    start: int,
+    db: Path,
+    end: Any,
+    parents_end: Any,
+    parent: int,
+    done: Any,
 ) -> None:
     """The forked worker of ``_Part``: converts the lines of ``[start, end)`` into the part
-    file and sends back what ``copy_in`` needs (or an error)."""
+    file, sends back what ``copy_in`` needs (or an error), waits for the parent to be done
+    with the part file (or gone), removes it."""
+    parents_end.close()  # so that the parent's end closing is an end of file here
     try:
-        out = _load_part(job, p, start, db, parent, done)
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
-        out = {"error": f"{type(exc).__name__}: {exc}"}
-    try:
-        tx.send(out)
-    except OSError:
+        try:
+            out = _load_part(job, p, start, db, parent, done)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
+            out = {"error": f"{type(exc).__name__}: {exc}"}
+        end.send(out)
+        end.recv()  # nothing is ever sent: this waits for the end of file
+    except (OSError, EOFError):
         pass
+    finally:
+        shutil.rmtree(db.parent, ignore_errors=True)
 
 
 def _load_part(
@@ -1272,9 +1292,7 @@ def _load_part(
 
     def progress(at: int) -> None:
         if os.getppid() != parent:  # the import was killed: no one will copy this in
-            part.close()
-            shutil.rmtree(db.parent, ignore_errors=True)
-            os._exit(1)
+            raise _Orphan
         done.value = at - start
 
     lines = 0
