@@ -874,75 +874,46 @@ class _LeadImport(_Job):
     ) -> int:
         """Convert and ``insert`` the lines in ``[start, stop)`` of a plain file, the first
         of them line number ``line``; the next line's number. ``reject`` (default: the
-        job's own) takes the bad rows."""
+        job's own) takes the bad rows; ``_BadBytes`` names a line that is not UTF-8."""
         reject = reject or self.reject
+        d = p.delimiter
+        copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy  # salt absorbed once
         # a batch makes ~100,000 short-lived objects, none in a cycle: the cyclic garbage
         # collector would only walk them (and everything else) again and again
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._load_plain(p, start, stop, line, insert, progress, reject)
+            for done, lines in blocks(p, start, stop):
+                numbers: Any = range(line, line + len(lines))
+                line += len(lines)
+                if "" in lines:  # blank lines are no rows
+                    pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
+                    numbers = [n for n, _ in pairs]
+                    lines = [s for _, s in pairs]
+                self.summary.read += len(lines)
+                hashes = []  # blake2b(salt + the cells joined by \x1f), as run() has it
+                for s in lines:
+                    h = copy()
+                    h.update(s.replace(d, "\x1f").encode())
+                    hashes.append(h.hexdigest())
+                rows = [s.split(d) for s in lines]
+                items = self.fast(rows, hashes)
+                if items is None:
+                    items = []
+                    for n, row, h in zip(numbers, rows, hashes, strict=True):
+                        try:
+                            items.append(self.parse(row, h))
+                        except _Reject as exc:
+                            reject(n, row, str(exc))
+                if items:
+                    insert(items)
+                if progress is not None:
+                    progress(start + done)
+        except NotUtf8 as exc:
+            raise _BadBytes(line + exc.lines) from None
         finally:
             if paused:
                 gc.enable()
-
-    def _load_plain(
-        self,
-        p: Plain,
-        start: int,
-        stop: int,
-        line: int,
-        insert: Callable[[list[tuple[Any, ...]]], None],
-        progress: Callable[[int], None] | None,
-        reject: Callable[[int, list[str], str], None],
-    ) -> int:
-        d = p.delimiter
-        # blake2b(salt + row), the salt absorbed once
-        copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy
-        try:
-            for batch in blocks(p, start, stop):
-                line = self._load_batch(batch, start, line, d, copy, insert, progress, reject)
-        except NotUtf8 as exc:
-            raise _BadBytes(line + exc.lines) from None  # numbered as the lines are
-        return line
-
-    def _load_batch(
-        self,
-        batch: tuple[int, list[str]],
-        start: int,
-        line: int,
-        d: str,
-        copy: Callable[[], Any],
-        insert: Callable[[list[tuple[Any, ...]]], None],
-        progress: Callable[[int], None] | None,
-        reject: Callable[[int, list[str], str], None],
-    ) -> int:
-        done, lines = batch
-        numbers: Any = range(line, line + len(lines))
-        line += len(lines)
-        if "" in lines:  # blank lines are no rows
-            pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
-            numbers = [n for n, _ in pairs]
-            lines = [s for _, s in pairs]
-        self.summary.read += len(lines)
-        hashes = []
-        for s in lines:
-            h = copy()
-            h.update(s.replace(d, "\x1f").encode())
-            hashes.append(h.hexdigest())
-        rows = [s.split(d) for s in lines]
-        items = self.fast(rows, hashes)
-        if items is None:
-            items = []
-            for n, row, h in zip(numbers, rows, hashes, strict=True):
-                try:
-                    items.append(self.parse(row, h))
-                except _Reject as exc:
-                    reject(n, row, str(exc))
-        if items:
-            insert(items)
-        if progress is not None:
-            progress(start + done)
         return line
 
     def close(self) -> None:
