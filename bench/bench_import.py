@@ -322,53 +322,60 @@ def write_docs(
 
 
 IMPORT_NOTES = """
-What bounds the lead import is answered by the two floors. With nothing parsed, converted
-or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4× the shell;
-and the shell itself, in C, loading the very rows slactl stores into slactl's lead table and
-then building its four secondary indexes (email, owner, clock start, creation time: what
-`status`, `report` and the logging commands select by) takes about 2.1× its own reference,
-and is only about 10× faster than sqlite-utils while doing none of the work. So on this
-schema no loader meets either bar, however native; the
-bars compare slactl with a load into a table that has one index and no conversions. The
-rest of the distance is slactl's per-row work in Python: stripping cells,
-`datetime.fromisoformat` on two times, the score as a number, the lowercased email, the
-JSON of extra columns, the row's hash (what lets a re-import skip unchanged rows unparsed),
-and 18 bound parameters a row instead of 15 (times with an offset are converted to UTC by
-SQLite's `datetime()`, not in Python).
+How a large leads file goes into a new ledger (2026-12-03, `docs/import.md`): the file is
+plain (no quote, NUL or lone CR), so it is read line by line and split on commas instead
+of parsed by `csv.reader`; each batch of 5,000 rows is converted column by column (cells
+stripped, emails lowercased, scores as numbers, the two times to UTC with numpy instead
+of SQLite's `datetime()`, the `extra` JSON), hashed (blake2b with the salt absorbed once)
+and bound with `executemany`; and the file is cut at its middle line, the second half
+converted by a forked worker into a bare part table while this process loads the first
+half into the ledger, the part copied in by one `INSERT … SELECT`, and the four secondary
+indexes built by SQLite with its sorter threads. In-process timings of one run: each half
+≈ 6.6–7.1 s with both processes busy (≈ 14 µs a row: the split ≈ 1.5 µs, as it makes 15
+string objects a row; the hash ≈ 0.7 µs; the column-wise conversion ≈ 3–4.5 µs; binding 18
+parameters and inserting ≈ 4–6.5 µs), the copy 0.6–0.9 s, the indexes 2.3–2.9 s, the commit
+0.2 s. One process alone takes ≈ 16 s for the rows. The two halves each run about 1.4×
+slower than alone: the two cores share their memory bandwidth and the disk.
+
+What bounds it is answered by the floors and the serial tail. With nothing parsed,
+converted or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4×
+the shell; the shell itself, in C, loading the very rows slactl stores into slactl's lead
+table and then building its four secondary indexes (email, owner, clock start, creation
+time: what `status`, `report` and the logging commands select by) takes about 2× its own
+reference. And what must follow both halves in the one process that writes the ledger —
+the copy of the second half, the four indexes, the commit — takes ≈ 3.3–3.9 s, about the
+reference's whole time, before any row is read. So on this schema the 2× bar is out of
+reach of any loader that builds these indexes, and of Python's per-row object costs on
+two cores; what slactl gained is the conversion's cost and the second core.
 
 A ledger that has no leads yet is loaded with a rollback journal instead of the WAL
 (2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and by
-its checkpoint into the file (`strace`: 67,743 `pwrite` calls for 200,000 leads). The 1M
-leads took 1.0 s of system time instead of 3.4 s, about 11% of the import's CPU. Leaving
-WAL mode needs the file to itself, so with another connection open the import keeps the
-WAL; the file is back in WAL mode when the import ends, and a killed import is undone from
-the journal by the next connection (tested).
+its checkpoint into the file. Leaving WAL mode needs the file to itself, so with another
+connection open the import keeps the WAL; the file is back in WAL mode when the import
+ends, and a killed import is undone from the journal by the next connection (tested, with
+the two-process path: the worker, orphaned, removes its part file).
 
-Tried and not kept (2026-12-02): staging each row nearly raw (cells stripped, its hash)
-in a TEMP table and converting a batch of 5,000 with one `INSERT … SELECT` in SQL
-(`NULLIF`, `lower()`, `CAST`, `datetime()`, the extra JSON by concatenation), with rows SQL
-cannot convert exactly sent to the Python parser. Paired, alternating runs of the 1M-lead
-fresh import gave 15.8, 15.0, 14.3 s of CPU against 20.0, 17.4, 16.6 s before: about 14%
-less, still about 5× the shell. Loading 16 text cells a row into the staging table costs
-nearly what binding the parsed row did (≈ 2.6 s), the set-based conversion ≈ 4 s, and
-deciding in Python which rows SQL may take ≈ 1 s more (in SQL, with `GLOB`, ≈ 3 s). For
-14% the import would have carried a second conversion path, 250 lines that must store
-every value byte for byte as the first one does, so it was not merged.
+Tried and not kept: (2026-12-03) a batch bound as one JSON text and split by SQLite
+(`json_each` and `->>`): 2.5× slower than splitting in Python and binding, since SQLite
+3.40 parses the row's JSON again for every field; a 16 KiB page size for new ledgers:
+about 6% faster on this import (10.3–10.8 s against 11.0–11.8 s), left out as it changes
+every read of a new ledger and the report benchmark was not re-run with it. (2026-12-02)
+staging each row nearly raw in a TEMP table and converting a batch with one
+`INSERT … SELECT` in SQL: 14% less CPU at the time, for a second conversion path of 250
+lines.
 
-The activities: per row `csv.reader`, the checks, the time to UTC (remembered: an export
-repeats its times), the content key (blake2b), and an 8-parameter `executemany` into a table
-with a unique index on that key (≈ 5 µs a row); leads are looked up by batch of 5,000 ids,
-and the two secondary indexes of a new event table are built at the end (≈ 2 s of CPU
-per million rows). The key starts with the UTC time, so that a time-sorted export grows the
-unique index at its end instead of all over it (measured on 1M activities: 15 s of CPU
-instead of 17 s with a bare hash). In the 2026-12-02 run the machine was otherwise idle
-and the 5M activities took 77.7 s of wall time as well as 77.6 s of CPU; in the earlier
-runs the wall time also held the waiting for a core the team's test runs took.
+The activities and a re-import are read by the same line reader (`csv.reader` for files
+that are not plain). The activities: per row the checks, the time to UTC (remembered: an
+export repeats its times), the content key (blake2b), and an 8-parameter `executemany` into
+a table with a unique index on that key; leads are looked up by batch of 5,000 ids, and
+the two secondary indexes of a new event table are built at the end. The key starts with
+the UTC time, so that a time-sorted export grows the unique index at its end instead of
+all over it. A re-import hashes each row and looks the hashes up by batch: unchanged rows
+are never parsed.
 
-Peak memory is SQLite's 64 MiB page cache and the sort that builds an index (up to as much
-again), about 60 MB of Python and libraries, and at most 50,000 remembered times; it does
-not grow with the file. With a 128 MiB cache the first million activities alone peaked at
-316 MB, and with SQLite's sorter threads on, the 5M import at 540 MB.
+Peak memory is SQLite's 64 MiB page cache, about 60 MB of Python and libraries, a batch of
+rows, and at most 50,000 remembered times; it does not grow with the file. The indexes are
+built with a 4 MiB cache, in runs SQLite's sorter threads merge.
 """
 
 
