@@ -60,11 +60,11 @@ def test_plain_lines_are_what_csv_reader_reads(
     path = tmp_path_factory.mktemp("plain") / "f.csv"
     path.write_bytes(body.encode())
     expected = list(csv.reader(io.StringIO(body, newline="")))[1:]
-    p = plain.plain(path, csv.excel)
-    assert p is not None and p.crlf == ("\r" in body)
     saved = plain.BLOCK
     plain.BLOCK = block  # cut the file into blocks of a few bytes: lines across blocks
     try:
+        p = plain.plain(path, csv.excel)
+        assert p is not None and p.crlf == ("\r" in body)
         reader = imports._PlainReader(p, None)
         got = list(reader)
         # every part of the file, from any line start, is the same lines
@@ -91,6 +91,24 @@ def test_files_csv_reader_must_read(tmp_path: Path, body: str) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(body.encode())
     assert plain.plain(path, csv.excel) is None
+
+
+@pytest.mark.parametrize("block", range(1, 12))
+def test_a_lone_cr_is_found_across_blocks(tmp_path: Path, block: int) -> None:
+    saved = plain.BLOCK
+    plain.BLOCK = block
+    try:
+        for body, is_plain in [
+            (b"a,b\r\n1,2\r3,4\r\n", False),
+            (b"a,b\r\n1,2\r\n3,4\r", False),  # the last line ends in a lone CR
+            (b"a,b\r\n1,2\r\r\n", False),
+            (b"a,b\r\n1,2\r\n3,4\r\n", True),
+        ]:
+            path = tmp_path / "f.csv"
+            path.write_bytes(body)
+            assert (plain.plain(path, csv.excel) is not None) == is_plain, body
+    finally:
+        plain.BLOCK = saved
 
 
 def test_a_sniffed_dialect_with_initial_spaces_is_not_plain(tmp_path: Path) -> None:
