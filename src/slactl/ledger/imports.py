@@ -1458,7 +1458,7 @@ class _ActivityImport(_Job):
         at_text = cells[p_at].strip()
         if not at_text:
             raise _Reject("no time in column at")
-        at_db, at_utc = self.at(at_text)
+        at_db, at_utc = self.times.get(at_text) or self.at(at_text)
         lead_key = cells[p_lead].strip() or None
         if kind == "review":
             lead_key = None
@@ -1534,7 +1534,7 @@ class _ActivityImport(_Job):
         inserts: list[tuple[Any, ...]] = []
         add = inserts.append
         blake2b = hashlib.blake2b
-        tail = () if not self.pg else (self.now_db,)
+        pg, now_db = self.pg, self.now_db
         for line, row, parsed in batch:
             if isinstance(parsed, str):
                 self.reject(line, row, parsed)
@@ -1556,7 +1556,10 @@ class _ActivityImport(_Job):
                 f"\x1f{outcome or ''}\x1f{note or ''}"
             )
             key = at_utc[:19] + blake2b(text.encode(), digest_size=10).hexdigest()
-            add((lead_id, kind, at_db, rep, outcome, note, key, *tail))
+            if pg:
+                add((lead_id, kind, at_db, rep, outcome, note, key, now_db))
+            else:
+                add((lead_id, kind, at_db, rep, outcome, note, key))
         if not inserts:
             return
         result = self.conn.exec_driver_sql(self.insert_sql, inserts)
