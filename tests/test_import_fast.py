@@ -398,6 +398,11 @@ def test_bytes_that_are_not_utf8_are_named_by_line(tmp_path: Path) -> None:
             with pytest.raises(ImportError_, match=rf"leads\.csv:{bad + 1}: not UTF-8"):
                 _import(db, f, parallel)
             assert _ledger(db)["lead"] == []
+        # and a file read by csv.reader (a quoted cell) names the same line
+        quoted = tmp_path / "quoted.csv"
+        quoted.write_bytes(f.read_bytes().replace(b"EU", b'"E,U"'))
+        with pytest.raises(ImportError_, match=rf"quoted\.csv:{bad + 1}: not UTF-8"):
+            _import(db, quoted, False)
 
 
 def test_times_without_offset_and_other_forms_take_the_careful_path(tmp_path: Path) -> None:

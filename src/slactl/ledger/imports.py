@@ -22,6 +22,7 @@ UTC itself (``datetime()``), which saves Python two datetime conversions per lea
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import hashlib
@@ -248,10 +249,9 @@ def import_csv(
                                 f"{path}:{reader.line_num}: unreadable CSV: {exc}"
                             ) from None
                         except UnicodeDecodeError:
-                            raise ImportError_(
-                                f"{path}:{reader.line_num + 1}: not UTF-8 text;"
-                                " save the export as CSV UTF-8"
-                            ) from None
+                            # the text layer decodes ahead of csv.reader: find the line
+                            line = _first_bad_line(path) or reader.line_num + 1
+                            raise _not_utf8(path, line) from None
                         job.finish(hasher)
                         if dry_run:
                             trans.rollback()
@@ -427,6 +427,24 @@ class _PlainReader:
                     self.progress(self.p.start + done)
         except NotUtf8 as exc:
             raise _not_utf8(self.p.path, n + 1 + exc.lines) from None
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The number of the first line of a file with bytes that are not UTF-8, if any."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    # exc.object may start with a held-over partial character: no \n in it
+                    return lines + exc.object.count(b"\n", 0, exc.start)
+                lines += chunk.count(b"\n")
+    except OSError:
+        return None
+    return None
 
 
 def _not_utf8(path: Path, line: int) -> ImportError_:
