@@ -330,12 +330,21 @@ of SQLite's `datetime()`, the `extra` JSON), hashed (blake2b with the salt absor
 and bound with `executemany`; and the file is cut at its middle line, the second half
 converted by a forked worker into a bare part table while this process loads the first
 half into the ledger, the part copied in by one `INSERT … SELECT`, and the four secondary
-indexes built by SQLite with its sorter threads. In-process timings of one run: each half
-≈ 6.6–7.1 s with both processes busy (≈ 14 µs a row: the split ≈ 1.5 µs, as it makes 15
-string objects a row; the hash ≈ 0.7 µs; the column-wise conversion ≈ 3–4.5 µs; binding 18
-parameters and inserting ≈ 4–6.5 µs), the copy 0.6–0.9 s, the indexes 2.3–2.9 s, the commit
-0.2 s. One process alone takes ≈ 16 s for the rows. The two halves each run about 1.4×
-slower than alone: the two cores share their memory bandwidth and the disk.
+indexes built by SQLite with its sorter threads; the cyclic garbage collector is paused
+meanwhile (a batch makes ~100,000 short-lived objects). In-process timings of one run:
+each half ≈ 6.6–7.1 s with both processes busy (≈ 14 µs a row: the split ≈ 1.5 µs, as it
+makes 15 string objects a row; the hash ≈ 0.7 µs; the column-wise conversion ≈ 3–4.5 µs;
+binding 18 parameters and inserting ≈ 4–6.5 µs), the copy 0.6–0.9 s, the indexes
+2.3–2.9 s, the commit 0.2 s. The two halves each run about 1.4× slower than one process
+alone: the two cores share their memory bandwidth and the disk. One process alone (the
+"one process" row) is about where the code of 2026-12-02 was: what the batch conversion
+saves, the conversion's own column work mostly spends again; the gain is the second core.
+
+The bars are judged on wall time from this run on; the 2026-12-02 figures were judged on
+CPU seconds, when the machine was shared and the import used one core. On CPU the fresh
+import is 4.6× the shell and 5.6× faster than sqlite-utils, both missed. The sqlite-utils
+reference itself moves a lot between runs (79 s on 2026-12-02, 117–132 s on 2026-12-03 for
+the same 100,000 rows ×10), and with it the ratio: 10.5× here is met with no room.
 
 What bounds it is answered by the floors and the serial tail. With nothing parsed,
 converted or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4×
