@@ -427,3 +427,31 @@ def test_times_without_offset_and_other_forms_take_the_careful_path(tmp_path: Pa
     assert got[True][1]["lead"][0][1] == "L0"
     created = {r[12] for r in got[True][1]["lead"]}
     assert created == {"2024-05-03 18:22:00", "2024-05-03 14:22:00.500000"}
+
+
+def test_progress_counts_both_halves_up_to_the_size(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 20_000)
+    seen: list[int] = []
+    _import(tmp_path / "l.db", f, True, progress=seen.append)
+    size = f.stat().st_size
+    assert seen[-1] == size and max(seen) == size and len(seen) > 3
+
+
+def test_no_room_for_a_part_file_means_one_process(tmp_path: Path) -> None:
+    """A ledger in memory has no directory of its own, and the temporary directory here is
+    a file (a directory without write permission would not stop root): the part file
+    cannot be made, and the file is read by one process."""
+    f = _leads(tmp_path / "leads.csv", 300, BAD)
+    not_a_dir = tmp_path / "not-a-directory"
+    not_a_dir.write_text("")
+    saved = imports.tempfile.tempdir, imports.PARALLEL_FROM_BYTES
+    imports.tempfile.tempdir, imports.PARALLEL_FROM_BYTES = str(not_a_dir), 1
+    engine = open_ledger("sqlite://")
+    try:
+        s = import_csv(engine, f, default_tz=NY, now=NOW)
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT COUNT(*) FROM lead").scalar()
+    finally:
+        imports.tempfile.tempdir, imports.PARALLEL_FROM_BYTES = saved
+        engine.dispose()
+    assert (s.read, s.inserted, s.rejected, stored) == (300, 296, 4, 296)

@@ -289,7 +289,9 @@ def import_csv(
             hasher.join()
         if sink is not None:
             sink.close()
-        if counter is not None:
+        if lines is not None and progress is not None:
+            progress(lines.size)  # (the counter saw only the header)
+        elif counter is not None:
             counter.done()
         return summary
 
@@ -866,11 +868,12 @@ class _LeadImport(_Job):
         if (
             p.size - p.start >= PARALLEL_FROM_BYTES
             and not self.summary.dry_run
-            and "fork" in multiprocessing.get_all_start_methods()
+            and sys.platform.startswith("linux")  # fork is safe with these libraries there
         ):
             middle = p.middle()
-            if middle < p.size:
-                part = self.part = _Part(self, p, middle)
+            part_dir = _part_dir(self.conn) if middle < p.size else None
+            if part_dir is not None:
+                part = self.part = _Part(self, p, middle, part_dir)
                 if self.hasher is not None:
                     self.hasher.start()
                 both = None if progress is None else lambda at: progress(at + part.done.value)
@@ -1168,13 +1171,9 @@ class _Part:
     sends the whole file back to ``csv.reader`` (``_Sequential``).
     """
 
-    def __init__(self, job: _LeadImport, p: Plain, middle: int) -> None:
+    def __init__(self, job: _LeadImport, p: Plain, middle: int, directory: Path) -> None:
         self.job = job
-        row = job.conn.exec_driver_sql("PRAGMA database_list").first()
-        ledger = Path(row[2]) if row is not None and row[2] else None
-        self.dir = Path(
-            tempfile.mkdtemp(prefix=".slactl-import-", dir=ledger.parent if ledger else None)
-        )
+        self.dir = directory
         self.db = self.dir / "part.db"
         self.attached = False
         ctx = multiprocessing.get_context("fork")
@@ -1233,6 +1232,20 @@ class _Part:
             self.proc.kill()
             self.proc.join()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _part_dir(conn: Connection) -> Path | None:
+    """A new directory for a part file: beside the ledger (its file system has the room the
+    ledger needs), else in the temporary directory; None if neither can be made (the file
+    is then read by one process)."""
+    row = conn.exec_driver_sql("PRAGMA database_list").first()
+    ledger = Path(row[2]) if row is not None and row[2] else None
+    for where in (ledger.parent if ledger else None, None):
+        try:
+            return Path(tempfile.mkdtemp(prefix=".slactl-import-", dir=where))
+        except OSError:
+            continue
+    return None
 
 
 def _part_main(
