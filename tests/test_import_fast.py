@@ -147,7 +147,7 @@ def test_numpy_utc_texts_are_what_python_and_sqlite_give(
             texts.append(
                 m.strftime(form) + f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
             )
-    got = _utc_texts(texts)
+    got = _utc_texts(texts, empty=False)
     assert got is not None
     assert got == [to_utc_text(datetime.fromisoformat(t)) for t in texts]
     db = sqlite3.connect(":memory:")
@@ -155,10 +155,82 @@ def test_numpy_utc_texts_are_what_python_and_sqlite_give(
 
 
 def test_numpy_utc_texts_leave_mixed_forms_and_far_years_to_sqlite() -> None:
-    assert _utc_texts(["2024-05-03T14:22Z", "2024-05-03T14:22:00Z"]) is None
-    assert _utc_texts(["1850-05-03T14:22Z"]) is None
-    assert _utc_texts(["2024-05-03T14:22+05:30"]) == ["2024-05-03 08:52:00"]
-    assert _utc_texts(["2024-03-01T00:30+01:00"]) == ["2024-02-29 23:30:00"]
+    def utc(*texts: str, empty: bool = False) -> list[str | None] | None:
+        return _utc_texts(list(texts), empty=empty)
+
+    assert utc("2024-05-03T14:22Z", "2024-05-03T14:22:00Z") is None
+    assert utc("1850-05-03T14:22Z") is None
+    assert utc("2024-05-03T14:22+05:30") == ["2024-05-03 08:52:00"]
+    assert utc("2024-03-01T00:30+01:00") == ["2024-02-29 23:30:00"]
+    assert utc("2024-02-29T10:00Z") == ["2024-02-29 10:00:00"]
+    assert utc("", "2024-05-03 14:22-04:00", "", empty=True) == [None, "2024-05-03 18:22:00", None]
+    assert utc("", "", empty=True) == [None, None]
+    assert utc("", "2024-05-03 14:22-04:00") is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2023-02-29T10:00Z",  # not a leap year
+        "2100-02-29T10:00Z",
+        "2024-04-31T10:00Z",
+        "2024-13-01T10:00Z",
+        "2024-00-01T10:00Z",
+        "2024-05-00T10:00Z",
+        "2024-05-03T24:00Z",
+        "2024-05-03T10:60Z",
+        "2024-05-03T10:00:60Z",
+        "2024-05-03T10:00+15:00",
+        "2024-05-03T10:00+05:60",
+        "2024-05-03x10:00Z",
+        "2024/05/03T10:00Z",
+        "2024-05-03T10:00z",
+        "2024-05-03T10.00Z",
+        "2024-05-03T10:00-0400",
+        "2024-05-03T1٠:00Z",  # an Arabic-Indic digit
+    ],
+)
+def test_numpy_utc_texts_refuse_what_parse_does_not_hand_to_sqlite(bad: str) -> None:
+    assert _utc_texts([bad], empty=False) is None
+    assert _utc_texts(["2024-05-03T10:00Z"[: len(bad) - 1] + "Z", bad], empty=False) is None
+
+
+def two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda v: f"{v:02d}")
+
+
+# times of the fast form and just outside it: every field at and past its bounds
+shaped = st.builds(
+    lambda y, mo, d, sep, h, mi, sec, tz: f"{y}-{mo}-{d}{sep}{h}:{mi}{sec}{tz}",
+    st.sampled_from(["1899", "1900", "2023", "2024", "2100", "2199", "2200"]),
+    two(0, 13),
+    two(0, 32),
+    st.sampled_from(["T", " ", "x"]),
+    two(0, 24),
+    two(0, 60),
+    st.sampled_from([""]) | two(0, 60).map(lambda v: ":" + v),
+    st.sampled_from(["Z", "z", ""])
+    | st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), two(0, 15), two(0, 60)),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(shaped)
+def test_numpy_utc_texts_take_exactly_what_parse_hands_to_sqlite(text: str) -> None:
+    got = _utc_texts([text], empty=False)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        dt = None
+    taken = (
+        dt is not None
+        and dt.tzinfo is not None
+        and imports._sqlite_can_convert(text)
+        and 1900 <= int(text[:4]) <= 2199
+    )
+    assert (got is not None) == taken, (text, got)
+    if got is not None:
+        assert dt is not None and got == [to_utc_text(dt)]
 
 
 # -------------------------------------------------------- a batch column by column

@@ -34,7 +34,6 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -773,10 +772,10 @@ class _LeadImport(_Job):
 
     def fast(self, rows: list[list[str]], hashes: list[str]) -> list[tuple[Any, ...]] | None:
         """``parse`` of a whole batch, column by column, when every row is of the common
-        kind: as wide as the header, with an external_id, ISO 8601 times with an offset
-        (which SQLite converts itself) and a score that is a number or empty. None when
-        any row is not: the batch is then parsed row by row, to the same values, and the
-        bad rows are rejected with their reasons. On SQLite only."""
+        kind: as wide as the header, with an external_id, ISO 8601 times with ``Z`` or an
+        offset, all of one form (``_utc_texts``), and a score that is a number or empty.
+        None when any row is not: the batch is then parsed row by row, to the same values,
+        and the bad rows are rejected with their reasons. On SQLite only."""
         width = self.width
         if self.pg or not rows or len(set(map(len, rows))) != 1 or len(rows[0]) != width:
             return None
@@ -788,30 +787,29 @@ class _LeadImport(_Job):
             i = at[field]
             return cols[i] if i < width else None
 
-        keys = cols[at[0]] if at[0] < width else None
+        keys = col(0)
         created = col(_CREATED)
-        if keys is None or "" in keys or created is None or not _all_times(created, False):
+        if keys is None or "" in keys or created is None:
+            return None
+        created_utc = _utc_texts(created, empty=False)
+        if created_utc is None:
             return None
         handed = col(_HANDED)
-        if handed is not None and not _all_times(handed, True):
-            return None
+        handed_utc: Any = repeat(None, n)
+        if handed is not None:
+            handed_utc = _utc_texts(handed, empty=True)
+            if handed_utc is None:
+                return None
         score = col(_SCORE)
         scores: Any = repeat(None, n)
         if score is not None:
             try:
-                scores = [float(v) if v else None for v in score]
-            except ValueError:
-                return None
-        created_utc = _utc_texts(created)
-        handed_utc: Any = repeat(None, n)
-        if handed is not None and created_utc is not None:
-            given = [v for v in handed if v]
-            converted = _utc_texts(given) if given else []
-            if converted is None:
-                created_utc = None
-            elif given:
-                it = iter(converted)
-                handed_utc = [next(it) if v else None for v in handed]
+                scores = list(map(float, score))
+            except ValueError:  # an empty one (None), or one that is no number (reject)
+                try:
+                    scores = [float(v) if v else None for v in score]
+                except ValueError:
+                    return None
         email = col(_EMAIL_AT)
         owner = col(_OWNER)
         if owner is not None:
@@ -822,19 +820,13 @@ class _LeadImport(_Job):
         stored: list[Any] = [
             c if (c := col(i)) is not None else repeat("", n) for i in range(len(at))
         ]
-        stored[0] = keys
         if email is not None:
             stored[_EMAIL_AT] = list(map(str.lower, email))
         stored[_SCORE] = scores
-        if created_utc is not None:  # converted here: no datetime() in SQL
-            stored[_CREATED] = created_utc
-            stored[_HANDED] = handed_utc
-            raw: Any = repeat(None, n)
-            return list(zip(*stored, extra, raw, repeat(None, n), hashes, strict=True))
-        stored[_CREATED] = repeat(None, n)
-        stored[_HANDED] = repeat(None, n)
-        raw_handed: Any = [v or None for v in handed] if handed is not None else repeat(None, n)
-        return list(zip(*stored, extra, created, raw_handed, hashes, strict=True))
+        stored[_CREATED] = created_utc  # converted here: no datetime() in SQL
+        stored[_HANDED] = handed_utc
+        none = repeat(None, n), repeat(None, n)
+        return list(zip(*stored, extra, *none, hashes, strict=True))
 
     def extras_of(self, cols: list[list[str]], n: int) -> Any:
         """The ``extra`` JSON of each row of a batch (``fast``), as ``parse`` writes it."""
@@ -1342,63 +1334,83 @@ def _build_indexes(conn: Connection, table: str, indexes: tuple[tuple[str, str],
         conn.exec_driver_sql("PRAGMA cache_size = -65536")
 
 
-_TIME = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?"
-    r"(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])"
-)
-_TIMES = re.compile(f"{_TIME}(?:\n{_TIME})*")
-_TIMES_OR_EMPTY = re.compile(f"(?:{_TIME})?(?:\n(?:{_TIME})?)*")
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _all_times(column: list[str], empty: bool) -> bool:
-    """True when every cell of a batch's time column is ISO text with a ``Z`` or an
-    offset that SQLite's ``datetime()`` reads as Python does (``_sqlite_can_convert``),
-    or empty when ``empty``: ``parse`` would hand each to SQLite as it is."""
-    text = "\n".join(column)
-    if text.count("\n") != len(column) - 1:
-        return False  # a cell with a line end in it (csv.reader's rows can have them)
-    if (_TIMES_OR_EMPTY if empty else _TIMES).fullmatch(text) is None:
-        return False
-    try:
-        deque(map(_fromiso, filter(None, column)), 0)  # a real date and time
-    except ValueError:
-        return False
-    return True
-
-
-def _utc_texts(column: list[str]) -> list[str] | None:
+def _utc_texts(column: list[str], *, empty: bool) -> list[Any] | None:
     """What SQLite's ``datetime()`` gives for each time of a batch column, computed at once
-    with numpy (a fifth of the cost): every cell matched by ``_TIMES`` and read by
-    ``fromisoformat`` (``_all_times``). None unless all are of one form (the same length)
-    with years from 1900 to 2199; SQLite converts them then."""
+    with numpy: ``YYYY-MM-DD`` ``T`` or space ``HH:MM[:SS]`` then ``Z`` or ``±HH:MM`` (up to
+    ±14:59), a real date and time of the years 1900 to 2199, every cell of the same form
+    (length); with ``empty``, empty cells too (None). These are the times ``parse`` reads
+    with ``fromisoformat`` and hands to SQLite as they are (``_sqlite_can_convert``). None
+    when any cell is not: the batch is parsed row by row."""
     import numpy as np
 
     n = len(column)
+    if empty and not any(column):
+        return [None] * n
     a = np.array(column)
+    if n == 0 or a.dtype.kind != "U":
+        return None
     w = a.dtype.itemsize // 4  # 16 or 19 characters, then Z or an offset of 6
     if w not in (17, 20, 22, 25):
         return None
     c = a.view(np.uint32).reshape(n, w)
+    given = c[:, 0] != 0  # an empty cell is all NUL
+    if not given.all():
+        if not empty:
+            return None
+        c = c[given]
     if not c[:, -1].all():  # a shorter one, padded with NUL
         return None
-    d = c.astype(np.int64) - 48
-    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    if y.min() < 1900 or y.max() > 2199:
+    seconds, offset = w in (20, 25), w in (22, 25)
+    digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]
+    if seconds:
+        digits += [17, 18]
+    if offset:
+        digits += [w - 5, w - 4, w - 2, w - 1]
+    d = c.astype(np.int64) - ord("0")
+    if not ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all():
         return None
-    m = d[:, 5] * 10 + d[:, 6]
-    # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
+    if not (
+        (c[:, [4, 7]] == ord("-")).all()
+        and ((c[:, 10] == ord("T")) | (c[:, 10] == ord(" "))).all()
+        and (c[:, 13] == ord(":")).all()
+        and (not seconds or (c[:, 16] == ord(":")).all())
+        and (
+            ((c[:, w - 6] == ord("+")) | (c[:, w - 6] == ord("-"))).all()
+            and (c[:, w - 3] == ord(":")).all()
+            if offset
+            else (c[:, w - 1] == ord("Z")).all()
+        )
+    ):
+        return None
+
+    def num(at: int) -> Any:
+        return d[:, at] * 10 + d[:, at + 1]
+
+    y = num(0) * 100 + num(2)
+    m, day, hour, minute = num(5), num(8), num(11), num(14)
+    second = num(17) if seconds else 0
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    month_days = np.array(_DAYS_IN_MONTH)[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    valid = (y >= 1900) & (y <= 2199) & (m >= 1) & (m <= 12) & (day >= 1)
+    valid &= (day <= month_days) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    if offset:
+        valid &= (num(w - 5) <= 14) & (num(w - 2) <= 59)
+    if not valid.all():
+        return None
+    # seconds since 1970 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
     y = y - (m <= 2)
     era = y // 400
     yoe = y - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d[:, 8] * 10 + d[:, 9] - 1
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
     t = (era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468) * 86400
-    t += (d[:, 11] * 10 + d[:, 12]) * 3600 + (d[:, 14] * 10 + d[:, 15]) * 60
-    if w in (20, 25):
-        t += d[:, 17] * 10 + d[:, 18]
-    if w in (22, 25):
-        off = ((d[:, w - 5] * 10 + d[:, w - 4]) * 60 + d[:, w - 2] * 10 + d[:, w - 1]) * 60
+    t += hour * 3600 + minute * 60 + second
+    if offset:
+        off = (num(w - 5) * 60 + num(w - 2)) * 60
         t -= np.where(c[:, w - 6] == ord("-"), -off, off)
-    # and back to a date and time of day (civil_from_days)
+    # and back to a date and time of day in UTC (civil_from_days)
     days, secs = np.divmod(t, 86400)
     z = days + 719468
     era = z // 146097
@@ -1411,7 +1423,7 @@ def _utc_texts(column: list[str]) -> list[str] | None:
     year = yoe + era * 400 + (month <= 2)
     hour, rest = np.divmod(secs, 3600)
     minute, second = np.divmod(rest, 60)
-    out = np.empty((n, 19), np.uint32)  # YYYY-MM-DD HH:MM:SS as code points
+    out = np.empty((len(c), 19), np.uint32)  # YYYY-MM-DD HH:MM:SS as code points
     for at, value in ((0, year // 100), (2, year % 100), (5, month), (8, day), (11, hour)):
         out[:, at] = value // 10
         out[:, at + 1] = value % 10
@@ -1422,7 +1434,13 @@ def _utc_texts(column: list[str]) -> list[str] | None:
     out[:, [4, 7]] = ord("-")
     out[:, 10] = ord(" ")
     out[:, [13, 16]] = ord(":")
-    result: list[str] = out.view("U19").ravel().tolist()
+    texts = out.view("U19").ravel()
+    if len(c) == n:
+        result: list[Any] = texts.tolist()
+        return result
+    full = np.full(n, None, dtype=object)
+    full[given] = texts
+    result = full.tolist()
     return result
 
 
