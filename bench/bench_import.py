@@ -341,10 +341,10 @@ alone: the two cores share their memory bandwidth and the disk. One process alon
 saves, the conversion's own column work mostly spends again; the gain is the second core.
 
 The bars are judged on wall time from this run on; the 2026-12-02 figures were judged on
-CPU seconds, when the machine was shared and the import used one core. On CPU the fresh
-import is 4.6× the shell and 5.6× faster than sqlite-utils, both missed. The sqlite-utils
-reference itself moves a lot between runs (79 s on 2026-12-02, 117–132 s on 2026-12-03 for
-the same 100,000 rows ×10), and with it the ratio: 10.5× here is met with no room.
+CPU seconds, when the machine was shared and the import used one core. On CPU seconds (in the
+table and the verdicts) those two bars are missed. The sqlite-utils
+reference itself moves a lot between runs (79 s on 2026-12-02, 117–141 s on 2026-12-03 for
+the same 100,000 rows ×10), and with it the ratio: met here, with little room.
 
 What bounds it is answered by the floors and the serial tail. With nothing parsed,
 converted or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4×
