@@ -368,10 +368,12 @@ Tried and not kept: (2026-12-03) a batch bound as one JSON text and split by SQL
 (`json_each` and `->>`): 2.5× slower than splitting in Python and binding, since SQLite
 3.40 parses the row's JSON again for every field; a 16 KiB page size for new ledgers:
 about 6% faster on this import (10.3–10.8 s against 11.0–11.8 s), left out as it changes
-every read of a new ledger and the report benchmark was not re-run with it. (2026-12-02)
-staging each row nearly raw in a TEMP table and converting a batch with one
-`INSERT … SELECT` in SQL: 14% less CPU at the time, for a second conversion path of 250
-lines.
+every read of a new ledger and the report benchmark was not re-run with it. Not tried
+for lack of time: binding converted batches as plain parameters (no `NULLIF`, no
+`COALESCE`; empty cells made None and the clock start picked in Python), which took
+1.05–1.36 s against 1.36–1.72 s per 300,000 rows in isolation. (2026-12-02) staging
+each row nearly raw in a TEMP table and converting a batch with one `INSERT … SELECT` in
+SQL: 14% less CPU at the time, for a second conversion path of 250 lines.
 
 The activities and a re-import are read by the same line reader (`csv.reader` for files
 that are not plain). The activities: per row the checks, the time to UTC (remembered: an
