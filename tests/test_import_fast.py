@@ -527,3 +527,27 @@ def test_no_room_for_a_part_file_means_one_process(tmp_path: Path) -> None:
         imports.tempfile.tempdir, imports.PARALLEL_FROM_BYTES = saved
         engine.dispose()
     assert (s.read, s.inserted, s.rejected, stored) == (300, 296, 4, 296)
+
+
+def test_two_halves_with_another_connection_open_keep_the_wal(tmp_path: Path) -> None:
+    """A reader has the ledger open: the import keeps the WAL (it cannot leave it), and the
+    halves land the same; the reader sees nothing until the commit."""
+    f = _leads(tmp_path / "leads.csv", 300, BAD)
+    db = tmp_path / "l.db"
+    open_ledger(f"sqlite:///{db}").dispose()
+    reader = sqlite3.connect(db)
+    try:
+        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 0
+        s = _import(db, f, True)
+        assert (s.read, s.inserted, s.rejected) == (300, 296, 4)
+        assert Path(f"{db}-wal").exists()
+        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 296
+    finally:
+        reader.close()
+    assert _ledger(db) == _ledger_of_one_process(tmp_path, f)
+
+
+def _ledger_of_one_process(tmp_path: Path, f: Path) -> dict[str, list[tuple]]:
+    db = tmp_path / "one.db"
+    _import(db, f, False)
+    return _ledger(db)
