@@ -161,3 +161,45 @@ def test_a_migrated_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
     assert ("ix_lead_created_at", ("created_at",)) in shape(new)["lead"]
     old.dispose()
     new.dispose()
+
+
+def test_the_head_schema_snapshot_is_what_the_migrations_build(tmp_path: Path) -> None:
+    from slactl.ledger.revision import HEAD_REVISION
+    from slactl.ledger.schema import HEAD_SCHEMA, SNAPSHOT_REVISION, migrated_schema
+
+    assert SNAPSHOT_REVISION == HEAD_REVISION, "run: python -m slactl.ledger.schema"
+    assert list(HEAD_SCHEMA) == migrated_schema(), "run: python -m slactl.ledger.schema"
+
+
+def test_a_new_sqlite_ledger_is_the_migrated_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    def master(path: Path) -> list[tuple[str, str, str, str | None]]:
+        conn = sqlite3.connect(path)
+        rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        stamped = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        conn.close()
+        return sorted(rows, key=lambda r: r[1]) + stamped
+
+    migrated = make_engine(str(tmp_path / "migrated.db"))
+    upgrade(migrated)
+    migrated.dispose()
+    new = open_ledger(str(tmp_path / "new.db"))  # created from the snapshot
+    new.dispose()
+    assert master(tmp_path / "new.db") == master(tmp_path / "migrated.db")
+    # and it takes an import like any ledger
+    r = cli(tmp_path / "new.db", "import", str(ROOT / "examples" / "leads.csv"))
+    assert r.exit_code == 0, r.output
+
+
+def test_a_ledger_created_meanwhile_is_left_to_alembic(tmp_path: Path) -> None:
+    import sqlite3
+
+    from slactl.ledger.schema import create_at_head
+
+    db = tmp_path / "l.db"
+    open_ledger(str(db)).dispose()
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert create_at_head(conn) is False  # it holds tables: nothing done
+    assert conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone() == (1,)
+    conn.close()

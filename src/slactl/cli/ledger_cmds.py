@@ -58,16 +58,14 @@ def import_(
     s = settings(ctx)
     if not file.is_file():
         raise SlactlError(f"{file}: no such file")
-    tz = local_zones(s.agreements_dir)
     outcomes = None
+    agreements = None
     if s.agreements_dir.is_dir():
         from slactl.cli.common import load_agreement_set
 
-        outcomes = tuple(
-            o
-            for a in load_agreement_set(s.agreements_dir).agreements
-            for o in a.definitions.outcomes
-        )
+        agreements = load_agreement_set(s.agreements_dir)
+        outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
+    tz = local_zones(s.agreements_dir, agreements)
     engine = open_ledger(s.db)
     try:
         with _progress(file) as progress:

@@ -2,7 +2,8 @@
 
 A bare path means a SQLite file; anything with ``://`` is a SQLAlchemy URL (for example
 ``postgresql+psycopg://user@host/db``). A new ledger is created at the newest schema by
-running the Alembic migrations; an older one is refused until ``slactl db upgrade``; a
+running the Alembic migrations (on SQLite, from the head schema's snapshot, which a test
+holds to them); an older one is refused until ``slactl db upgrade``; a
 newer one (written by a newer slactl) is refused outright.
 """
 
@@ -145,6 +146,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
+def _create_sqlite(engine: Engine) -> bool:
+    """A new SQLite ledger created from the head schema's snapshot (``schema``); False when
+    that cannot be done (another process got there first), for Alembic to see to it."""
+    from slactl.ledger.schema import create_at_head
+
+    with engine.connect() as conn:
+        return create_at_head(conn.connection.driver_connection)  # type: ignore[arg-type]
+
+
 def open_ledger(db: str, *, create: bool = True) -> Engine:
     """The engine of a ledger at the current schema, created if new (and ``create``)."""
     if not create:
@@ -175,7 +185,8 @@ def open_ledger(db: str, *, create: bool = True) -> Engine:
         if not create:
             engine.dispose()
             raise LedgerError(f"{safe_url(db)} is not a slactl ledger yet: import or log first")
-        upgrade(engine)
+        if not (engine.dialect.name == "sqlite" and _create_sqlite(engine)):
+            upgrade(engine)
         return engine
     engine.dispose()
     if rev is None:
