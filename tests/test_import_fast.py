@@ -310,7 +310,7 @@ def test_a_batch_converted_at_once_is_stored_as_row_by_row(
         batch = [r[:-1] for r in batch]
     job = _job(ledger, headers)
     hashes = [f"h{i}" for i in range(len(batch))]
-    fast = job.fast([list(r) for r in batch], hashes)
+    fast = job.fast([",".join(r) for r in batch], ",", hashes)
     fast_reps = set(job.reps)
     job.reps.clear()
     slow = []
@@ -322,9 +322,13 @@ def test_a_batch_converted_at_once_is_stored_as_row_by_row(
     assume(fast is not None)  # else the batch goes row by row anyway
     assert None not in slow  # the fast path never takes a row parse would reject
     assert fast_reps == job.reps
+    items, sql = fast
     db = sqlite3.connect(":memory:")
     db.execute(f"CREATE TABLE t ({', '.join(imports._PART_COLUMNS)})")
-    assert _stored(db, job.fresh_sql, fast) == _stored(db, job.fresh_sql, slow)
+    # each by its own INSERT: the batch's binds cells as they are where none is empty
+    assert _stored(db, sql, items) == _stored(db, job.fresh_sql, slow)
+    # and the rows of a batch are what the other inserts (comparing, upserting) take too
+    assert _stored(db, job.fresh_sql, items) == _stored(db, job.fresh_sql, slow)
 
 
 def test_the_fast_path_is_taken_for_the_common_batch(ledger: Connection) -> None:
@@ -334,15 +338,27 @@ def test_the_fast_path_is_taken_for_the_common_batch(ledger: Connection) -> None
         ["L1", "A@x.com", "alice", "70", "2024-05-03T14:22-04:00", "", "EU", "n"],
         ["L2", "", "", "", "2024-05-03T15:22-04:00", "2024-05-04T09:00-04:00", "", ""],
     ]
-    got = job.fast(batch, ["h1", "h2"])
-    assert got is not None
-    assert got[0][:3] == ("L1", "a@x.com", "")
+    fast = job.fast([",".join(r) for r in batch], ",", ["h1", "h2"])
+    assert fast is not None
+    got, sql = fast
+    # only the columns with an empty cell go through NULLIF
+    assert "NULLIF(?1, '')" not in sql and "NULLIF(?2, '')" in sql
+    assert got[0][:3] == ("L1", "a@x.com", None)  # first_name: no such column
     created, handed = imports._CREATED, imports._HANDED
     assert (got[0][created], got[0][handed]) == ("2024-05-03 18:22:00", None)
     assert (got[1][created], got[1][handed]) == ("2024-05-03 19:22:00", "2024-05-04 13:00:00")
     extra = len(imports.LEAD_COLUMNS)
     assert got[0][extra] == '{"Notes": "n", "Region": "EU"}' and got[1][extra] is None
     assert job.reps == {"alice"}
+
+
+def test_a_batch_with_rows_of_other_widths_goes_row_by_row(ledger: Connection) -> None:
+    job = _job(ledger, HEADER)
+    good = "L1,a@x.com,alice,70,2024-05-03T14:22-04:00,,EU,n"
+    # one row a cell short and one a cell long: as many cells in all as two good rows
+    assert job.fast([good + ",x", good.rsplit(",", 1)[0]], ",", ["h1", "h2"]) is None
+    assert job.fast([good, good + ","], ",", ["h1", "h2"]) is None
+    assert job.fast([good, good.replace("L1", "L2")], ",", ["h1", "h2"]) is not None
 
 
 # ------------------------------------------------------------- two halves, two cores

@@ -458,31 +458,42 @@ def _not_utf8(path: Path, line: int) -> ImportError_:
 class _FileHash:
     """The file's SHA-256 for ``import_run``, computed on the other core while we import
     (hashlib lets go of the GIL for large buffers). Started by ``start`` (a process forked
-    for the other half of a file should not inherit a running thread) or by ``join``."""
+    for the other half of a file should not inherit a running thread) or by ``join``;
+    or computed elsewhere (the worker of ``_Part``, once its half is done) and ``given``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.value: str | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
+        self.known = False
 
     def start(self) -> None:
-        if self.thread.ident is None:
+        if self.thread.ident is None and not self.known:
             self.thread.start()
 
+    def given(self, value: str | None) -> None:
+        self.value, self.known = value, True
+
     def _run(self) -> None:
-        h = hashlib.sha256()
-        try:
-            with open(self.path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-        except OSError:
-            return
-        self.value = h.hexdigest()
+        self.value = _sha256(self.path)
 
     def join(self) -> str:
+        if self.known:
+            return self.value or ""
         self.start()
         self.thread.join()
         return self.value or ""
+
+
+def _sha256(path: Path) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 class _RejectSink:
@@ -641,6 +652,7 @@ _STORED = (*LEAD_COLUMNS, "extra")  # the lead's attributes, in the order of the
 _CREATED = LEAD_COLUMNS.index("created_at")
 _HANDED = LEAD_COLUMNS.index("handed_off_at")
 _SCORE = LEAD_COLUMNS.index("score")
+_CONVERTED = (_CREATED, _HANDED, _SCORE)  # not text: None where empty
 _EMAIL_AT = LEAD_COLUMNS.index("email")
 _OWNER = LEAD_COLUMNS.index("owner")
 _SECONDARY = (
@@ -710,6 +722,7 @@ class _LeadImport(_Job):
         # into a table with no leads (or a part file): a lead already there is an
         # IntegrityError instead of a conflict looked for on every row
         self.fresh_sql = self.insert_sql.replace(" ON CONFLICT (external_id) DO NOTHING", "")
+        self._batch_sql: dict[tuple[bool, ...], str] = {}
         self.part: _Part | None = None
 
     def parse(self, row: list[str], row_hash: str) -> tuple[Any, ...]:
@@ -773,17 +786,27 @@ class _LeadImport(_Job):
             values.append(row_hash)
         return tuple(values)
 
-    def fast(self, rows: list[list[str]], hashes: list[str]) -> list[tuple[Any, ...]] | None:
-        """``parse`` of a whole batch, column by column, when every row is of the common
-        kind: as wide as the header, with an external_id, ISO 8601 times with ``Z`` or an
+    def fast(
+        self, lines: list[str], d: str, hashes: list[str]
+    ) -> tuple[list[tuple[Any, ...]], str] | None:
+        """``parse`` of a whole batch of ``lines`` of a plain file (delimiter ``d``, no
+        blank line), column by column, when every row is of the common kind: as wide as
+        the header, with an external_id, ISO 8601 times with ``Z`` or an
         offset, all of one form (``_utc_texts``), and a score that is a number or empty.
         None when any row is not: the batch is then parsed row by row, to the same values,
-        and the bad rows are rejected with their reasons. On SQLite only."""
+        and the bad rows are rejected with their reasons. On SQLite only.
+
+        With the rows, the INSERT (into a table with no leads) that stores them: its text
+        columns bound as they are where the batch has no empty cell, else through
+        ``NULLIF`` (``batch_sql``)."""
         width = self.width
-        if self.pg or not rows or len(set(map(len, rows))) != 1 or len(rows[0]) != width:
+        if self.pg or not lines or set(map(str.count, lines, repeat(d))) != {width - 1}:
             return None
-        n = len(rows)
-        cols = [list(map(str.strip, c)) for c in zip(*rows, strict=True)]
+        n = len(lines)
+        # every line as wide as the header: the cells of all of them in one split, and a
+        # column every width-th of them (no list per row, no transposing)
+        cells = d.join(lines).split(d)
+        cols = [list(map(str.strip, cells[i::width])) for i in range(width)]
         at = self.order
 
         def col(field: int) -> list[str] | None:
@@ -819,9 +842,9 @@ class _LeadImport(_Job):
             self.reps.update(owner)
             self.reps.discard("")
         extra = self.extras_of(cols, n)
-        # a column the file lacks reads "" (each its own iterator: zip takes turns)
+        # a column the file lacks is NULL (each its own iterator: zip takes turns)
         stored: list[Any] = [
-            c if (c := col(i)) is not None else repeat("", n) for i in range(len(at))
+            c if (c := col(i)) is not None else repeat(None, n) for i in range(len(at))
         ]
         if email is not None:
             stored[_EMAIL_AT] = list(map(str.lower, email))
@@ -829,7 +852,31 @@ class _LeadImport(_Job):
         stored[_CREATED] = created_utc  # converted here: no datetime() in SQL
         stored[_HANDED] = handed_utc
         none = repeat(None, n), repeat(None, n)
-        return list(zip(*stored, extra, *none, hashes, strict=True))
+        # (``all`` tests each cell's truth, cheaper than comparing it with "")
+        empties = tuple(
+            i not in _CONVERTED and isinstance(c, list) and not all(c) for i, c in enumerate(stored)
+        )
+        items = list(zip(*stored, extra, *none, hashes, strict=True))
+        return items, self.batch_sql(empties)
+
+    def batch_sql(self, empties: tuple[bool, ...]) -> str:
+        """The INSERT of ``fast``'s rows (times already in UTC, no ``datetime()``), with
+        ``NULLIF`` only on the columns where ``empties`` says a cell is empty: a batch with
+        none binds its cells as they are (about a microsecond a row less). Remembered: a
+        file has few such shapes."""
+        sql = self._batch_sql.get(empties)
+        if sql is None:
+            values = [
+                f"NULLIF(?{i + 1}, '')" if empty else f"?{i + 1}" for i, empty in enumerate(empties)
+            ]
+            ci, hi = _CREATED + 1, _HANDED + 1
+            values.append(f"?{len(_STORED)}")  # extra: JSON or None
+            sql = self._batch_sql[empties] = (
+                f"INSERT INTO lead ({', '.join(_STORED)}, clock_start_at, row_hash,"
+                f" recorded_at) VALUES ({', '.join(values)}, COALESCE(?{hi}, ?{ci}), ?18,"
+                f" '{self.now_db}')"
+            )
+        return sql
 
     def extras_of(self, cols: list[list[str]], n: int) -> Any:
         """The ``extra`` JSON of each row of a batch (``fast``), as ``parse`` writes it."""
@@ -868,9 +915,9 @@ class _LeadImport(_Job):
             middle = p.middle()
             part_dir = _part_dir(self.conn) if middle < p.size else None
             if part_dir is not None:
+                # (the file's hash is the worker's, once its half is done: the two then end
+                # at about the same time, where a thread here would slow this half)
                 part = self.part = _Part(self, p, middle, part_dir)
-                if self.hasher is not None:
-                    self.hasher.start()
                 both = None if progress is None else lambda at: progress(at + part.done.value)
                 line = self.load_plain(p, p.start, middle, 2, self.conn_insert, both)
                 part.copy_in(line)
@@ -879,17 +926,17 @@ class _LeadImport(_Job):
             self.hasher.start()
         self.load_plain(p, p.start, p.size, 2, self.conn_insert, progress)
 
-    def conn_insert(self, items: list[tuple[Any, ...]]) -> None:
+    def conn_insert(self, items: list[tuple[Any, ...]], sql: str) -> None:
         """Insert into the ledger's lead table, which held no leads: a lead twice in the
         file is an IntegrityError. Read in halves, the file goes back to ``csv.reader``
         (``_Sequential``); else the batch is compared row by row as ``run`` does."""
         if self.part is not None:
-            try:
-                self.conn.exec_driver_sql(self.fresh_sql, items)
-            except IntegrityError:
+            try:  # the driver's own executemany: SQLAlchemy's costs more than it does here
+                self.conn.connection.driver_connection.executemany(sql, items)
+            except sqlite3.IntegrityError:
                 raise _Sequential from None
             self.summary.inserted += len(items)
-        elif self.fresh and self._insert_fresh(items):
+        elif self.fresh and self._insert_fresh(items, sql):
             return
         else:
             self.fresh = False
@@ -901,13 +948,14 @@ class _LeadImport(_Job):
         start: int,
         stop: int,
         line: int,
-        insert: Callable[[list[tuple[Any, ...]]], None],
+        insert: Callable[[list[tuple[Any, ...]], str], None],
         progress: Callable[[int], None] | None,
         reject: Callable[[int, list[str], str], None] | None = None,
     ) -> int:
         """Convert and ``insert`` the lines in ``[start, stop)`` of a plain file, the first
         of them line number ``line``; the next line's number. ``reject`` (default: the
-        job's own) takes the bad rows; ``_BadBytes`` names a line that is not UTF-8."""
+        job's own) takes the bad rows; ``_BadBytes`` names a line that is not UTF-8.
+        ``insert`` takes the rows and the INSERT that stores them."""
         reject = reject or self.reject
         d = p.delimiter
         copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy  # salt absorbed once
@@ -925,17 +973,19 @@ class _LeadImport(_Job):
                     h = copy()
                     h.update(s.replace(d, "\x1f").encode())
                     hashes.append(h.hexdigest())
-                rows = [s.split(d) for s in lines]
-                items = self.fast(rows, hashes)
-                if items is None:
-                    items = []
+                batch = self.fast(lines, d, hashes)
+                if batch is None:
+                    items, sql = [], self.fresh_sql
+                    rows = [s.split(d) for s in lines]
                     for n, row, h in zip(numbers, rows, hashes, strict=True):
                         try:
                             items.append(self.parse(row, h))
                         except _Reject as exc:
                             reject(n, row, str(exc))
+                else:
+                    items, sql = batch
                 if items:
-                    insert(items)
+                    insert(items, sql)
                 if progress is not None:
                     progress(start + done)
         except NotUtf8 as exc:
@@ -1034,15 +1084,16 @@ class _LeadImport(_Job):
                 found[r[0]] = tuple(r[1:])
         return found
 
-    def _insert_fresh(self, items: list[tuple[Any, ...]]) -> bool:
-        """Insert rows into a ledger that had no leads; False (and nothing written) when a
-        lead among them is already there, so that they are compared instead."""
+    def _insert_fresh(self, items: list[tuple[Any, ...]], sql: str | None = None) -> bool:
+        """Insert rows into a ledger that had no leads (with ``sql``, by default the one of
+        parsed rows); False (and nothing written) when a lead among them is already there,
+        so that they are compared instead."""
         if not items:
             return True
         savepoint = self.conn.begin_nested()
         if not self.pg:
             try:
-                self.conn.exec_driver_sql(self.fresh_sql, items)
+                self.conn.exec_driver_sql(sql or self.fresh_sql, items)
             except IntegrityError:
                 savepoint.rollback()
                 return False
@@ -1201,6 +1252,8 @@ class _Part:
             job.reject(line + n, row, reason)
         job.summary.read += out["read"]
         job.reps |= out["reps"]
+        if job.hasher is not None:
+            job.hasher.given(out["sha256"])
         raw = job.conn.connection.driver_connection
         raw.execute("ATTACH DATABASE ? AS part", (str(self.db),)).close()
         self.attached = True
@@ -1277,6 +1330,7 @@ def _load_part(
     job.summary.read = 0
     job.reps = set()
     part = sqlite3.connect(db, isolation_level=None)
+    part.execute("PRAGMA page_size = 16384")  # as a new ledger's (engine)
     part.execute("PRAGMA journal_mode = OFF")
     part.execute("PRAGMA synchronous = OFF")
     part.execute(f"CREATE TABLE lead ({', '.join(_PART_COLUMNS)})")
@@ -1289,9 +1343,9 @@ def _load_part(
         if job.strict:
             raise _Stop
 
-    def insert(items: list[tuple[Any, ...]]) -> None:
+    def insert(items: list[tuple[Any, ...]], sql: str) -> None:
         nonlocal inserted
-        part.executemany(job.fresh_sql, items)  # a bare table: no constraint to fail
+        part.executemany(sql, items)  # a bare table: no constraint to fail
         inserted += len(items)
 
     def progress(at: int) -> None:
@@ -1312,6 +1366,7 @@ def _load_part(
         "inserted": inserted,
         "rejects": rejects,
         "reps": job.reps,
+        "sha256": _sha256(p.path) if job.hasher is not None else None,
     }
 
 
