@@ -322,23 +322,26 @@ def write_docs(
 
 
 IMPORT_NOTES = """
-How a large leads file goes into a new ledger (2026-12-03, `docs/import.md`): the file is
-plain (no quote, NUL or lone CR), so it is read line by line and split on commas instead
-of parsed by `csv.reader`; each batch of 5,000 rows is converted column by column (cells
-stripped, emails lowercased, scores as numbers, the two times to UTC with numpy instead
-of SQLite's `datetime()`, the `extra` JSON), hashed (blake2b with the salt absorbed once)
-and bound with `executemany`; and the file is cut at its middle line, the second half
-converted by a forked worker into a bare part table while this process loads the first
-half into the ledger, the part copied in by one `INSERT … SELECT`, and the four secondary
-indexes built by SQLite with its sorter threads; the cyclic garbage collector is paused
-meanwhile (a batch makes ~100,000 short-lived objects). In-process timings of one run:
-each half ≈ 6.6–7.1 s with both processes busy (≈ 14 µs a row: the split ≈ 1.5 µs, as it
-makes 15 string objects a row; the hash ≈ 0.7 µs; the column-wise conversion ≈ 3–4.5 µs;
-binding 18 parameters and inserting ≈ 4–6.5 µs), the copy 0.6–0.9 s, the indexes
-2.3–2.9 s, the commit 0.2 s. The two halves each run about 1.4× slower than one process
-alone: the two cores share their memory bandwidth and the disk. One process alone (the
-"one process" row) is about where the code of 2026-12-02 was: what the batch conversion
-saves, the conversion's own column work mostly spends again; the gain is the second core.
+How a large leads file goes into a new ledger (`docs/import.md`): the ledger is created
+from the head schema's snapshot (a millisecond; replaying the migrations through Alembic
+took half a second), with 16 KiB pages; the file is plain (no quote, NUL or lone CR), so
+it is read line by line; each batch of 5,000 lines is split in one go and converted a
+column at a time (cells stripped, emails lowercased, scores as numbers, the two times to
+UTC with numpy, the `extra` JSON), hashed (blake2b with the salt absorbed once) and bound
+with `executemany`, `NULLIF` only on the columns where the batch has an empty cell; and
+the file is cut at its middle line, the second half converted by a forked worker into a
+bare part table (which then hashes the whole file for `import_run`) while this process
+loads the first half into the ledger, the part copied in by one `INSERT … SELECT`, and the
+four secondary indexes built by SQLite with its sorter threads; the cyclic garbage
+collector is paused meanwhile. In-process timings of five runs on 2026-12-03 (after the
+changes of that day): start-up to the first row 0.43–0.59 s, each half 4.0–5.6 s with
+both processes busy (≈ 8–11 µs a row, against ≈ 13 µs before), the copy 0.45–0.99 s,
+the indexes 1.55–2.3 s, the commit and exit ≈ 0.3–0.5 s. The day's changes, each
+measured in alternating runs: the snapshot ≈ 0.45 s of start-up; 16 KiB pages ≈ 10%
+(9.6 s against 10.7–11.3 s, a quarter of the reads and writes); the batch split and
+`NULLIF` only where needed ≈ 1 µs a row each; the file hash in the worker instead of a
+thread beside the first half (the two halves now end within ≈ 0.1–0.3 s of each other,
+where the first ended ≈ 0.4–0.5 s after the worker).
 
 The bars are judged on wall time from this run on; the 2026-12-02 figures were judged on
 CPU seconds, when the machine was shared and the import used one core. On CPU seconds (in the
@@ -351,11 +354,14 @@ converted or hashed, Python's `csv.reader` feeding `executemany` already takes a
 the shell; the shell itself, in C, loading the very rows slactl stores into slactl's lead
 table and then building its four secondary indexes (email, owner, clock start, creation
 time: what `status`, `report` and the logging commands select by) takes about 2× its own
-reference. And what must follow both halves in the one process that writes the ledger —
-the copy of the second half, the four indexes, the commit — takes ≈ 3.3–3.9 s, about the
-reference's whole time, before any row is read. So on this schema the 2× bar is out of
-reach of any loader that builds these indexes, and of Python's per-row object costs on
-two cores; what slactl gained is the conversion's cost and the second core.
+reference. What must follow both halves in the one process that writes the ledger — the
+copy of the second half, the four indexes, the commit — takes ≈ 2.3–3.5 s, most of the
+reference's whole time, while the other core has nothing to do: SQLite lets one
+connection build one index at a time, and an index cannot be built in another file and
+moved in (the transfer of a table with its indexes works only into an empty table). So
+on this schema the 2× bar needs the two halves themselves under about the reference's
+time, where Python's per-row object costs (≈ 3 µs a row in `executemany` alone for 18
+parameters, ≈ 0.7 µs for the hash, ≈ 1 µs for the split) leave them at 1.3–1.6×.
 
 A ledger that has no leads yet is loaded with a rollback journal instead of the WAL
 (2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and by
@@ -364,16 +370,20 @@ connection open the import keeps the WAL; the file is back in WAL mode when the 
 ends, and a killed import is undone from the journal by the next connection (tested, with
 the two-process path: the worker, orphaned, removes its part file).
 
-Tried and not kept: (2026-12-03) a batch bound as one JSON text and split by SQLite
-(`json_each` and `->>`): 2.5× slower than splitting in Python and binding, since SQLite
-3.40 parses the row's JSON again for every field; a 16 KiB page size for new ledgers:
-about 6% faster on this import (10.3–10.8 s against 11.0–11.8 s), left out as it changes
-every read of a new ledger and the report benchmark was not re-run with it. Not tried
-for lack of time: binding converted batches as plain parameters (no `NULLIF`, no
-`COALESCE`; empty cells made None and the clock start picked in Python), which took
-1.05–1.36 s against 1.36–1.72 s per 300,000 rows in isolation. (2026-12-02) staging
-each row nearly raw in a TEMP table and converting a batch with one `INSERT … SELECT` in
-SQL: 14% less CPU at the time, for a second conversion path of 250 lines.
+Tried and not kept: (2026-12-03, later) each batch as one `INSERT … SELECT … FROM
+(VALUES (…), …)` statement with its cells as SQL literals, made by string replacement on
+the whole block (no Python object per cell): SQLite 3.40 parses and compiles such a
+statement at 10–16 µs a row, 2–3× the cost of binding; the conversion done by SQL
+expressions (`lower`, `datetime`, the JSON by concatenation) in the INSERT instead of in
+Python: ≈ 20% less in one isolated run against the old column path, but the checks it
+needs first (an ASCII batch for SQLite's `lower`, no cell to strip) cost as much again
+with Python's `re`; a smaller page cache for the load (8 MiB): the same time within the
+noise, 55 MB less memory. (Earlier
+on 2026-12-03) a batch bound as one JSON text and split by SQLite (`json_each` and `->>`):
+2.5× slower than splitting in Python and binding, since SQLite 3.40 parses the row's JSON
+again for every field. (2026-12-02) staging each row nearly raw in a TEMP table and
+converting a batch with one `INSERT … SELECT` in SQL: 14% less CPU at the time, for a
+second conversion path of 250 lines.
 
 The activities and a re-import are read by the same line reader (`csv.reader` for files
 that are not plain). The activities: per row the checks, the time to UTC (remembered: an
