@@ -106,6 +106,18 @@ became named tuples, came out at 3.1× (4.13 s) and missed the bar; the next two
 and 2.8×, which is thin: the bar is met, not with room. Beyond this, the per-lead
 evaluation would have to leave Python objects (numpy columns per measure), a second
 engine to keep equal to this one.
+
+Since 2026-12-03 a new ledger has 16 KiB pages (the import is about 10% faster), and the
+ledger `bench_import.py` leaves behind has them. The reference gets slower on such a
+file: in the same hour the shell's aggregates took 2.62 s on it against 1.53–1.55 s on
+a copy with 4 KiB pages (the same rows, imported by the same code), while slactl's
+report took 4.62 s against 4.76–5.34 s and `status` 1.13 s against 1.12–1.15 s. So the
+ratio above is not comparable with the earlier days': against the 4 KiB reference it
+was 3.1× that hour. The machine was also slower that day than on 2026-12-02 for every
+Python command: the code of 2026-12-02 took 1.22–1.42 s for the same `status` on the
+same ledger (this code 0.95–1.23 s), where it had taken 0.73 s, and the report 4.8–6.7 s
+where it had taken 4.1 s; `whatif` came out at 2.24× the report in one
+`bench_whatif.py` run (10.04 s for the old code, 10.19 s for this one, the same JSON).
 """
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import sqlite3
 from collections.abc import Iterator
@@ -400,7 +401,7 @@ def _ledger(db: Path) -> dict[str, list[tuple]]:
         with engine.connect() as conn:
             return {
                 t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))]
-                for t in ("lead", "lead_change", "rep")
+                for t in ("lead", "lead_change", "rep", "import_run")
             }
     finally:
         engine.dispose()
@@ -435,6 +436,8 @@ def test_two_halves_give_the_ledger_one_process_gives(tmp_path: Path) -> None:
     assert len(ledger["lead"]) == 196
     # the second half is there, in file order, after the first
     assert [r[1] for r in ledger["lead"]][146:149] == ["L00148", "L00149", "L00151"]
+    # the file's hash (the worker's, in halves) is the file's
+    assert [r[2] for r in ledger["import_run"]] == [hashlib.sha256(f.read_bytes()).hexdigest()]
 
 
 def test_halves_leave_no_part_file_and_the_same_ledger_on_reimport(tmp_path: Path) -> None:
