@@ -570,3 +570,71 @@ def _ledger_of_one_process(tmp_path: Path, f: Path) -> dict[str, list[tuple]]:
     db = tmp_path / "one.db"
     _import(db, f, False)
     return _ledger(db)
+
+
+# ------------------------------------------------------------- re-imports, lines unsplit
+
+
+def _reimport(tmp: Path, first: str, again: str, plain: bool) -> tuple:
+    """``first`` then ``again`` into a new ledger; ``again`` read as a plain file or (with
+    ``plain`` off) by ``csv.reader``: the counts, rejects and ledger after it."""
+    tmp.mkdir()
+    db = tmp / f"{plain}.db"
+    a, b = tmp / "first.csv", tmp / "again.csv"
+    a.write_text(first)
+    b.write_text(again)
+    _import(db, a, False)
+    saved = imports.plain
+    if not plain:
+        imports.plain = lambda path, dialect: None  # type: ignore[assignment]
+    try:
+        s = _import(db, b, False, rejects=tmp / f"{plain}-rejects.csv")
+    finally:
+        imports.plain = saved
+    rows = _ledger(db)
+    rows.pop("import_run")  # (its path and hash are the files', the same both ways)
+    return (
+        (s.read, s.inserted, s.updated, s.unchanged, s.rejected),
+        [(line, reason) for line, _, reason in s.rejects],
+        rows,
+    )
+
+
+@pytest.mark.parametrize("key_first", [True, False])
+def test_a_plain_reimport_gives_what_csv_reader_gives(tmp_path: Path, key_first: bool) -> None:
+    head = ["external_id", "email", "owner", "score", "created_at"]
+    rows = [
+        [f"L{i}", f"l{i}@x.com", "ann", str(i), f"2024-05-0{1 + i % 9}T10:00-04:00"]
+        for i in range(12)
+    ]
+    order = list(range(5)) if key_first else [2, 1, 0, 3, 4]  # the key third
+
+    def text(rs: list[list[str]]) -> str:
+        return "".join(",".join(r[i] for i in order if i < len(r)) + "\n" for r in [head, *rs])
+
+    first = text(rows)
+    changed = [list(r) for r in rows]
+    changed[3][2] = "bob"  # an owner changed
+    changed[5][3] = "lots"  # a score that is no number: rejected
+    changed[7] = changed[7][:2]  # too short for the time (and, key third, for the key)
+    changed.append(["L99", "new@x.com", "cy", "5", "2024-05-09T10:00-04:00"])  # new
+    again = text(changed).replace("\nL8,", "\n\nL8,") if key_first else text(changed)
+    plain, careful = (_reimport(tmp_path / str(p), first, again, p) for p in (True, False))
+    assert plain == careful
+    counts, reasons, ledger = plain
+    assert counts == (13, 1, 1, 9, 2)
+    assert [line for line, _ in reasons] == [7, 9]
+    assert ("owner", "ann", "bob") in {(r[3], r[4], r[5]) for r in ledger["lead_change"]}
+
+
+def test_a_plain_reimport_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    f = _leads(tmp_path / "leads.csv", 3000)  # past the 64 KiB the dialect is sniffed in
+    db = tmp_path / "l.db"
+    _import(db, f, False)
+    data = f.read_bytes().split(b"\n")
+    data[2600] = data[2600].replace(b"Example", b"Ex\xffample")
+    f.write_bytes(b"\n".join(data))
+    before = _ledger(db)
+    with pytest.raises(ImportError_, match=r"leads\.csv:2601: not UTF-8"):
+        _import(db, f, False)
+    assert _ledger(db) == before

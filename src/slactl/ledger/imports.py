@@ -897,8 +897,12 @@ class _LeadImport(_Job):
     def run_plain(self, p: Plain, progress: Callable[[int], None] | None) -> None:
         """A plain file into a ledger with no leads (on SQLite): batches converted column
         by column (``fast``); a large file is read in two halves, the second by a forked
-        process into a part file that is copied in at the end (``_Part``)."""
-        if not self.fresh or self.pg:
+        process into a part file that is copied in at the end (``_Part``). Into a ledger
+        with leads: ``reimport_plain``."""
+        if not self.fresh:
+            self.reimport_plain(p, progress)
+            return
+        if self.pg:
             super().run_plain(p, progress)
             return
         try:
@@ -942,6 +946,47 @@ class _LeadImport(_Job):
             self.fresh = False
             self._compare([(0, v) for v in items])
 
+    def reimport_plain(self, p: Plain, progress: Callable[[int], None] | None) -> None:
+        """A plain file into a ledger that has leads: each line is hashed as it is and
+        looked up by its external id alone (``flush`` with the lines unsplit); only the
+        lines whose hash the ledger does not have are split, parsed and compared. What
+        ``run`` does with the same file, without splitting the unchanged rows."""
+        if self.hasher is not None:
+            self.hasher.start()
+        d = p.delimiter
+        at = self.key_at
+        copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy
+        line = 2
+        try:
+            for done, lines in blocks(p, p.start, p.size):
+                numbers: Any = range(line, line + len(lines))
+                line += len(lines)
+                if "" in lines:  # blank lines are no rows
+                    pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
+                    numbers = [n for n, _ in pairs]
+                    lines = [s for _, s in pairs]
+                self.summary.read += len(lines)
+                hashes = _line_hashes(lines, d, copy)
+                if at == 0:
+                    keys = [s.partition(d)[0].strip() for s in lines]
+                else:  # (a row too short for the key column has none)
+                    keys = [
+                        c[at].strip() if len(c := s.split(d, at + 1)) > at else "" for s in lines
+                    ]
+                known = self._lookup(keys, "row_hash")
+                todo = [
+                    (n, s.split(d), h)
+                    for n, s, h, k in zip(numbers, lines, hashes, keys, strict=True)
+                    if k not in known or known[k][0] != h
+                ]
+                self.summary.unchanged += len(lines) - len(todo)
+                if todo:
+                    self._compare(self.parsed(todo))
+                if progress is not None:
+                    progress(p.start + done)
+        except NotUtf8 as exc:
+            raise _not_utf8(p.path, line + exc.lines) from None
+
     def load_plain(
         self,
         p: Plain,
@@ -968,11 +1013,7 @@ class _LeadImport(_Job):
                     numbers = [n for n, _ in pairs]
                     lines = [s for _, s in pairs]
                 self.summary.read += len(lines)
-                hashes = []  # blake2b(salt + the cells joined by \x1f), as run() has it
-                for s in lines:
-                    h = copy()
-                    h.update(s.replace(d, "\x1f").encode())
-                    hashes.append(h.hexdigest())
+                hashes = _line_hashes(lines, d, copy)
                 batch = self.fast(lines, d, hashes)
                 if batch is None:
                     items, sql = [], self.fresh_sql
@@ -1184,6 +1225,17 @@ class _LeadImport(_Job):
 
 
 _PART_COLUMNS = (*_STORED, "clock_start_at", "row_hash", "recorded_at")
+
+
+def _line_hashes(lines: list[str], d: str, copy: Callable[[], Any]) -> list[str]:
+    """The row hash of each line of a plain file: blake2b(salt + the cells joined by
+    \x1f), as ``run`` has it, from ``copy`` (a hasher that has absorbed the salt)."""
+    hashes = []
+    for s in lines:
+        h = copy()
+        h.update(s.replace(d, "\x1f").encode())
+        hashes.append(h.hexdigest())
+    return hashes
 
 
 class _Stop(Exception):
