@@ -333,74 +333,73 @@ the file is cut at its middle line, the second half converted by a forked worker
 bare part table (which then hashes the whole file for `import_run`) while this process
 loads the first half into the ledger, the part copied in by one `INSERT … SELECT`, and the
 four secondary indexes built by SQLite with its sorter threads; the cyclic garbage
-collector is paused meanwhile. The two runs of `make bench` that evening, with the
-machine at two speeds: the reference 3.6 s and 4.6 s, the import 8.5 s (2.4×) and 10.7 s
-(2.3×), against 11.8 s (2.7×) and 11.2 s (2.7×) the night before. In-process timings of five runs on 2026-12-03 (after the
-changes of that day): start-up to the first row 0.43–0.59 s, each half 4.0–5.6 s with
-both processes busy (≈ 8–11 µs a row, against ≈ 13 µs before), the copy 0.45–0.99 s,
-the indexes 1.55–2.3 s, the commit and exit ≈ 0.3–0.5 s. The day's changes, each
-measured in alternating runs: the snapshot ≈ 0.45 s of start-up; 16 KiB pages ≈ 10%
-(9.6 s against 10.7–11.3 s, a quarter of the reads and writes); the batch split in one
-go ≈ 0.4 µs a row (1.0 against 1.4 µs for the split and the columns, in isolation);
-`NULLIF` only where needed ≈ 1 µs a row of `executemany` (in isolation); the file hash
-in the worker instead of a thread beside the first half (the two halves now end within
-≈ 0.1–0.3 s of each other, where the first ended ≈ 0.4–0.5 s after the worker).
+collector is paused meanwhile. The two runs of `make bench` that evening, with the machine
+at two speeds: the reference 3.6 s and 4.6 s, the import 8.5 s (2.4×) and 10.7 s (2.3×),
+against 11.8 s (2.7×) and 11.2 s (2.7×) in that morning's two runs. In-process timings of
+five runs on 2026-12-03 (after the changes of that day): start-up to the first row
+0.43–0.59 s, each half 4.0–5.6 s with both processes busy (≈ 8–11 µs a row, against ≈ 13
+µs before), the copy 0.45–0.99 s, the indexes 1.55–2.3 s, the commit and exit ≈ 0.3–0.5 s.
+The day's changes, each measured in alternating runs: the snapshot ≈ 0.45 s of start-up;
+16 KiB pages ≈ 10% (9.6 s against 10.7–11.3 s, a quarter of the reads and writes); the
+batch split in one go ≈ 0.4 µs a row (1.0 against 1.4 µs for the split and the columns, in
+isolation); `NULLIF` only where needed ≈ 1 µs a row of `executemany` (in isolation); the
+file hash in the worker instead of a thread beside the first half (the two halves now end
+within ≈ 0.1–0.3 s of each other, where the first ended ≈ 0.4–0.5 s after the worker).
 
 The bars are judged on wall time from this run on; the 2026-12-02 figures were judged on
-CPU seconds, when the machine was shared and the import used one core. On CPU seconds (in the
-table and the verdicts) those two bars are missed. The sqlite-utils
-reference itself moves a lot between runs (79 s on 2026-12-02, 117–141 s on 2026-12-03 for
-the same 100,000 rows ×10), and with it the ratio: met here, with little room.
+CPU seconds, when the machine was shared and the import used one core. On CPU seconds (in
+the table and the verdicts) those two bars are missed. The sqlite-utils reference itself
+moves a lot between runs (79 s on 2026-12-02, 117–141 s on 2026-12-03 for the same 100,000
+rows ×10), and with it the ratio: met here, with little room.
 
 What bounds it is answered by the floors and the serial tail. With nothing parsed,
 converted or hashed, Python's `csv.reader` feeding `executemany` already takes about 1.4×
 the shell; the shell itself, in C, loading the very rows slactl stores into slactl's lead
 table and then building its four secondary indexes (email, owner, clock start, creation
 time: what `status`, `report` and the logging commands select by) takes about 2× its own
-reference; slactl's two-process import is about as fast as that C floor (8.5 s against
-8.6 s, and 10.7 s against 10.2 s, in the two runs of 2026-12-03 evening).
-What must follow both halves in the one process that writes the ledger — the
-copy of the second half, the four indexes, the commit — takes ≈ 2.3–3.5 s, most of the
-reference's whole time, while the other core has nothing to do: SQLite lets one
-connection build one index at a time, and an index cannot be built in another file and
-moved in (the transfer of a table with its indexes works only into an empty table). So
-on this schema the 2× bar needs the two halves themselves under about the reference's
-time, where Python's per-row object costs (≈ 3 µs a row in `executemany` alone for 18
-parameters, ≈ 0.7 µs for the hash, ≈ 1 µs for the split) leave them at 1.3–1.6×.
+reference; slactl's two-process import is about as fast as that C floor (8.5 s against 8.6
+s, and 10.7 s against 10.2 s, in the two runs of 2026-12-03 evening). What must follow
+both halves in the one process that writes the ledger — the copy of the second half, the
+four indexes, the commit — takes ≈ 2.3–3.5 s, most of the reference's whole time, while
+the other core has nothing to do: SQLite lets one connection build one index at a time,
+and an index cannot be built in another file and moved in (the transfer of a table with
+its indexes works only into an empty table). So on this schema the 2× bar needs the two
+halves themselves under about the reference's time, where Python's per-row object costs (≈
+3 µs a row in `executemany` alone for 18 parameters, ≈ 0.7 µs for the hash, ≈ 1 µs for the
+split) leave them at 1.3–1.6×.
 
 A ledger that has no leads yet is loaded with a rollback journal instead of the WAL
-(2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and by
-its checkpoint into the file. Leaving WAL mode needs the file to itself, so with another
-connection open the import keeps the WAL; the file is back in WAL mode when the import
-ends, and a killed import is undone from the journal by the next connection (tested, with
-the two-process path: the worker, orphaned, removes its part file).
+(2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and
+by its checkpoint into the file. Leaving WAL mode needs the file to itself, so with
+another connection open the import keeps the WAL; the file is back in WAL mode when the
+import ends, and a killed import is undone from the journal by the next connection
+(tested, with the two-process path: the worker, orphaned, removes its part file).
 
-Tried and not kept: (2026-12-03, later) each batch as one `INSERT … SELECT … FROM
-(VALUES (…), …)` statement with its cells as SQL literals, made by string replacement on
-the whole block (no Python object per cell): SQLite 3.40 parses and compiles such a
-statement at 10–16 µs a row, 2–3× the cost of binding; the conversion done by SQL
-expressions (`lower`, `datetime`, the JSON by concatenation) in the INSERT instead of in
-Python: ≈ 20% less in one isolated run against the old column path, but the checks it
-needs first (an ASCII batch for SQLite's `lower`, no cell to strip) cost as much again
-with Python's `re`; a smaller page cache for the load (8 MiB): the same time within the
-noise, 55 MB less memory. (Earlier
-on 2026-12-03) a batch bound as one JSON text and split by SQLite (`json_each` and `->>`):
-2.5× slower than splitting in Python and binding, since SQLite 3.40 parses the row's JSON
-again for every field. (2026-12-02) staging each row nearly raw in a TEMP table and
-converting a batch with one `INSERT … SELECT` in SQL: 14% less CPU at the time, for a
-second conversion path of 250 lines.
+Tried and not kept: (2026-12-03, later) each batch as one `INSERT … SELECT … FROM (VALUES
+(…), …)` statement with its cells as SQL literals, made by string replacement on the whole
+block (no Python object per cell): SQLite 3.40 parses and compiles such a statement at
+10–16 µs a row, 2–3× the cost of binding; the conversion done by SQL expressions (`lower`,
+`datetime`, the JSON by concatenation) in the INSERT instead of in Python: ≈ 20% less in
+one isolated run against the old column path, but the checks it needs first (an ASCII
+batch for SQLite's `lower`, no cell to strip) cost as much again with Python's `re`; a
+smaller page cache for the load (8 MiB): the same time within the noise, 55 MB less
+memory. (Earlier on 2026-12-03) a batch bound as one JSON text and split by SQLite
+(`json_each` and `->>`): 2.5× slower than splitting in Python and binding, since SQLite
+3.40 parses the row's JSON again for every field. (2026-12-02) staging each row nearly raw
+in a TEMP table and converting a batch with one `INSERT … SELECT` in SQL: 14% less CPU at
+the time, for a second conversion path of 250 lines.
 
 A re-import of a plain file (2026-12-03) hashes each line as it is and cuts only its
-external id from it; the lines whose hash the ledger has are counted unchanged unsplit
-(1M unchanged leads: 7.8–8.6 s with the code of that morning, 6.0–6.3 s after, three
+external id from it; the lines whose hash the ledger has are counted unchanged unsplit (1M
+unchanged leads: 7.8–8.6 s with the code of that morning, 6.0–6.3 s after, three
 alternating pairs on a 16 KiB-page ledger). The activities are read by the same line
-reader (`csv.reader` for files that are not plain). The activities: per row the checks, the time to UTC (remembered: an
-export repeats its times), the content key (blake2b), and an 8-parameter `executemany` into
-a table with a unique index on that key; leads are looked up by batch of 5,000 ids, and
-the two secondary indexes of a new event table are built at the end. The key starts with
-the UTC time, so that a time-sorted export grows the unique index at its end instead of
-all over it. A re-import hashes each row and looks the hashes up by batch: unchanged rows
-are never parsed.
+reader (`csv.reader` for files that are not plain). The activities: per row the checks,
+the time to UTC (remembered: an export repeats its times), the content key (blake2b), and
+an 8-parameter `executemany` into a table with a unique index on that key; leads are
+looked up by batch of 5,000 ids, and the two secondary indexes of a new event table are
+built at the end. The key starts with the UTC time, so that a time-sorted export grows the
+unique index at its end instead of all over it. A re-import hashes each row and looks the
+hashes up by batch: unchanged rows are never parsed.
 
 Peak memory is SQLite's 64 MiB page cache, about 60 MB of Python and libraries, a batch of
 rows, and at most 50,000 remembered times; it does not grow with the file. The indexes are
