@@ -397,7 +397,10 @@ reader (`csv.reader` for files that are not plain). The activities: per row the 
 the time to UTC (remembered: an export repeats its times), the content key (blake2b), and
 an 8-parameter `executemany` into a table with a unique index on that key; leads are
 looked up by batch of 5,000 ids, and the two secondary indexes of a new event table are
-built at the end. The key starts with the UTC time, so that a time-sorted export grows the
+built at the end, since the evening of 2026-12-03 with SQLite's sorter threads and a 4 MiB
+cache as the lead indexes are (6.8 s against 12.7 s for the two, alone; the whole import
+90.3 s against 94.5 s, and 194 MB against 250 MB at its peak, one pair of runs in a slow
+hour). The key starts with the UTC time, so that a time-sorted export grows the
 unique index at its end instead of all over it. A re-import hashes each row and looks the
 hashes up by batch: unchanged rows are never parsed.
 
