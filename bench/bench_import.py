@@ -333,9 +333,10 @@ the file is cut at its middle line, the second half converted by a forked worker
 bare part table (which then hashes the whole file for `import_run`) while this process
 loads the first half into the ledger, the part copied in by one `INSERT … SELECT`, and the
 four secondary indexes built by SQLite with its sorter threads; the cyclic garbage
-collector is paused meanwhile. The two runs of `make bench` that evening, with the machine
-at two speeds: the reference 3.6 s and 4.6 s, the import 8.5 s (2.4×) and 10.7 s (2.3×),
-against 11.8 s (2.7×) and 11.2 s (2.7×) in that morning's two runs. In-process timings of
+collector is paused meanwhile. The three runs of `bench_import.py` that evening, with the
+machine at different speeds: the reference 3.6 s, 4.6 s and 4.7 s, the import 8.5 s
+(2.4×), 10.7 s (2.3×) and 11.5 s (2.4×), against 11.8 s (2.7×) and 11.2 s (2.7×) in that
+morning's two runs. In-process timings of
 five runs on 2026-12-03 (after the changes of that day): start-up to the first row
 0.43–0.59 s, each half 4.0–5.6 s with both processes busy (≈ 8–11 µs a row, against ≈ 13
 µs before), the copy 0.45–0.99 s, the indexes 1.55–2.3 s, the commit and exit ≈ 0.3–0.5 s.
@@ -358,7 +359,8 @@ the shell; the shell itself, in C, loading the very rows slactl stores into slac
 table and then building its four secondary indexes (email, owner, clock start, creation
 time: what `status`, `report` and the logging commands select by) takes about 2× its own
 reference; slactl's two-process import is about as fast as that C floor (8.5 s against 8.6
-s, and 10.7 s against 10.2 s, in the two runs of 2026-12-03 evening). What must follow
+s, 10.7 s against 10.2 s and 11.5 s against 9.0 s in the three runs of 2026-12-03
+evening). What must follow
 both halves in the one process that writes the ledger — the copy of the second half, the
 four indexes, the commit — takes ≈ 2.3–3.5 s, most of the reference's whole time, while
 the other core has nothing to do: SQLite lets one connection build one index at a time,
