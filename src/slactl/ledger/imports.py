@@ -956,15 +956,8 @@ class _LeadImport(_Job):
         d = p.delimiter
         at = self.key_at
         copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy
-        line = 2
         try:
-            for done, lines in blocks(p, p.start, p.size):
-                numbers: Any = range(line, line + len(lines))
-                line += len(lines)
-                if "" in lines:  # blank lines are no rows
-                    pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
-                    numbers = [n for n, _ in pairs]
-                    lines = [s for _, s in pairs]
+            for done, numbers, lines, _ in _batches(p, p.start, p.size, 2):
                 self.summary.read += len(lines)
                 hashes = _line_hashes(lines, d, copy)
                 if at == 0:
@@ -984,8 +977,8 @@ class _LeadImport(_Job):
                     self._compare(self.parsed(todo))
                 if progress is not None:
                     progress(p.start + done)
-        except NotUtf8 as exc:
-            raise _not_utf8(p.path, line + exc.lines) from None
+        except _BadBytes as exc:
+            raise _not_utf8(p.path, exc.line) from None
 
     def load_plain(
         self,
@@ -1004,34 +997,26 @@ class _LeadImport(_Job):
         reject = reject or self.reject
         d = p.delimiter
         copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy  # salt absorbed once
-        try:
-            for done, lines in blocks(p, start, stop):
-                numbers: Any = range(line, line + len(lines))
-                line += len(lines)
-                if "" in lines:  # blank lines are no rows
-                    pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
-                    numbers = [n for n, _ in pairs]
-                    lines = [s for _, s in pairs]
-                self.summary.read += len(lines)
-                hashes = _line_hashes(lines, d, copy)
-                batch = self.fast(lines, d, hashes)
-                if batch is None:
-                    items, sql = [], self.fresh_sql
-                    rows = [s.split(d) for s in lines]
-                    for n, row, h in zip(numbers, rows, hashes, strict=True):
-                        try:
-                            items.append(self.parse(row, h))
-                        except _Reject as exc:
-                            reject(n, row, str(exc))
-                else:
-                    items, sql = batch
-                if items:
-                    insert(items, sql)
-                if progress is not None:
-                    progress(start + done)
-        except NotUtf8 as exc:
-            raise _BadBytes(line + exc.lines) from None
-        return line
+        after = line  # the next line's number, returned
+        for done, numbers, lines, after in _batches(p, start, stop, line):  # noqa: B007
+            self.summary.read += len(lines)
+            hashes = _line_hashes(lines, d, copy)
+            batch = self.fast(lines, d, hashes)
+            if batch is None:
+                items, sql = [], self.fresh_sql
+                rows = [s.split(d) for s in lines]
+                for n, row, h in zip(numbers, rows, hashes, strict=True):
+                    try:
+                        items.append(self.parse(row, h))
+                    except _Reject as exc:
+                        reject(n, row, str(exc))
+            else:
+                items, sql = batch
+            if items:
+                insert(items, sql)
+            if progress is not None:
+                progress(start + done)
+        return after
 
     def close(self) -> None:
         if self.part is not None:
@@ -1225,6 +1210,25 @@ class _LeadImport(_Job):
 
 
 _PART_COLUMNS = (*_STORED, "clock_start_at", "row_hash", "recorded_at")
+
+
+def _batches(
+    p: Plain, start: int, stop: int, line: int
+) -> Iterator[tuple[int, Any, list[str], int]]:
+    """``(bytes read, line numbers, lines, the next line's number)`` for the records that
+    start in ``[start, stop)`` of a plain file, the first line numbered ``line``, blank
+    lines (no rows) left out; ``_BadBytes`` names a line that is not UTF-8."""
+    try:
+        for done, lines in blocks(p, start, stop):
+            numbers: Any = range(line, line + len(lines))
+            line += len(lines)
+            if "" in lines:
+                pairs = [(n, s) for n, s in zip(numbers, lines, strict=True) if s]
+                numbers = [n for n, _ in pairs]
+                lines = [s for _, s in pairs]
+            yield done, numbers, lines, line
+    except NotUtf8 as exc:
+        raise _BadBytes(line + exc.lines) from None
 
 
 def _line_hashes(lines: list[str], d: str, copy: Callable[[], Any]) -> list[str]:
