@@ -966,13 +966,9 @@ class _LeadImport(_Job):
                     keys = [
                         c[at].strip() if len(c := s.split(d, at + 1)) > at else "" for s in lines
                     ]
-                known = self._lookup(keys, "row_hash")
                 todo = [
-                    (n, s.split(d), h)
-                    for n, s, h, k in zip(numbers, lines, hashes, keys, strict=True)
-                    if k not in known or known[k][0] != h
+                    (numbers[i], lines[i].split(d), hashes[i]) for i in self._changed(keys, hashes)
                 ]
-                self.summary.unchanged += len(lines) - len(todo)
                 if todo:
                     self._compare(self.parsed(todo))
                 if progress is not None:
@@ -1078,15 +1074,21 @@ class _LeadImport(_Job):
         # an unchanged row (same hash) is skipped without being parsed
         at = self.key_at
         keys = [row[at].strip() if at < len(row) else "" for _, row, _ in batch]
-        known = self._lookup(keys, "row_hash")
-        todo = []
-        for (line, row, h), key in zip(batch, keys, strict=True):
-            if key in known and known[key][0] == h:
-                self.summary.unchanged += 1
-            else:
-                todo.append((line, row, h))
+        todo = [batch[i] for i in self._changed(keys, [h for _, _, h in batch])]
         if todo:
             self._compare(self.parsed(todo))
+
+    def _changed(self, keys: list[str], hashes: list[str]) -> list[int]:
+        """The positions of the rows (by external id and row hash) whose hash the ledger
+        does not have; the others are counted unchanged."""
+        known = self._lookup(keys, "row_hash")
+        changed = [
+            i
+            for i, (k, h) in enumerate(zip(keys, hashes, strict=True))
+            if k not in known or known[k][0] != h
+        ]
+        self.summary.unchanged += len(keys) - len(changed)
+        return changed
 
     def _lookup(self, keys: list[str], column: str) -> dict[str, tuple[Any, ...]]:
         """external_id -> (``column``…) for the leads among ``keys`` in the ledger."""
