@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -638,3 +639,63 @@ def test_a_plain_reimport_names_a_line_that_is_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ImportError_, match=r"leads\.csv:2601: not UTF-8"):
         _import(db, f, False)
     assert _ledger(db) == before
+
+
+def test_the_flusher_flushes_once_the_file_has_grown(tmp_path: Path) -> None:
+    """A kick flushes only when the file has grown by ``MIN_BYTES`` since the last flush,
+    never two at once, and ``close`` waits for the one running and closes the file."""
+    db = tmp_path / "grows.bin"
+    db.write_bytes(b"x" * 1000)
+    engine = open_ledger(f"sqlite:///{tmp_path / 'l.db'}")
+    try:
+        with engine.connect() as conn:
+            assert imports._Flusher.of(conn) is not None  # a file ledger has one
+            imports._Flusher.of(conn).close()  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+    flusher = imports._Flusher(os.open(db, os.O_RDONLY))
+    flusher.MIN_BYTES = 4096
+    flusher.kick()
+    assert (flusher.flushed, flusher.thread) == (0, None)  # 1,000 bytes: too little
+    with db.open("ab") as f:
+        f.write(b"y" * 5000)
+    flusher.kick()
+    assert flusher.flushed == 6000 and flusher.thread is not None
+    first = flusher.thread
+    flusher.kick()  # nothing new: the same thread, or none started
+    assert flusher.thread is first
+    flusher.close()
+    assert not first.is_alive()
+    with pytest.raises(OSError):
+        os.fstat(flusher.fd)
+
+
+def test_a_ledger_in_memory_has_no_flusher() -> None:
+    engine = open_ledger("sqlite://")
+    try:
+        with engine.connect() as conn:
+            assert imports._Flusher.of(conn) is None
+    finally:
+        engine.dispose()
+
+
+def test_flushing_as_it_goes_changes_nothing_in_the_ledger(tmp_path: Path) -> None:
+    """With every kick a flush (``MIN_BYTES`` 0), two halves give the ledger they give
+    without, and leave no file open (counted after the first import, which maps the
+    shared memory of multiprocessing for good)."""
+    f = _leads(tmp_path / "leads.csv", 300, BAD)
+    fds = []
+    got = []
+    saved = imports._Flusher.MIN_BYTES
+    for least in (1 << 62, 0):
+        imports._Flusher.MIN_BYTES = least
+        try:
+            db = tmp_path / f"{least}.db"
+            s = _import(db, f, True)
+        finally:
+            imports._Flusher.MIN_BYTES = saved
+        got.append(((s.read, s.inserted, s.rejected), _ledger(db)))
+        fds.append(len(os.listdir("/proc/self/fd")))
+    assert got[0] == got[1]
+    assert got[1][0] == (300, 296, 4)
+    assert fds[0] == fds[1]

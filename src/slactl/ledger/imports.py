@@ -238,6 +238,7 @@ def import_csv(
                         )
                         job.sink = sink
                         job.hasher = hasher
+                        job.flusher = _Flusher.of(conn) if solo else None
                         try:
                             with _gc_paused():
                                 if lines is not None:
@@ -265,6 +266,8 @@ def import_csv(
                     finally:
                         if job is not None:
                             job.close()
+                            if job.flusher is not None:
+                                job.flusher.close()
                         if solo:
                             _wal_again(conn)
             except _Sequential:
@@ -528,6 +531,7 @@ class _RejectSink:
 class _Job:
     sink: _RejectSink | None = None
     hasher: _FileHash | None = None
+    flusher: _Flusher | None = None
 
     def __init__(
         self,
@@ -924,6 +928,8 @@ class _LeadImport(_Job):
                 part = self.part = _Part(self, p, middle, part_dir)
                 both = None if progress is None else lambda at: progress(at + part.done.value)
                 line = self.load_plain(p, p.start, middle, 2, self.conn_insert, both)
+                if self.flusher is not None:  # the first half to disk while the copy runs
+                    self.flusher.kick()
                 part.copy_in(line)
                 return
         if self.hasher is not None:
@@ -1207,7 +1213,8 @@ class _LeadImport(_Job):
 
     def finish(self, hasher: _FileHash | None) -> None:
         if self.rebuild:
-            _build_indexes(self.conn, "lead", _SECONDARY)
+            flush = self.flusher.kick if self.flusher is not None else None
+            _build_indexes(self.conn, "lead", _SECONDARY, flush)
         super().finish(hasher)
 
 
@@ -1428,20 +1435,78 @@ def _load_part(
     }
 
 
-def _build_indexes(conn: Connection, table: str, indexes: tuple[tuple[str, str], ...]) -> None:
-    """Build the secondary indexes of a table loaded without them. SQLite sorts the keys of
-    each on two cores when its page cache is small enough for the sort to come in runs
-    (``PRAGMA threads``): with a 4 MiB cache the lead indexes of 1M rows are built in
-    60–85% of the time, the two event indexes of 5M rows in about half (6.8 s against
-    12.7 s alone; a whole import of 5M activities peaked at 194 MB instead of 250 MB)."""
+def _build_indexes(
+    conn: Connection,
+    table: str,
+    indexes: tuple[tuple[str, str], ...],
+    before_each: Callable[[], None] | None = None,
+) -> None:
+    """Build the secondary indexes of a table loaded without them, calling ``before_each``
+    (if given) before each one. SQLite sorts the keys of each on two cores when its page
+    cache is small enough for the sort to come in runs (``PRAGMA threads``): with a 4 MiB
+    cache the lead indexes of 1M rows are built in 60–85% of the time, the two event
+    indexes of 5M rows in about half (6.8 s against 12.7 s alone; a whole import of 5M
+    activities peaked at 194 MB instead of 250 MB)."""
     conn.exec_driver_sql("PRAGMA threads = 2")
     conn.exec_driver_sql("PRAGMA cache_size = -4096")
     try:
         for name, columns in indexes:
+            if before_each is not None:
+                before_each()
             conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
     finally:
         conn.exec_driver_sql("PRAGMA threads = 0")
         conn.exec_driver_sql("PRAGMA cache_size = -65536")
+
+
+class _Flusher:
+    """What a large import has written to a new ledger's file, sent to the disk by a
+    thread while the import goes on (``kick``), so that the commit's ``fsync`` (with the
+    rollback journal: ``synchronous=FULL``) finds little left to write. It only makes the
+    pages durable sooner; what is durable, and when the import is, is the commit's
+    business, as before. Measured on 1M leads (kicked after the first half and before
+    each index): the commit 0.56–0.71 s -> 0.05–0.06 s, the copy and the indexes no
+    slower."""
+
+    MIN_BYTES = 32 << 20  # a kick when the file has grown by less does nothing
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.flushed = 0  # the file's size when last flushed
+        self.thread: threading.Thread | None = None
+
+    @classmethod
+    def of(cls, conn: Connection) -> _Flusher | None:
+        """One for the ledger's file; None for a ledger in memory or a file not opened."""
+        row = conn.exec_driver_sql("PRAGMA database_list").first()
+        if row is None or not row[2]:
+            return None
+        try:
+            return cls(os.open(row[2], os.O_RDONLY))
+        except OSError:
+            return None
+
+    def kick(self) -> None:
+        """A flush begun, unless one still runs or the file has grown by little since."""
+        if self.thread is not None and self.thread.is_alive():
+            return
+        size = os.fstat(self.fd).st_size
+        if size - self.flushed < self.MIN_BYTES:
+            return
+        self.flushed = size
+        self.thread = threading.Thread(target=self._flush, name="slactl-flush", daemon=True)
+        self.thread.start()
+
+    def _flush(self) -> None:
+        try:
+            os.fdatasync(self.fd)
+        except OSError:  # the commit's own fsync still makes it durable
+            pass
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+        os.close(self.fd)
 
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
