@@ -800,9 +800,12 @@ class _LeadImport(_Job):
         None when any row is not: the batch is then parsed row by row, to the same values,
         and the bad rows are rejected with their reasons. On SQLite only.
 
-        With the rows, the INSERT (into a table with no leads) that stores them: its text
-        columns bound as they are where the batch has no empty cell, else through
-        ``NULLIF`` (``batch_sql``)."""
+        With the rows, the INSERT (into a table with no leads) that stores them
+        (``batch_sql``). A row is the ``_STORED`` attributes and the row's hash, with
+        ``""`` for every attribute that is to be NULL, never None: the ``sqlite3`` module
+        passes None (an object not of a base type) through its adapter protocol, which
+        costs ~3,000 instructions a value (the INSERT's ``NULLIF`` on the columns that have
+        an empty cell turns ``""`` into NULL; ``as_parsed`` gives ``parse``'s form)."""
         width = self.width
         if self.pg or not lines or set(map(str.count, lines, repeat(d))) != {width - 1}:
             return None
@@ -825,19 +828,20 @@ class _LeadImport(_Job):
         if created_utc is None:
             return None
         handed = col(_HANDED)
-        handed_utc: Any = repeat(None, n)
+        handed_utc: Any = repeat("", n)
         if handed is not None:
-            handed_utc = _utc_texts(handed, empty=True)
+            handed_utc = _utc_texts(handed, empty=True, missing="")
             if handed_utc is None:
                 return None
         score = col(_SCORE)
-        scores: Any = repeat(None, n)
+        scores: Any = repeat("", n)
+        scores_full = False  # a number in every row
         if score is not None:
             try:
-                scores = list(map(float, score))
-            except ValueError:  # an empty one (None), or one that is no number (reject)
+                scores, scores_full = list(map(float, score)), True
+            except ValueError:  # an empty one, or one that is no number (reject)
                 try:
-                    scores = [float(v) if v else None for v in score]
+                    scores = [float(v) if v else "" for v in score]
                 except ValueError:
                     return None
         email = col(_EMAIL_AT)
@@ -845,57 +849,69 @@ class _LeadImport(_Job):
         if owner is not None:
             self.reps.update(owner)
             self.reps.discard("")
-        extra = self.extras_of(cols, n)
         # a column the file lacks is NULL (each its own iterator: zip takes turns)
         stored: list[Any] = [
-            c if (c := col(i)) is not None else repeat(None, n) for i in range(len(at))
+            c if (c := col(i)) is not None else repeat("", n) for i in range(len(at))
         ]
         if email is not None:
             stored[_EMAIL_AT] = list(map(str.lower, email))
         stored[_SCORE] = scores
         stored[_CREATED] = created_utc  # converted here: no datetime() in SQL
         stored[_HANDED] = handed_utc
-        none = repeat(None, n), repeat(None, n)
-        # (``all`` tests each cell's truth, cheaper than comparing it with "")
+        stored.append(self.extras_of(cols, n))
+        # the columns with an empty cell (``all`` tests each cell's truth, cheaper than
+        # comparing it with ""; a score of 0.0 is false, so the scores say it themselves)
         empties = tuple(
-            i not in _CONVERTED and isinstance(c, list) and not all(c) for i, c in enumerate(stored)
+            not isinstance(c, list) or not (scores_full if i == _SCORE else all(c))
+            for i, c in enumerate(stored)
         )
-        items = list(zip(*stored, extra, *none, hashes, strict=True))
+        items = list(zip(*stored, hashes, strict=True))
         return items, self.batch_sql(empties)
+
+    @staticmethod
+    def as_parsed(v: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A row of ``fast`` in ``parse``'s form (None for the times and the score not
+        given, no raw times for SQLite, the hash last), for the comparison with the
+        ledger."""
+        out = list(v[: len(_STORED)])
+        for i in _CONVERTED:
+            if out[i] == "":
+                out[i] = None
+        return (*out, None, None, v[len(_STORED)])
 
     def batch_sql(self, empties: tuple[bool, ...]) -> str:
         """The INSERT of ``fast``'s rows (times already in UTC, no ``datetime()``), with
-        ``NULLIF`` only on the columns where ``empties`` says a cell is empty: a batch with
-        none binds its cells as they are (about a microsecond a row less). Remembered: a
-        file has few such shapes."""
+        ``NULLIF`` only on the ``_STORED`` columns where ``empties`` says a cell is empty:
+        a batch with none binds its cells as they are (about a microsecond a row less).
+        Remembered: a file has few such shapes."""
         sql = self._batch_sql.get(empties)
         if sql is None:
             values = [
                 f"NULLIF(?{i + 1}, '')" if empty else f"?{i + 1}" for i, empty in enumerate(empties)
             ]
-            ci, hi = _CREATED + 1, _HANDED + 1
-            values.append(f"?{len(_STORED)}")  # extra: JSON or None
+            clock = f"COALESCE({values[_HANDED]}, {values[_CREATED]})"
             sql = self._batch_sql[empties] = (
                 f"INSERT INTO lead ({', '.join(_STORED)}, clock_start_at, row_hash,"
-                f" recorded_at) VALUES ({', '.join(values)}, COALESCE(?{hi}, ?{ci}), ?18,"
+                f" recorded_at) VALUES ({', '.join(values)}, {clock}, ?{len(_STORED) + 1},"
                 f" '{self.now_db}')"
             )
         return sql
 
     def extras_of(self, cols: list[list[str]], n: int) -> Any:
-        """The ``extra`` JSON of each row of a batch (``fast``), as ``parse`` writes it."""
+        """The ``extra`` JSON of each row of a batch (``fast``), as ``parse`` writes it;
+        ``""`` for a row with none."""
         slots = self.extra_slots
         if not slots:
-            return repeat(None, n)
+            return repeat("", n)
         if len(slots) == 1:
             key, i = slots[0]
             head = "{" + key
-            return [head + encode_basestring(v) + "}" if v else None for v in cols[i]]
+            return [head + encode_basestring(v) + "}" if v else "" for v in cols[i]]
         keys = [k for k, _ in slots]
         out = []
         for values in zip(*(cols[i] for _, i in slots), strict=True):
             parts = [k + encode_basestring(v) for k, v in zip(keys, values, strict=True) if v]
-            out.append("{" + ", ".join(parts) + "}" if parts else None)
+            out.append("{" + ", ".join(parts) + "}" if parts else "")
         return out
 
     def run_plain(self, p: Plain, progress: Callable[[int], None] | None) -> None:
@@ -950,6 +966,8 @@ class _LeadImport(_Job):
             return
         else:
             self.fresh = False
+            if sql != self.fresh_sql:  # rows of ``fast``
+                items = list(map(self.as_parsed, items))
             self._compare([(0, v) for v in items])
 
     def reimport_plain(self, p: Plain, progress: Callable[[int], None] | None) -> None:
@@ -1512,18 +1530,18 @@ class _Flusher:
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _utc_texts(column: list[str], *, empty: bool) -> list[Any] | None:
+def _utc_texts(column: list[str], *, empty: bool, missing: Any = None) -> list[Any] | None:
     """What SQLite's ``datetime()`` gives for each time of a batch column, computed at once
     with numpy: ``YYYY-MM-DD`` ``T`` or space ``HH:MM[:SS]`` then ``Z`` or ``±HH:MM`` (up to
     ±14:59), a real date and time of the years 1900 to 2199, every cell of the same form
-    (length); with ``empty``, empty cells too (None). These are the times ``parse`` reads
+    (length); with ``empty``, empty cells too (``missing``). These are the times ``parse`` reads
     with ``fromisoformat`` and hands to SQLite as they are (``_sqlite_can_convert``). None
     when any cell is not: the batch is parsed row by row."""
     import numpy as np
 
     n = len(column)
     if empty and not any(column):
-        return [None] * n
+        return [missing] * n
     a = np.array(column)
     if n == 0 or a.dtype.kind != "U":
         return None
@@ -1613,7 +1631,7 @@ def _utc_texts(column: list[str], *, empty: bool) -> list[Any] | None:
     if len(c) == n:
         result: list[Any] = texts.tolist()
         return result
-    full = np.full(n, None, dtype=object)
+    full = np.full(n, missing, dtype=object)
     full[given] = texts
     result = full.tolist()
     return result
