@@ -269,6 +269,45 @@ def test_activity_for_unknown_lead_is_rejected(sqlite_url: str, tmp_path: Path) 
     assert s.rejects[0][2] == "no lead 'L-404' in the ledger: import the leads first"
 
 
+def test_an_activity_without_rep_outcome_or_note_stores_nulls(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """Cells left empty are NULL on both engines (SQLite is handed "" and turns it into
+    NULL itself), and the same rows again are the same events."""
+    leads = write(
+        tmp_path / "l.csv",
+        ["external_id", "email", "created_at"],
+        [["L1", "a@x.example", "2024-05-01T09:00"]],
+    )
+    run_import(ledger_url, leads)
+    acts = write(
+        tmp_path / "a.csv",
+        ["lead", "kind", "rep", "at", "outcome", "note"],
+        [
+            ["L1", "call", "", "2024-05-03T10:00", "", ""],
+            ["L1", "disposition", "alice", "2024-05-03T11:00", "qualified", "good fit"],
+            ["", "review", "", "2024-05-06T10:00", "", ""],
+        ],
+    )
+    s = run_import(ledger_url, acts)
+    assert (s.inserted, s.rejected) == (3, 0)
+    engine = open_ledger(ledger_url)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(
+                text("SELECT lead_id IS NULL, kind, rep, outcome, note FROM event ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [
+        (False, "call", None, None, None),
+        (False, "disposition", "alice", "qualified", "good fit"),
+        (True, "review", None, None, None),
+    ]
+    again = run_import(ledger_url, acts)
+    assert (again.inserted, again.unchanged) == (0, 3)
+
+
 def test_cli_bad_header_one_line_exit_2(tmp_path: Path) -> None:
     f = write(tmp_path / "x.csv", ["foo", "bar"], [["1", "2"]])
     env = {
