@@ -703,3 +703,91 @@ def test_flushing_as_it_goes_changes_nothing_in_the_ledger(tmp_path: Path) -> No
     assert got[0] == got[1]
     assert got[1][0] == (300, 296, 4)
     assert fds[0] == fds[1]
+
+
+# ------------------------------------------------------------- activity times by batch
+
+ACT_TIMES = st.sampled_from(
+    [
+        "2024-05-03T14:22-04:00",
+        "2024-05-03T18:22Z",
+        "2024-05-03 14:22:05+02:00",
+        "2024-05-03T14:22:59Z",
+        "2024-11-03T01:30-05:00",
+        "2024-05-03T14:22",  # no offset: the agreement's zone, row by row
+        "05/03/2024 2:22 PM",
+        "2024-02-30T10:00Z",  # no such day: rejected
+        "2024-05-03T25:00Z",
+        "soon",
+        "",
+    ]
+)
+ACT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["L1", "L2", "nobody", ""]),
+        st.sampled_from(["call", "email", "disposition", "review", ""]),
+        st.sampled_from(["alice", "bob", ""]),
+        ACT_TIMES,
+        st.sampled_from(["", "qualified", "maybe"]),
+        st.sampled_from(["", "note"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def _activities(tmp_path: Path, rows: list[tuple[str, ...]], batched: bool) -> tuple:
+    db = tmp_path / f"{batched}.db"
+    db.unlink(missing_ok=True)
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "external_id,email,created_at\nL1,a@x.example,2024-05-01T09:00Z\n"
+        "L2,b@x.example,2024-05-01T09:00Z\n"
+    )
+    acts = tmp_path / "acts.csv"
+    with acts.open("w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["lead", "kind", "rep", "at", "outcome", "note"])
+        w.writerows(rows)
+    saved = imports._utc_texts
+    if not batched:  # every time converted row by row (``at``), as before batches
+        imports._utc_texts = lambda *a, **k: None  # type: ignore[assignment]
+    engine = open_ledger(f"sqlite:///{db}")
+    try:
+        import_csv(engine, leads, default_tz=NY, now=NOW)
+        s = import_csv(engine, acts, default_tz=NY, now=NOW, outcomes=("qualified", "lost"))
+        with engine.connect() as conn:
+            events = conn.exec_driver_sql("SELECT * FROM event ORDER BY id").all()
+            reps = conn.exec_driver_sql("SELECT name FROM rep ORDER BY name").all()
+    finally:
+        imports._utc_texts = saved
+        engine.dispose()
+    return (s.read, s.inserted, s.unchanged, s.rejected), s.rejects, events, reps
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=ACT_ROWS)
+def test_activity_times_by_batch_give_what_row_by_row_gives(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, ...]]
+) -> None:
+    """Times converted a batch at a time (``resolve``) and one by one (``at``): the same
+    events, the same rejects with the same lines and reasons (a bad time first, as read),
+    the same reps (none from a row whose time is bad)."""
+    tmp = tmp_path_factory.mktemp("acts")
+    assert _activities(tmp, rows, True) == _activities(tmp, rows, False)
+
+
+def test_a_bad_time_is_a_rows_first_fault_by_batch_too(tmp_path: Path) -> None:
+    rows = [
+        ("L1", "disposition", "carol", "2024-02-30T10:00Z", "maybe", ""),  # bad time first
+        ("", "call", "dave", "2024-05-03T10:00Z", "", ""),  # no lead: its own reason
+        ("L1", "call", "erin", "2024-05-03T10:00Z", "", ""),
+    ]
+    counts, rejects, events, reps = _activities(tmp_path, rows, True)
+    assert counts == (3, 1, 0, 2)
+    assert [(line, reason.split(":")[0]) for line, _, reason in rejects] == [
+        (2, "column at"),
+        (3, "no lead for a call"),
+    ]
+    assert [e[3] for e in events] == ["2024-05-03 10:00:00"]
+    assert [r[0] for r in reps] == ["erin"]
