@@ -342,33 +342,46 @@ def write_docs(
 
 IMPORT_NOTES = """
 How a large leads file goes into a new ledger (`docs/import.md`): the ledger is created
-from the head schema's snapshot (a millisecond; replaying the migrations through Alembic
-took half a second), with 16 KiB pages; the file is plain (no quote, NUL or lone CR), so
-it is read line by line; each batch of 5,000 lines is split in one go and converted a
-column at a time (cells stripped, emails lowercased, scores as numbers, the two times to
-UTC with numpy, the `extra` JSON), hashed (blake2b with the salt absorbed once) and bound
-with `executemany`, `NULLIF` only on the columns where the batch has an empty cell; and
-the file is cut at its middle line, the second half converted by a forked worker into a
-bare part table (which then hashes the whole file for `import_run`) while this process
-loads the first half into the ledger, the part copied in by one `INSERT … SELECT`, and the
-four secondary indexes built by SQLite with its sorter threads; the cyclic garbage
-collector is paused meanwhile. The three runs of `bench_import.py` that evening, with the
-machine at different speeds: the reference 3.6 s, 4.6 s and 4.7 s, the import 8.5 s
-(2.4×), 10.7 s (2.3×) and 11.5 s (2.4×), against 11.8 s (2.7×) and 11.2 s (2.7×) in that
-morning's two runs. In-process timings of
-five runs on 2026-12-03 (after the changes of that day): start-up to the first row
-0.43–0.59 s, each half 4.0–5.6 s with both processes busy (≈ 8–11 µs a row, against ≈ 13
-µs before), the copy 0.45–0.99 s, the indexes 1.55–2.3 s, the commit and exit ≈ 0.3–0.5 s.
-The day's changes, each measured in alternating runs: the snapshot ≈ 0.45 s of start-up;
-16 KiB pages ≈ 10% (9.6 s against 10.7–11.3 s, a quarter of the reads and writes); the
-batch split in one go ≈ 0.4 µs a row (1.0 against 1.4 µs for the split and the columns, in
-isolation); `NULLIF` only where needed ≈ 1 µs a row of `executemany` (in isolation); the
-file hash in the worker instead of a thread beside the first half (the two halves now end
-within ≈ 0.1–0.3 s of each other, where the first ended ≈ 0.4–0.5 s after the worker).
+from the head schema's snapshot, with 16 KiB pages, and loaded with a rollback journal;
+the file is plain (no quote, NUL or lone CR), so it is read line by line; each batch of
+5,000 lines is split in one go and converted a column at a time (cells stripped, emails
+lowercased, scores as numbers, the two times to UTC with numpy, the `extra` JSON), hashed
+(blake2b with the salt absorbed once) and bound with `executemany`, `""` and `NULLIF`
+where a cell is to be NULL (never None, see below); the file is cut at its middle line,
+the second half converted by a forked worker into a bare part table (which then hashes
+the whole file for `import_run`) while this process loads the first half into the
+ledger; the part is copied in by one `INSERT … SELECT` and the four secondary indexes are
+built by SQLite with its sorter threads, while a thread has the pages written so far sent
+to the disk (`fdatasync`), so that the commit finds little left to write. The `slactl`
+command runs SQLite in multi-thread mode without memory statistics, and the cyclic
+garbage collector is paused during the load.
+
+What 2026-12-04 changed, each measured on its own (instruction counts by callgrind, which
+do not move with the machine; wall times in alternating runs, which do, by a third):
+
+- no None bound: Python's `sqlite3` passes each None it binds through its adapter
+  protocol, which raises and clears an `AttributeError` inside, ~3,000 instructions a
+  value; a lead batch had 2.4 a row (two unused parameters, the empty handoffs). Binding
+  `""` with `NULLIF`: `executemany` 19% fewer instructions, a whole import 10% fewer.
+- SQLite in multi-thread mode, memory statistics off (`ledger/sqlite_lib.py`): no mutex
+  on each bind and each allocation; `executemany` 5.12 → 4.18 µs a row (best of six), a
+  whole import 8% fewer instructions.
+- the pages sent to the disk by a thread before the commit: the commit 0.56–0.71 s →
+  0.05 s, the copy and the indexes no slower.
+- Typer held below 0.29, whose per-parameter pydantic adapters cost ≈ 0.15 s of every
+  command's start-up (the import's command line to its first read: 0.22 s → 0.07 s).
+- the activities' new times converted a batch at a time with numpy: 14% fewer
+  instructions a row (one 5M-activity run 102.6 s before, 90.8 s after, ten minutes
+  apart).
+
+Together, instructions a lead of a 20,000-lead import in one process: 84.7k → 70.1k.
+Alternating pairs with the reference (`/tmp` scripts, not the benchmark) went from 2.27×,
+2.41× and 2.52× that morning to 1.73×, 1.83× and 2.32× after the changes — the machine's
+own drift is as large as the change, which is why the benchmark now runs three pairs.
 
 The bars are judged on wall time from this run on; the 2026-12-02 figures were judged on
 CPU seconds, when the machine was shared and the import used one core. On CPU seconds (in
-the table and the verdicts) those two bars are missed. The sqlite-utils reference itself
+the table and the verdicts) the fresh-import bar is missed. The sqlite-utils reference itself
 moves a lot between runs (79 s on 2026-12-02, 117–141 s on 2026-12-03 for the same 100,000
 rows ×10), and with it the ratio: met here, with little room.
 
@@ -377,17 +390,14 @@ converted or hashed, Python's `csv.reader` feeding `executemany` already takes a
 the shell; the shell itself, in C, loading the very rows slactl stores into slactl's lead
 table and then building its four secondary indexes (email, owner, clock start, creation
 time: what `status`, `report` and the logging commands select by) takes about 2× its own
-reference; slactl's two-process import is about as fast as that C floor (8.5 s against 8.6
-s, 10.7 s against 10.2 s and 11.5 s against 9.0 s in the three runs of 2026-12-03
-evening). What must follow
-both halves in the one process that writes the ledger — the copy of the second half, the
-four indexes, the commit — takes ≈ 2.3–3.5 s, most of the reference's whole time, while
-the other core has nothing to do: SQLite lets one connection build one index at a time,
-and an index cannot be built in another file and moved in (the transfer of a table with
-its indexes works only into an empty table). So on this schema the 2× bar needs the two
-halves themselves under about the reference's time, where Python's per-row object costs (≈
-3 µs a row in `executemany` alone for 18 parameters, ≈ 0.7 µs for the hash, ≈ 1 µs for the
-split) leave them at 1.3–1.6×.
+reference. What must follow both halves in the one process that writes the ledger — the
+copy of the second half, the four indexes, the commit — takes ≈ 2.5–4 s, most of the
+reference's whole time, while the other core has nothing to do: SQLite lets one
+connection build one index at a time, and an index cannot be built in another file and
+moved in (the transfer of a table with its indexes works only into an empty table). So
+the 2× bar needs the two halves themselves under about the reference's time; with both
+cores busy each half runs ≈ 1.4× slower than alone (the two virtual cores share one
+machine), so it is met on some runs and missed on others.
 
 A ledger that has no leads yet is loaded with a rollback journal instead of the WAL
 (2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and
@@ -415,8 +425,9 @@ external id from it; the lines whose hash the ledger has are counted unchanged u
 unchanged leads: 7.8–8.6 s with the code of that morning, 6.0–6.3 s after, three
 alternating pairs on a 16 KiB-page ledger). The activities are read by the same line
 reader (`csv.reader` for files that are not plain). The activities: per row the checks,
-the time to UTC (remembered: an export repeats its times), the content key (blake2b), and
-an 8-parameter `executemany` into a table with a unique index on that key; leads are
+the time to UTC (remembered: an export repeats its times; on SQLite the new times of a
+batch converted together with numpy), the content key (blake2b), and
+a 7-parameter `executemany` into a table with a unique index on that key; leads are
 looked up by batch of 5,000 ids, and the two secondary indexes of a new event table are
 built at the end, since the evening of 2026-12-03 with SQLite's sorter threads and a 4 MiB
 cache as the lead indexes are (6.8 s against 12.7 s for the two, alone; the whole import
