@@ -61,6 +61,13 @@ SELECT e.outcome, COUNT(*) FROM event e JOIN lead ON lead.id = e.lead_id
 """
 
 NOTES = """
+This run (2026-12-04) came in a slow hour: the reference itself took 3.17 s, against 1.3–1.5 s
+on 2026-12-02, and the report and status with it. Run in turn on the same ledger in that
+hour, the code of 2026-12-03 took 7.42–8.32 s for the table report and 1.29–1.54 s for a
+status, that of 2026-12-04 (SQLite in multi-thread mode without memory statistics, Typer
+below 0.29) 6.50–7.13 s and 1.12–1.25 s: the day's changes made both faster, and the status
+bar, missed here by 0.05 s, is missed by the machine's hour, not by a change.
+
 Where the report's time goes (in-process, 2026-12-02): start-up about 0.35 s (Python,
 Typer, the agreement and its holidays, numpy; no SQLAlchemy, see below); reading the
 month about 1.4 s — two queries (~85,000 leads by their indexed clock start, or by their
