@@ -1049,15 +1049,17 @@ class _LeadImport(_Job):
         parsed: list[tuple[int, tuple[Any, ...]]] = []
         batch: list[tuple[int, list[str], str]] = []
         parse = self.parse
-        salt = self.salt
-        blake2b = hashlib.blake2b
+        # the salt absorbed once; a hasher copied per row (no keyword arguments to parse)
+        copy = hashlib.blake2b(self.salt.encode(), digest_size=12).copy
         read = 0
         try:
             for row in reader:
                 if not row:
                     continue
                 read += 1
-                h = blake2b((salt + "\x1f".join(row)).encode(), digest_size=12).hexdigest()
+                hasher = copy()
+                hasher.update("\x1f".join(row).encode())
+                h = hasher.hexdigest()
                 if self.fresh:
                     try:
                         parsed.append((reader.line_num, parse(row, h)))
@@ -1815,7 +1817,9 @@ class _ActivityImport(_Job):
         ids = self.lead_ids([p[0] for _, _, p in batch if not isinstance(p, str) and p[0]])
         inserts: list[tuple[Any, ...]] = []
         add = inserts.append
-        blake2b = hashlib.blake2b
+        # a new hasher copied per row: cheaper than blake2b(…, digest_size=10), whose
+        # keyword argument is parsed each time
+        new_hasher = hashlib.blake2b(digest_size=10).copy
         pg, now_db = self.pg, self.now_db
         times = self.times
         pending = {p[4] for _, _, p in batch if not isinstance(p, str) and p[3] is None}
@@ -1849,7 +1853,9 @@ class _ActivityImport(_Job):
                 f"{'' if lead_id is None else lead_id}\x1f{kind}\x1f{rep or ''}\x1f{at_utc}"
                 f"\x1f{outcome or ''}\x1f{note or ''}"
             )
-            key = at_utc[:19] + blake2b(text.encode(), digest_size=10).hexdigest()
+            hasher = new_hasher()
+            hasher.update(text.encode())
+            key = at_utc[:19] + hasher.hexdigest()
             if pg:
                 add((lead_id, kind, at_db, rep, outcome, note, key, now_db))
             else:
