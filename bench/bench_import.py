@@ -374,7 +374,9 @@ do not move with the machine; wall times in alternating runs, which do, by a thi
   instructions a row (one 5M-activity run 102.6 s before, 90.8 s after, ten minutes
   apart); then a batch of plain lines converted a column at a time when all its rows
   pass the checks: 10% fewer again (84.5 s in one run). An activity, 73.8k → 53.5k
-  instructions that day.
+  instructions that day. And activities into a ledger with no events loaded with a
+  rollback journal, as new leads are, instead of the WAL and its checkpoint (1M
+  activities 14.8–16.3 s against 17.1–20.6 s, in alternating runs).
 
 Together, instructions a lead of a 20,000-lead import in one process: 84.7k → 70.1k.
 Alternating pairs with the reference (`/tmp` scripts, not the benchmark) went from 2.27×,
@@ -402,11 +404,12 @@ cores busy each half runs ≈ 1.4× slower than alone (the two virtual cores sha
 machine), so it is met on some runs and missed on others.
 
 A ledger that has no leads yet is loaded with a rollback journal instead of the WAL
-(2026-12-02): in WAL mode every page of the new file was written twice, into the WAL and
-by its checkpoint into the file. Leaving WAL mode needs the file to itself, so with
-another connection open the import keeps the WAL; the file is back in WAL mode when the
-import ends, and a killed import is undone from the journal by the next connection
-(tested, with the two-process path: the worker, orphaned, removes its part file).
+(2026-12-02; activities into one with no events since 2026-12-04): in WAL mode every page
+of the new file was written twice, into the WAL and by its checkpoint into the file.
+Leaving WAL mode needs the file to itself, so with another connection open the import
+keeps the WAL; the file is back in WAL mode when the import ends, and a killed import is
+undone from the journal by the next connection (tested, with the two-process path: the
+worker, orphaned, removes its part file).
 
 Tried and not kept: (2026-12-03, later) each batch as one `INSERT … SELECT … FROM (VALUES
 (…), …)` statement with its cells as SQL literals, made by string replacement on the whole

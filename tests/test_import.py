@@ -404,6 +404,52 @@ def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) 
     assert {"ix_lead_email", "ix_lead_owner", "ix_lead_clock_start_at"} <= indexes
 
 
+def test_killed_activity_import_into_no_events_leaves_the_ledger_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """Activities into a ledger with leads but no events go through a rollback journal
+    too (the event table's pages into the file itself): killed halfway, the next
+    connection undoes them, secondary indexes included."""
+    db = tmp_path / "l.db"
+    url = f"sqlite:///{db}"
+    run_import(url, ROOT / "examples" / "leads.csv")
+    before = snapshot(url)
+    with open(ROOT / "examples" / "leads.csv", newline="") as fh:
+        lead = next(csv.DictReader(fh))["external_id"]
+    big = tmp_path / "acts.csv"
+    with open(big, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["lead", "kind", "rep", "at", "outcome", "note"])
+        for i in range(600_000):
+            day, hour, minute, second = 1 + i // 86400 % 28, i // 3600 % 24, i // 60 % 60, i % 60
+            at = f"2024-05-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
+            w.writerow([lead, "call", "alice", at, "", f"n{i}"])
+    env = {**os.environ, "SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
+    start = db.stat().st_size
+    proc = subprocess.Popen(
+        [str(SLACTL), "import", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.stat().st_size > start + 2_000_000:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert Path(f"{db}-journal").exists()  # the hot journal the next connection undoes
+    assert snapshot(url) == before
+    engine = open_ledger(url)
+    with engine.connect() as conn:
+        indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    engine.dispose()
+    assert {"ix_event_lead_at", "ix_event_kind_at"} <= indexes
+    assert journal_mode(db) == "wal"
+
+
 def journal_mode(db: Path) -> str:
     raw = sqlite3.connect(db)
     try:

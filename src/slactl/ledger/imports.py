@@ -14,9 +14,11 @@ is compared field by field, and a changed field updates the lead and writes a
 imported twice is one event.
 
 Into a SQLite table that is still empty, the secondary indexes are dropped for the load
-and built once at the end. A SQLite ledger with no leads yet (and no other connection to
-it) is loaded with a rollback journal instead of the WAL: the pages of a new file are then
-written once, not to the WAL and again by its checkpoint; the file is back in WAL mode
+and built once at the end. Leads into a SQLite ledger with no leads yet, and activities
+into one with no events yet (with no other connection to it), are loaded with a rollback
+journal instead of the WAL: the new pages are then written once, into the file, not to
+the WAL and again by its checkpoint (the pages that were there before and change are
+kept in the journal, to undo them); the file is back in WAL mode
 when the import ends, and a killed import is rolled back from the journal by the next
 connection. Row by row, SQLite converts the common ISO 8601 forms with an offset to
 UTC itself (``datetime()``), which saves Python two datetime conversions per lead; a batch
@@ -229,7 +231,8 @@ def import_csv(
             try:
                 with engine.connect() as conn:
                     conn = conn.execution_options(write=True)
-                    solo = kind == "leads" and not dry_run and _rollback_journal_if_new(conn)
+                    table = "lead" if kind == "leads" else "event"
+                    solo = not dry_run and _rollback_journal_if_new(conn, table)
                     trans = conn.begin()
                     job = None
                     try:
@@ -316,14 +319,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rollback_journal_if_new(conn: Connection) -> bool:
-    """Switch a SQLite ledger that holds no leads to a rollback journal for this import
-    (see the module docstring); False, and the WAL kept, when it has leads or another
-    connection has it open (leaving WAL mode needs the file to itself)."""
+def _rollback_journal_if_new(conn: Connection, table: str = "lead") -> bool:
+    """Switch a SQLite ledger whose ``table`` (``lead`` or ``event``) holds no rows to a
+    rollback journal for this import (see the module docstring); False, and the WAL kept,
+    when it has rows or another connection has the file open (leaving WAL mode needs the
+    file to itself)."""
     if conn.dialect.name != "sqlite":
         return False
     raw = conn.connection.driver_connection
-    if raw is None or raw.execute("SELECT 1 FROM lead LIMIT 1").fetchone() is not None:
+    if raw is None or raw.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
         return False
     raw.execute("PRAGMA busy_timeout=0")  # another connection: keep the WAL, do not wait
     try:
@@ -1962,7 +1966,8 @@ class _ActivityImport(_Job):
 
     def finish(self, hasher: _FileHash | None) -> None:
         if self.rebuild:
-            _build_indexes(self.conn, "event", _EVENT_SECONDARY)
+            flush = self.flusher.kick if self.flusher is not None else None
+            _build_indexes(self.conn, "event", _EVENT_SECONDARY, flush)
         # a lead without handed_off_at starts its clock at its first handoff
         ids = sorted(self.handoffs)
         for start in range(0, len(ids), 500):
