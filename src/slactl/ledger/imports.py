@@ -811,13 +811,10 @@ class _LeadImport(_Job):
         costs ~3,000 instructions a value (the INSERT's ``NULLIF`` on the columns that have
         an empty cell turns ``""`` into NULL; ``as_parsed`` gives ``parse``'s form)."""
         width = self.width
-        if self.pg or not lines or set(map(str.count, lines, repeat(d))) != {width - 1}:
+        cols = None if self.pg else _columns(lines, d, width)
+        if cols is None:
             return None
         n = len(lines)
-        # every line as wide as the header: the cells of all of them in one split, and a
-        # column every width-th of them (no list per row, no transposing)
-        cells = d.join(lines).split(d)
-        cols = [list(map(str.strip, cells[i::width])) for i in range(width)]
         at = self.order
 
         def col(field: int) -> list[str] | None:
@@ -1262,6 +1259,17 @@ def _batches(
             yield done, numbers, lines, line
     except NotUtf8 as exc:
         raise _BadBytes(line + exc.lines) from None
+
+
+def _columns(lines: list[str], d: str, width: int) -> list[list[str]] | None:
+    """The cells of a batch of plain ``lines`` (delimiter ``d``), stripped, a column at a
+    time, when every line has ``width`` cells; None when one has not. The cells of all
+    the lines come from one split, a column as every width-th of them (no list per row,
+    no transposing)."""
+    if not lines or set(map(str.count, lines, repeat(d))) != {width - 1}:
+        return None
+    cells = d.join(lines).split(d)
+    return [list(map(str.strip, cells[i::width])) for i in range(width)]
 
 
 def _line_hashes(lines: list[str], d: str, copy: Callable[[], Any]) -> list[str]:
@@ -1800,14 +1808,13 @@ class _ActivityImport(_Job):
         which names the bad rows). The same tuples as ``parse``, with ``""`` for a rep,
         outcome or note not given (``flush`` takes either). On SQLite only."""
         width = self.width
-        if self.pg or not lines or set(map(str.count, lines, repeat(d))) != {width - 1}:
+        cols = None if self.pg else _columns(lines, d, width)
+        if cols is None:
             return None
-        n = len(lines)
-        cells = d.join(lines).split(d)
-        blank = [""] * n
+        blank = [""] * len(lines)
 
         def col(i: int) -> list[str]:
-            return list(map(str.strip, cells[i::width])) if i < width else blank
+            return cols[i] if i < width else blank
 
         p_lead, p_kind, p_rep, p_at, p_outcome, p_note = self.columns
         kinds = list(map(str.lower, col(p_kind)))
