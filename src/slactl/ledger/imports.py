@@ -319,7 +319,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rollback_journal_if_new(conn: Connection, table: str = "lead") -> bool:
+def _rollback_journal_if_new(conn: Connection, table: str) -> bool:
     """Switch a SQLite ledger whose ``table`` (``lead`` or ``event``) holds no rows to a
     rollback journal for this import (see the module docstring); False, and the WAL kept,
     when it has rows or another connection has the file open (leaving WAL mode needs the
@@ -1492,9 +1492,10 @@ def _build_indexes(
 
 
 class _Flusher:
-    """What a large import has written to a new ledger's file, sent to the disk by a
-    thread while the import goes on (``kick``), so that the commit's ``fsync`` (with the
-    rollback journal: ``synchronous=FULL``) finds little left to write. It only makes the
+    """What a first load (with the rollback journal, ``_rollback_journal_if_new``) has
+    written to the ledger's file, sent to the disk by a thread while the import goes on
+    (``kick``), so that the commit's ``fsync`` (``synchronous=FULL``) finds little left
+    to write. It only makes the
     pages durable sooner; what is durable, and when the import is, is the commit's
     business, as before. Measured on 1M leads (kicked after the first half and before
     each index): the commit 0.56–0.71 s -> 0.05–0.06 s, the copy and the indexes no
