@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -31,7 +30,7 @@ def _fail(message: str, code: int) -> None:
 class SlactlGroup(TyperGroup):
     """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SlactlError as exc:
