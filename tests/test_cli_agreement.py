@@ -186,6 +186,54 @@ def test_init_refuses_when_only_the_quotas_exist(tmp_path: Path) -> None:
     assert not (tmp_path / "l.db").exists()
 
 
+def test_init_example_writes_the_example_in_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["--db", "slactl.db", "--agreements", "agreements", "init", "--example"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == "next: 'slactl import leads.csv', then activities.csv"
+    for name in ("acme-2024.yaml", "quotas.yaml"):
+        assert (tmp_path / "agreements" / name).read_bytes() == (
+            ROOT / "agreements" / name
+        ).read_bytes()
+    for name in ("leads.csv", "activities.csv"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "examples" / name).read_bytes()
+    draft = run("agreement", "diff", "agreements/acme-2024.yaml", "draft.yaml")
+    assert draft.stdout == "speed-to-lead: within 4 business hours → 2 business hours\n"
+    again = CliRunner().invoke(app, ["--db", "slactl.db", "init", "--example"])
+    assert again.exit_code == 2
+    assert again.stderr == (
+        "Error: agreements/acme-2024.yaml already exists: slactl init never overwrites; edit it\n"
+    )
+
+
+def test_init_example_and_year_exclude_each_other(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "l.db"), "init", "--example", "--year", "2025")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --example covers 2024; --year is for the starter agreement\n"
+    assert not (tmp_path / "l.db").exists()
+
+
+def test_starter_agreement_keeps_state_holidays_open(tmp_path: Path) -> None:
+    # few sales teams close for New York's Election Day or Lincoln's Birthday
+    from slactl.agreement.loader import load_agreements
+
+    target = tmp_path / "agreements"
+    assert (
+        run(
+            "--db", str(tmp_path / "l.db"), "init", "--year", "2024", agreements=str(target)
+        ).exit_code
+        == 0
+    )
+    calendar = load_agreements(target).agreements[0].calendar
+    assert calendar.is_working_day(date(2024, 11, 5))  # Election Day
+    assert calendar.is_working_day(date(2024, 2, 12))  # Lincoln's Birthday (observed)
+    assert not calendar.is_working_day(date(2024, 7, 4))
+
+
 def test_installed_binary_one_line_errors(tmp_path: Path) -> None:
     bad = tmp_path / "a.yaml"
     bad.write_text("slactl: 1\nname: x\ncalendar:\n  timezone: [\n")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import typer.main
 
 from slactl.cli import app
@@ -88,3 +89,40 @@ def test_every_doc_page_is_linked_from_the_readme() -> None:
     text = (ROOT / "README.md").read_text()
     for page in (ROOT / "docs").glob("*.md"):
         assert f"docs/{page.name}" in text, f"docs/{page.name} is not linked from the README"
+
+
+def readme_session() -> list[str]:
+    """The commands of the README's "A session" block, one a line, as a user pastes them."""
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r"## A session\n.*?```sh\n(.*?)```", text, re.S)
+    assert m is not None
+    return [line for line in m.group(1).splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_readme_session_runs_as_written_in_a_new_directory(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("jq") is None and os.environ.get("CI") != "true":
+        pytest.skip("the README's session pipes into jq, which is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACTL_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    lines = readme_session()
+    assert lines[0].startswith("slactl init --example")
+    for line in lines:
+        proc = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", line],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, f"{line}\n{proc.stderr}"
+        assert "Traceback" not in proc.stderr
+        if "# ->" in line:
+            assert proc.stdout.strip() == line.split("# ->")[1].strip()

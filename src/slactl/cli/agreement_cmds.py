@@ -17,13 +17,29 @@ agreement_app = typer.Typer(
 app.add_typer(agreement_app, name="agreement")
 
 
+EXAMPLE_AGREEMENTS = ("acme-2024.yaml", "quotas.yaml")
+EXAMPLE_FILES = ("leads.csv", "activities.csv", "draft.yaml")
+
+
 @app.command()
 def init(
     ctx: typer.Context,
     year: Annotated[
         int | None,
-        typer.Option(help="The year the starter agreement covers (default: this year).", min=2000),
+        typer.Option(
+            help="The year the starter agreement covers (default: this year).",
+            min=2000,
+            metavar="YEAR",
+        ),
     ] = None,
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example",
+            help="Write the example instead: an agreement for 2024, its quotas, leads.csv,"
+            " activities.csv and draft.yaml (for whatif) in the current directory.",
+        ),
+    ] = False,
 ) -> None:
     """Create the ledger and write a starter agreement and quotas file; never overwrites."""
     from importlib.resources import files
@@ -32,24 +48,34 @@ def init(
     from slactl.ledger.engine import open_ledger, safe_url
 
     s = settings(ctx)
-    year = year or wall_clock().year
-    template = files("slactl") / "templates"
-    writes = {
-        s.agreements_dir / name: (template / name)
-        .read_text(encoding="utf-8")
-        .replace("__YEAR__", str(year))
-        for name in ("agreement.yaml", "quotas.yaml")
-    }
+    if example and year is not None:
+        raise SlactlError("--example covers 2024; --year is for the starter agreement")
+    writes: dict[Path, bytes] = {}  # as bytes: the example exports keep their CRLF
+    if example:
+        source = files("slactl") / "templates" / "example"
+        for name in EXAMPLE_AGREEMENTS:
+            writes[s.agreements_dir / name] = (source / name).read_bytes()
+        for name in EXAMPLE_FILES:
+            writes[Path(name)] = (source / name).read_bytes()
+    else:
+        year = year or wall_clock().year
+        template = files("slactl") / "templates"
+        for name in ("agreement.yaml", "quotas.yaml"):
+            text = (template / name).read_text(encoding="utf-8")
+            writes[s.agreements_dir / name] = text.replace("__YEAR__", str(year)).encode()
     for path in writes:
         if path.exists():
             raise SlactlError(f"{path} already exists: slactl init never overwrites; edit it")
     open_ledger(s.db).dispose()
     typer.echo(f"ledger ready: {safe_url(s.db)}", err=True)
     s.agreements_dir.mkdir(parents=True, exist_ok=True)
-    for path, text in writes.items():
-        path.write_text(text, encoding="utf-8")
+    for path, data in writes.items():
+        path.write_bytes(data)
         typer.echo(f"wrote {path}", err=True)
-    typer.echo("next: edit the agreement, then run 'slactl agreement check'", err=True)
+    if example:
+        typer.echo("next: 'slactl import leads.csv', then activities.csv", err=True)
+    else:
+        typer.echo("next: edit the agreement, then run 'slactl agreement check'", err=True)
 
 
 @agreement_app.command("check")
