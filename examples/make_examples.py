@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,6 +137,10 @@ def main() -> None:
         w = csv.DictWriter(f, fieldnames=["lead", "kind", "rep", "at", "outcome", "note"])
         w.writeheader()
         w.writerows(activities)
+    # `slactl init --example` ships the same two files inside the package
+    packaged = HERE.parent / "src" / "slactl" / "templates" / "example"
+    for name in ("leads.csv", "activities.csv"):
+        shutil.copyfile(HERE / name, packaged / name)
     print(f"{len(leads)} leads, {len(activities)} activities")
 
 
