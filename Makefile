@@ -1,29 +1,36 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip -q --disable-pip-version-check
+# two stamps: `make demo` installs what slactl needs to run, `make test` adds the test extras
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test lint bench install clean
 
-$(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+$(RUN_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -e .
+	touch $@
 
-install: $(STAMP)
+$(TEST_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -e '.[test]'
+	touch $@ $(RUN_STAMP)
 
-demo: $(STAMP)
+install: $(TEST_STAMP)
+
+demo: $(RUN_STAMP)
 	bash examples/demo.sh
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) bench/bench_clock.py
 	$(PY) bench/bench_import.py --pg
 	$(PY) bench/bench_report.py
