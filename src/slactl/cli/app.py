@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,17 +29,48 @@ def _fail(message: str, code: int) -> None:
 
 
 class SlactlGroup(TyperGroup):
-    """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback."""
+    """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback;
+    a ledger file the failed command created is removed again."""
 
     def invoke(self, ctx: typer.Context) -> Any:
+        engine = sys.modules.get("slactl.ledger.engine")
+        if engine is not None:  # (tests run many commands in one process)
+            engine.new_files.clear()
         try:
             return super().invoke(ctx)
         except SlactlError as exc:
+            _discard_new_ledgers()
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
+            _discard_new_ledgers()
             _fail("interrupted", 130)
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except Exception as exc:
+            failure = _database_failure(ctx, exc)
+            if failure is None:
+                raise
+            _discard_new_ledgers()
+            _fail(str(failure), failure.exit_code)
+
+
+def _discard_new_ledgers() -> None:
+    engine = sys.modules.get("slactl.ledger.engine")
+    if engine is not None:
+        engine.discard_new_files()
+
+
+def _database_failure(ctx: typer.Context, exc: Exception) -> SlactlError | None:
+    """A database driver's error that no command turned into ours (a ledger that turned
+    read-only or locked halfway, say): one line too."""
+    import sqlite3
+
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if not (isinstance(exc, sqlite3.Error) or (sa_exc and isinstance(exc, sa_exc.DBAPIError))):
+        return None
+    from slactl.ledger.engine import database_failure
+
+    return database_failure(settings(ctx).db, exc)
 
 
 app = typer.Typer(

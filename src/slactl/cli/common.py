@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,3 +44,45 @@ def parse_time_option(value: str | None, option: str, tz: ZoneRule, default: dat
         return parse_instant(value, tz)
     except TimeParseError as exc:
         raise SlactlError(f"{option}: {exc}") from None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+LEDGER_FILES = {
+    "": "the ledger",
+    "-wal": "the ledger's write-ahead log",
+    "-shm": "the ledger's shared-memory file",
+    "-journal": "the ledger's journal",
+}
+
+
+def refuse_output_path(path: Path, option: str, *, db: str, inputs: Iterable[Path] = ()) -> None:
+    """A file a command is about to write must not be the ledger or one of its -wal, -shm,
+    -journal files, nor one of the command's ``inputs``, nor any existing SQLite database
+    (another ledger, say): writing it would destroy it."""
+    import os
+
+    from slactl.ledger.lite import sqlite_path
+
+    def same(a: Path, b: Path) -> bool:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        try:
+            return os.path.samefile(a, b)  # a hard link
+        except OSError:
+            return False
+
+    ledger = sqlite_path(db)
+    if ledger is not None:
+        for suffix, what in LEDGER_FILES.items():
+            if same(path, Path(f"{ledger}{suffix}")):
+                raise SlactlError(f"{option} {path}: that is {what}; name another")
+    for source in inputs:
+        if same(path, source):
+            raise SlactlError(f"{option} {path}: that is the file being imported; name another")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # no such file (or unreadable: writing it will say why)
+    if header == SQLITE_HEADER:
+        raise SlactlError(f"{option} {path}: that is a SQLite database; name another")

@@ -56,6 +56,10 @@ def import_(
     from slactl.ledger.imports import import_csv
 
     s = settings(ctx)
+    if rejects is not None:
+        from slactl.cli.common import refuse_output_path
+
+        refuse_output_path(rejects, "--rejects", db=s.db, inputs=[file])
     if not file.is_file():
         raise SlactlError(f"{file}: no such file")
     outcomes = None

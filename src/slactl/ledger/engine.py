@@ -9,6 +9,7 @@ newer one (written by a newer slactl) is refused outright.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,9 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from slactl.errors import LedgerError, TemporaryFailure
+from slactl.errors import LedgerError, SlactlError, TemporaryFailure
 from slactl.ledger.lite import sqlite_path
 from slactl.ledger.revision import HEAD_REVISION, current_revision
 
@@ -30,6 +31,64 @@ if TYPE_CHECKING:  # the ORM costs 0.1 s of start-up; only session_scope needs i
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+
+# SQLite files this process created (``make_engine``), for the CLI to remove again when
+# the command that created one fails before writing anything to it
+new_files: list[Path] = []
+
+_PERMISSION = ("readonly database", "read-only", "unable to open database file", "permission")
+_BUSY = ("locked", "busy")
+_NOT_SQLITE = ("not a database", "malformed", "file is encrypted")
+_MISSING = ("does not exist",)  # a PostgreSQL database or role: permanent
+_UNREACHABLE = ("connection failed", "connection refused", "could not", "timeout", "no route")
+
+
+def database_failure(db: str, exc: BaseException) -> SlactlError:
+    """What a driver's error (``DBAPIError`` or ``sqlite3.Error``) means for the user, as
+    one line: permission problems and foreign files exit 2, a locked ledger or an
+    unreachable server 75 (try again later)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = str(orig).strip().splitlines() or [type(orig).__name__]
+    text = lines[0]
+    low = text.lower()
+    where = safe_url(db)
+    if any(k in low for k in _PERMISSION):
+        return LedgerError(
+            f"{where}: permission denied ({text}): check the permissions of the ledger file"
+            " and its directory"
+        )
+    if any(k in low for k in _BUSY):
+        return TemporaryFailure(
+            f"the ledger {where} is locked by another process ({text}): try again"
+        )
+    if any(k in low for k in _NOT_SQLITE):
+        return LedgerError(
+            f"{where} is not a slactl ledger ({text}): point --db at a ledger file or a new path"
+        )
+    if any(k in low for k in _MISSING):
+        return LedgerError(f"cannot open the ledger {where}: {_tail(text)}")
+    if any(k in low for k in _UNREACHABLE):
+        return TemporaryFailure(f"cannot reach the ledger {where}: {text}")
+    return LedgerError(f"cannot use the ledger {where}: {text}")
+
+
+def _tail(text: str) -> str:
+    """psycopg's 'connection failed: connection to server at …, port … failed: FATAL:
+    database "x" does not exist': the part that says what."""
+    return text.rsplit("FATAL:", 1)[-1].strip()
+
+
+def _create_private(path: Path, db: str) -> None:
+    """Create a new SQLite file readable by its owner only (or as the umask says, if
+    tighter): leads are personal data. SQLite gives its -wal and -shm the same mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise LedgerError(f"--db {db}: cannot create {path}: {exc.strerror.lower()}") from None
+    os.close(fd)
+    new_files.append(path)
 
 
 def ledger_url(db: str) -> str:
@@ -73,6 +132,7 @@ def make_engine(db: str) -> Engine:
             parent = Path(parsed.database).parent
             if not parent.is_dir():
                 raise LedgerError(f"--db {db}: directory {parent} does not exist")
+            _create_private(Path(parsed.database), db)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # BEGIN is ours: a connection marked write=True takes the write lock up front, so
@@ -171,17 +231,9 @@ def open_ledger(db: str, *, create: bool = True) -> Engine:
         with engine.connect() as conn:
             rev = current_revision(conn)
             has_tables = rev is not None or bool(inspect(conn).get_table_names())
-    except OperationalError as exc:
+    except DBAPIError as exc:  # permission, locked, not SQLite at all, no such database
         engine.dispose()
-        raise TemporaryFailure(
-            f"cannot open the ledger {safe_url(db)}: {str(exc.orig).strip().splitlines()[0]}"
-        ) from None
-    except DatabaseError as exc:  # e.g. a file that is not SQLite at all
-        engine.dispose()
-        raise LedgerError(
-            f"{safe_url(db)} is not a slactl ledger ({str(exc.orig).strip().splitlines()[0]}):"
-            " point --db at a ledger file or a new path"
-        ) from None
+        raise database_failure(db, exc) from None
     head = head_revision()
     if rev == head:
         return engine
@@ -248,3 +300,27 @@ def with_retry(fn: Callable[[], T], *, attempts: int = 8, first_delay: float = 0
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     raise AssertionError("unreachable")
+
+
+def discard_new_files() -> None:
+    """Remove the SQLite files this process created that still hold no facts (a command
+    failed after creating its ledger), with their -wal, -shm and -journal."""
+    import sqlite3
+
+    while new_files:
+        path = new_files.pop()
+        try:
+            with sqlite3.connect(path) as conn:
+                names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                held = sum(
+                    conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                    for t in ("lead", "event", "import_run", "rep")
+                    if t in names
+                )
+            conn.close()
+        except sqlite3.Error:
+            continue  # not ours to judge: leave it
+        if held:
+            continue
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from slactl.errors import SlactlError, TemporaryFailure
 from slactl.ledger.revision import HEAD_REVISION, current_revision
@@ -95,7 +96,7 @@ class LiteEngine:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self.raw = read_connection(path)
         self.raw.execute("PRAGMA query_only=ON")
         self.users = 0
 
@@ -114,6 +115,33 @@ class LiteEngine:
 
     def dispose(self) -> None:
         self.raw.close()
+
+
+def read_connection(path: Path) -> sqlite3.Connection:
+    """A ``sqlite3`` connection to read ``path`` with, also when this user may not write it.
+
+    A reader of a WAL ledger needs its -shm file, which it creates when missing: in a
+    directory it may not write that fails ("unable to open database file"). Then the file
+    is opened read-only, and, when there is no -shm to share either, as immutable: nobody
+    can be writing it, since a writer would need those files too."""
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    attempts: list[tuple[str | Path, bool]] = [
+        (path, False),
+        (uri, True),
+        (f"{uri}&immutable=1", True),
+    ]
+    for target, is_uri in attempts:
+        raw = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=is_uri)
+        try:
+            raw.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            raw.close()
+            text = str(exc).lower()
+            if "unable to open" in text or "readonly" in text:
+                continue  # this user may not write the directory or the file: read-only
+            raise
+        return raw
+    raise sqlite3.OperationalError(f"unable to open database file {path}")
 
 
 def sqlite_path(db: str) -> Path | None:
