@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from slactl import __version__
@@ -29,3 +33,78 @@ def test_no_arguments_shows_help() -> None:
     result = CliRunner().invoke(app, [])
     assert "Usage" in result.output
     assert "report" in result.output
+
+
+@pytest.mark.parametrize("args", [[], ["db"], ["agreement"]])
+def test_no_arguments_prints_help_and_exits_0(args: list[str]) -> None:
+    proc = subprocess.run([str(SLACTL), *args], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"Usage: slactl {' '.join(args)}".rstrip() + " [OPTIONS] COMMAND")
+    assert proc.stderr == ""
+
+
+def test_python_m_slactl_is_the_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "slactl", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (proc.returncode, proc.stdout) == (0, f"slactl {__version__}\n")
+
+
+def test_shell_completion_is_on() -> None:
+    env = {**os.environ, "_SLACTL_COMPLETE": "complete_bash", "COMP_WORDS": "slactl db u"}
+    env["COMP_CWORD"] = "2"
+    proc = subprocess.run([str(SLACTL)], capture_output=True, text=True, env=env, check=False)
+    assert (proc.returncode, proc.stdout.split()) == (0, ["upgrade"])
+    shown = subprocess.run(
+        [str(SLACTL), "--show-completion", "bash"], capture_output=True, text=True, check=False
+    )
+    assert shown.returncode == 0
+    assert "_SLACTL_COMPLETE=complete_bash" in shown.stdout
+
+
+def _every_help() -> dict[str, str]:
+    root = typer.main.get_command(app)
+    pages = {}
+
+    def walk(command, path):  # type: ignore[no-untyped-def]
+        result = CliRunner().invoke(app, [*path, "--help"], terminal_width=100)
+        assert result.exit_code == 0, path
+        pages[" ".join(["slactl", *path])] = result.stdout
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(root, [])
+    return pages
+
+
+def test_help_shows_readable_metavars() -> None:
+    unreadable = [
+        f"{name}: {line.strip()}"
+        for name, page in _every_help().items()
+        for line in page.splitlines()
+        if re.search(r"<(str|int|float|path|text|integer)|range|\[x[<>]=|\{[a-z_]+\}", line)
+    ]
+    assert unreadable == []
+
+
+def test_deadline_help_names_every_unit() -> None:
+    page = " ".join(_every_help()["slactl deadline"].split())
+    for unit in ("business minutes", "business hours", "business days"):
+        assert unit in page
+    for unit in ("minutes", "hours", "days", "weeks"):
+        assert f" {unit}" in page.replace("business " + unit, "")
+
+
+def test_out_of_range_numbers_are_one_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    r = CliRunner().invoke(app, ["--db", db, "init", "--year", "1999"])
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: --year 1999: give a year from 2000 on, e.g. --year 2027\n",
+    )
+    r = CliRunner().invoke(app, ["--db", db, "status", "--rep", "alice", "--limit", "-1"])
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: --limit -1: give a number of rows, or 0 for all\n",
+    )
+    assert not (tmp_path / "l.db").exists()

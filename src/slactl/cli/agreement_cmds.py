@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import HelpGroup, app, settings
 from slactl.errors import SlactlError
 
 agreement_app = typer.Typer(
-    help="Check and show the agreement.", no_args_is_help=True, rich_markup_mode=None
+    help="Check and show the agreement.", cls=HelpGroup, rich_markup_mode=None
 )
 app.add_typer(agreement_app, name="agreement")
 
@@ -28,7 +28,6 @@ def init(
         int | None,
         typer.Option(
             help="The year the starter agreement covers (default: this year).",
-            min=2000,
             metavar="YEAR",
         ),
     ] = None,
@@ -48,6 +47,8 @@ def init(
     from slactl.ledger.engine import open_ledger, safe_url
 
     s = settings(ctx)
+    if year is not None and not 2000 <= year <= 9999:
+        raise SlactlError(f"--year {year}: give a year from 2000 on, e.g. --year 2027")
     if example and year is not None:
         raise SlactlError("--example covers 2024; --year is for the starter agreement")
     writes: dict[Path, bytes] = {}  # as bytes: the example exports keep their CRLF
@@ -145,10 +146,22 @@ def format_instant(t: datetime) -> str:
 @app.command()
 def deadline(
     ctx: typer.Context,
-    start: Annotated[str, typer.Argument(help="ISO 8601 start, e.g. 2024-05-03T16:30.")],
-    duration: Annotated[str, typer.Argument(help='A duration, e.g. "4 business hours".')],
+    start: Annotated[
+        str,
+        typer.Argument(
+            help="ISO 8601 start, e.g. 2024-05-03T16:30 (without an offset: the agreement's zone)."
+        ),
+    ],
+    duration: Annotated[
+        str,
+        typer.Argument(
+            help='"<n> <unit>", the unit one of business minutes, business hours, business'
+            " days (counted in the agreement's working hours), minutes, hours, days or weeks"
+            ' (on the wall clock), e.g. "4 business hours" or "2 days".'
+        ),
+    ],
 ) -> None:
-    """Print when something started at START is due after DURATION (ISO 8601)."""
+    """Print when something started at START is due after DURATION, in ISO 8601."""
     from zoneinfo import ZoneInfo
 
     from slactl.agreement.loader import load_agreements

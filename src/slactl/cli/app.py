@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from slactl import __version__
 from slactl.errors import SlactlError
@@ -28,7 +28,60 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-class SlactlGroup(TyperGroup):
+# What an option's value is, in its help and usage line (Typer would say ``<str>``)
+METAVARS = {
+    "at": "TIME",
+    "as_of": "TIME",
+    "month": "YYYY-MM",
+    "week": "YYYY-Www",
+    "quarter": "YYYY-Qn",
+    "from_": "DATE",
+    "to": "DATE",
+    "on": "DATE",
+    "db": "PATH|URL",
+    "agreements": "DIR",
+    "rejects": "FILE",
+    "map_": "COLUMN=FIELD",
+}
+
+
+class _Argument(TyperArgument):
+    """An argument shown as ``LEAD`` in usage lines (Typer shows ``{lead}``)."""
+
+    def make_metavar(self, ctx: typer.Context, *, usage: bool = False) -> str:  # type: ignore[override]
+        var = self.metavar or (self.name or "").upper()
+        if not self.required:
+            var = f"[{var}]"
+        return f"{var}..." if self.nargs != 1 else var
+
+
+def readable_metavars(command: Any) -> None:
+    """Every option and argument of ``command`` and its subcommands named for what it takes."""
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _Argument
+        elif param.metavar is None and not getattr(param, "is_flag", False):
+            if param.type.get_metavar(param=param, ctx=None) is None:  # (choices list theirs)
+                param.metavar = METAVARS.get(param.name, (param.name or "").upper())
+    for sub in getattr(command, "commands", {}).values():
+        readable_metavars(sub)
+
+
+class HelpGroup(TyperGroup):
+    """A command group that, run without arguments, prints its help and exits 0."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        readable_metavars(self)
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:  # (shell completion parses no args too)
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+class SlactlGroup(HelpGroup):
     """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback;
     a ledger file the failed command created is removed again."""
 
@@ -77,9 +130,7 @@ app = typer.Typer(
     cls=SlactlGroup,
     name="slactl",
     help="Measure a sales & marketing service level agreement from a local ledger.",
-    no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
     rich_markup_mode=None,
 )
 

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import HelpGroup, app, settings
 from slactl.errors import SlactlError
 
-db_app = typer.Typer(
-    help="The ledger's schema and copies.", no_args_is_help=True, rich_markup_mode=None
-)
+db_app = typer.Typer(help="The ledger's schema and copies.", cls=HelpGroup, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 
 

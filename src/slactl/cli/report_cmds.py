@@ -10,6 +10,7 @@ import typer
 
 from slactl.cli.app import app, settings
 from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
+from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
@@ -125,7 +126,7 @@ def status(
     ] = StatusFormat.table,
     limit: Annotated[
         int,
-        typer.Option("--limit", min=0, help="Rows in the table (0: all; json has them all)."),
+        typer.Option("--limit", help="Rows in the table (0: all; json has them all)."),
     ] = 25,
 ) -> None:
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
@@ -133,6 +134,8 @@ def status(
     from slactl.render.status import render_status, status_json
     from slactl.reports import by_urgency, rep_status
 
+    if limit < 0:
+        raise SlactlError(f"--limit {limit}: give a number of rows, or 0 for all")
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
