@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,3 +86,42 @@ def refuse_output_path(path: Path, option: str, *, db: str, inputs: Iterable[Pat
         return  # no such file (or unreadable: writing it will say why)
     if header == SQLITE_HEADER:
         raise SlactlError(f"{option} {path}: that is a SQLite database; name another")
+
+
+def typed_time_zones(
+    directory: Path, tz: str | None, option: str, agreements: AgreementSet | None = None
+) -> ZoneRule:
+    """The zone a time typed without an offset (``option``) is read in: ``--tz`` when given,
+    else that of the agreement in effect on the time's date; with neither, such a time is
+    an error naming both ways out, never read silently as UTC."""
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SlactlError(
+                f"--tz {tz}: unknown time zone; use an IANA name such as America/New_York"
+            ) from None
+    if agreements is None and not directory.is_dir():
+
+        def refuse(_: date) -> tzinfo:
+            raise SlactlError(
+                f"{option}: a time without an offset, and no agreement in {directory} to give"
+                " its zone: add the offset (2024-05-06T10:00-04:00), pass --tz ZONE or run"
+                " 'slactl init'"
+            )
+
+        return refuse
+    return local_zones(directory, agreements)
+
+
+def local_time(t: datetime, zones: ZoneRule) -> datetime:
+    """``t`` in the zone people read times in (that of ``zones`` on its date; as given when
+    there is none)."""
+    if isinstance(zones, tzinfo):
+        return t.astimezone(zones)
+    try:
+        return t.astimezone(zones(t.date()))
+    except SlactlError:
+        return t

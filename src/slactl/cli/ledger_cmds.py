@@ -130,15 +130,18 @@ def _record(
     kind: str,
     rep: str | None,
     at: str | None,
+    tz: str | None,
     outcome: str | None = None,
     note: str | None = None,
 ) -> None:
+    from slactl.cli.common import local_time, typed_time_zones
     from slactl.ledger.engine import open_ledger
     from slactl.ledger.record import record_event
 
     s = settings(ctx)
     now = wall_clock()
-    when = parse_time_option(at, "--at", local_zones(s.agreements_dir), now)
+    zones = typed_time_zones(s.agreements_dir, tz, "--at")
+    when = parse_time_option(at, "--at", zones, now)
     engine = open_ledger(s.db)
     try:
         done = record_event(
@@ -149,12 +152,21 @@ def _record(
     what = f"{kind} {outcome}" if outcome else kind
     target = f" on {done.lead}" if done.lead else ""
     state = "logged" if done.added else "already in the ledger:"
-    typer.echo(f"{state} {what}{target} at {when.isoformat(timespec='minutes')}", err=True)
+    shown = local_time(when, zones).isoformat(timespec="minutes")
+    typer.echo(f"{state} {what}{target} at {shown}", err=True)
 
 
 REP = Annotated[str, typer.Option("--rep", help="The rep who did it.")]
 AT = Annotated[
     str | None, typer.Option("--at", help="When (ISO 8601; default now, agreement's zone).")
+]
+TZ = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        help="The zone of an --at without offset (default: the agreement's), e.g. Europe/Paris.",
+    ),
 ]
 LEAD = Annotated[str, typer.Argument(help="The lead's external id or email.")]
 
@@ -166,13 +178,14 @@ def log(
     kind: Annotated[str, typer.Argument(help="call, email, meeting, or any other activity.")],
     rep: REP,
     at: AT = None,
+    tz: TZ = None,
     note: Annotated[str | None, typer.Option(help="A note kept with the touch.")] = None,
 ) -> None:
     """Log a touch (or another activity) on a lead."""
     kind = kind.strip().lower()
     if kind in ("disposition", "handoff", "review"):
         raise SlactlError(f"'{kind}' has its own command: slactl {kind} …")
-    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, note=note)
+    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, tz=tz, note=note)
 
 
 @app.command()
@@ -182,6 +195,7 @@ def disposition(
     outcome: Annotated[str, typer.Argument(help="qualified, disqualified, nurture, …")],
     rep: REP,
     at: AT = None,
+    tz: TZ = None,
     reason: Annotated[str | None, typer.Option(help="Why, kept with the disposition.")] = None,
 ) -> None:
     """Record a lead's disposition (qualified, disqualified, returned to marketing…)."""
@@ -203,20 +217,21 @@ def disposition(
             close = get_close_matches(outcome, allowed, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(allowed)}"
             raise SlactlError(f"outcome '{outcome}' is not in the agreement: {hint}")
-    _record(ctx, lead=lead, kind="disposition", rep=rep, at=at, outcome=outcome, note=reason)
+    _record(ctx, lead=lead, kind="disposition", rep=rep, at=at, tz=tz, outcome=outcome, note=reason)
 
 
 @app.command()
-def handoff(ctx: typer.Context, lead: LEAD, rep: REP, at: AT = None) -> None:
+def handoff(ctx: typer.Context, lead: LEAD, rep: REP, at: AT = None, tz: TZ = None) -> None:
     """Record that marketing handed a lead to sales (its clock starts then)."""
-    _record(ctx, lead=lead, kind="handoff", rep=rep, at=at)
+    _record(ctx, lead=lead, kind="handoff", rep=rep, at=at, tz=tz)
 
 
 @app.command()
 def review(
     ctx: typer.Context,
     at: AT = None,
+    tz: TZ = None,
     note: Annotated[str | None, typer.Option(help="What was reviewed.")] = None,
 ) -> None:
     """Record a sales & marketing SLA review meeting."""
-    _record(ctx, lead=None, kind="review", rep=None, at=at, note=note)
+    _record(ctx, lead=None, kind="review", rep=None, at=at, tz=tz, note=note)
