@@ -27,7 +27,7 @@ base = datetime(2024, 5, 6, 13, 0, tzinfo=UTC)
 for i in range(500):
     lead = f"L-{(i % 150) + 1:04d}"
     at = base + timedelta(minutes=i, seconds=k)
-    record_event(engine, lead=lead, kind="call", at=at, now=base, rep=f"worker{k}")
+    record_event(engine, lead=lead, kind="call", at=at, now=base, rep=f"worker{k}", new_rep=True)
 engine.dispose()
 """
 

@@ -27,7 +27,13 @@ def test_events_are_appended_once_and_handoffs_start_the_clock(ledger_url: str) 
         again = record_event(engine, lead="L-0003", kind="call", at=t, now=NOW, rep="alice")
         assert (first.lead, first.added, again.added) == ("L-0003", True, False)
         by_email = record_event(
-            engine, lead="GUS.1@HOOLI.EXAMPLE", kind="handoff", at=t, now=NOW, rep="dana"
+            engine,
+            lead="GUS.1@HOOLI.EXAMPLE",
+            kind="handoff",
+            at=t,
+            now=NOW,
+            rep="dana",
+            new_rep=True,  # marketing's, not an owner of any lead
         )
         assert (by_email.lead, by_email.added) == ("L-0001", True)
         review = record_event(engine, lead=None, kind="review", at=t, now=NOW, note="weekly")

@@ -195,8 +195,17 @@ def test_status_table_and_unknown_rep(env: dict[str, str]) -> None:
     lines = [line.rstrip() for line in r.stdout.splitlines()]
     assert lines[4] == "│ A3   │         │ ft         │ Mon 05-20 13:00 │ 30m left      │ AT RISK │"
     assert lines[6] == "… and 2 more (--limit 0 shows them all)"
-    r = cli(env, "status", "--rep", "zed")
-    assert (r.exit_code, r.stderr) == (2, "Error: no rep 'zed' in the ledger\n")
+    r = cli(env, "status", "--rep", "zed", "--as-of", "2024-05-20T12:30")  # a new rep
+    assert (r.exit_code, r.stderr) == (0, "")
+    assert r.stdout == (
+        "zed: nothing open as of Mon 2024-05-20 12:30\n"
+        "zed: no sales commitment measured in 2024-05 so far\n"
+    )
+    r = cli(env, "status", "--rep", "alcie")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: no rep 'alcie' in the ledger; did you mean 'alice'?\n",
+    )
 
 
 def test_explain(env: dict[str, str]) -> None:

@@ -219,7 +219,10 @@ def explain_lead(
     with engine.connect() as conn:
         history = queries.lead_history(conn=conn, key=key)
     if history is None:
-        raise UnknownLead(f"no lead '{key}' in the ledger: check the external id or email")
+        with engine.connect() as conn:
+            close = queries.close_lead_ids(conn=conn, key=key)
+        hint = f"; did you mean '{close[0]}'?" if close else ": check the external id or email"
+        raise UnknownLead(f"no lead '{key}' in the ledger{hint}")
     start = clock_start(history, as_of)
     # no agreement then: in_effect says so (exit 2)
     agreement = agreements.at(start) or agreements.in_effect(agreements.local_day(start))
@@ -239,17 +242,20 @@ class StatusItem:
     left: timedelta  # business time to the deadline; negative when overdue
 
 
-def check_rep(engine: Engine, rep: str) -> None:
-    """Raise (exit 2) for a rep the ledger has never seen, with the closest name."""
+def check_rep(engine: Engine, rep: str) -> bool:
+    """Whether the ledger knows ``rep``. A name it does not know but that is close to one
+    it does is a typo: raise (exit 2) with the closest name. Any other is a new rep, with
+    nothing in the ledger yet: False."""
     with engine.connect() as conn:
         if queries.rep_exists(conn=conn, name=rep):
-            return
+            return True
         reps = queries.known_reps(conn=conn)
     from difflib import get_close_matches
 
     close = get_close_matches(rep, reps, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise SlactlError(f"no rep '{rep}' in the ledger{hint}")
+    if close:
+        raise SlactlError(f"no rep '{rep}' in the ledger; did you mean '{close[0]}'?")
+    return False
 
 
 def lookback(agreements: AgreementSet) -> int:

@@ -133,6 +133,7 @@ def _record(
     tz: str | None,
     outcome: str | None = None,
     note: str | None = None,
+    new_rep: bool = False,
 ) -> None:
     from slactl.cli.common import local_time, typed_time_zones
     from slactl.ledger.engine import open_ledger
@@ -145,7 +146,15 @@ def _record(
     engine = open_ledger(s.db)
     try:
         done = record_event(
-            engine, lead=lead, kind=kind, at=when, now=now, rep=rep, outcome=outcome, note=note
+            engine,
+            lead=lead,
+            kind=kind,
+            at=when,
+            now=now,
+            rep=rep,
+            outcome=outcome,
+            note=note,
+            new_rep=new_rep,
         )
     finally:
         engine.dispose()
@@ -169,6 +178,10 @@ TZ = Annotated[
     ),
 ]
 LEAD = Annotated[str, typer.Argument(help="The lead's external id or email.")]
+NEW_REP = Annotated[
+    bool,
+    typer.Option("--new-rep", help="--rep names a rep the ledger has not seen yet (not a typo)."),
+]
 
 
 @app.command()
@@ -180,12 +193,13 @@ def log(
     at: AT = None,
     tz: TZ = None,
     note: Annotated[str | None, typer.Option(help="A note kept with the touch.")] = None,
+    new_rep: NEW_REP = False,
 ) -> None:
     """Log a touch (or another activity) on a lead."""
     kind = kind.strip().lower()
     if kind in ("disposition", "handoff", "review"):
         raise SlactlError(f"'{kind}' has its own command: slactl {kind} …")
-    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, tz=tz, note=note)
+    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, tz=tz, note=note, new_rep=new_rep)
 
 
 @app.command()
@@ -197,6 +211,7 @@ def disposition(
     at: AT = None,
     tz: TZ = None,
     reason: Annotated[str | None, typer.Option(help="Why, kept with the disposition.")] = None,
+    new_rep: NEW_REP = False,
 ) -> None:
     """Record a lead's disposition (qualified, disqualified, returned to marketing…)."""
     s = settings(ctx)
@@ -217,13 +232,30 @@ def disposition(
             close = get_close_matches(outcome, allowed, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(allowed)}"
             raise SlactlError(f"outcome '{outcome}' is not in the agreement: {hint}")
-    _record(ctx, lead=lead, kind="disposition", rep=rep, at=at, tz=tz, outcome=outcome, note=reason)
+    _record(
+        ctx,
+        lead=lead,
+        kind="disposition",
+        rep=rep,
+        at=at,
+        tz=tz,
+        outcome=outcome,
+        note=reason,
+        new_rep=new_rep,
+    )
 
 
 @app.command()
-def handoff(ctx: typer.Context, lead: LEAD, rep: REP, at: AT = None, tz: TZ = None) -> None:
+def handoff(
+    ctx: typer.Context,
+    lead: LEAD,
+    rep: REP,
+    at: AT = None,
+    tz: TZ = None,
+    new_rep: NEW_REP = False,
+) -> None:
     """Record that marketing handed a lead to sales (its clock starts then)."""
-    _record(ctx, lead=lead, kind="handoff", rep=rep, at=at, tz=tz)
+    _record(ctx, lead=lead, kind="handoff", rep=rep, at=at, tz=tz, new_rep=new_rep)
 
 
 @app.command()

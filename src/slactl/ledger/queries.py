@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime
 from itertools import groupby
@@ -320,3 +321,24 @@ def known_reps(*, conn: Connection) -> list[str]:
         for r in conn.exec_driver_sql("SELECT DISTINCT owner FROM lead WHERE owner IS NOT NULL")
     }
     return sorted(names)
+
+
+def close_lead_ids(*, conn: Connection, key: str) -> list[str]:
+    """The external id closest to ``key`` (a mistyped id), among those that start with its
+    first two characters: the same number without (or with other) zero padding first."""
+    from difflib import get_close_matches
+
+    t = _Times(conn)
+    candidates = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            f"SELECT external_id FROM lead WHERE external_id LIKE {t.ph} LIMIT 2000",
+            (key[:2].replace("%", "").replace("_", "") + "%",),
+        )
+    ]
+    same_number = [c for c in candidates if _unpadded(c) == _unpadded(key)]  # L-4 is L-0004
+    return same_number[:1] or get_close_matches(key, candidates, n=1)
+
+
+def _unpadded(text: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, text
 
-from slactl.errors import UnknownLead
+from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger.engine import with_retry, write_transaction
 from slactl.ledger.imports import dedupe_key
 from slactl.ledger.types import to_utc_text
@@ -43,6 +43,41 @@ def find_lead_id(conn, key: str) -> tuple[int, str]:  # type: ignore[no-untyped-
     raise UnknownLead(f"no lead '{key}' in the ledger{hint}")
 
 
+def check_known_rep(conn, rep: str) -> None:  # type: ignore[no-untyped-def]
+    """Raise for a rep the ledger has never seen (on an event or as an owner) while it
+    knows others: with the closest known name when there is one."""
+    seen = conn.execute(
+        text(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM rep WHERE name = :n)"
+            " OR EXISTS (SELECT 1 FROM lead WHERE owner = :n)"
+        ),
+        {"n": rep},
+    ).first()
+    if seen:
+        return
+    known = sorted(
+        {
+            r[0]
+            for r in conn.execute(
+                text("SELECT name FROM rep UNION SELECT DISTINCT owner FROM lead")
+            )
+            if r[0]
+        }
+    )
+    if not known:
+        return  # the first rep of a new ledger: nothing to mistype
+    from difflib import get_close_matches
+
+    close = get_close_matches(rep, known, n=1)
+    if close:
+        raise SlactlError(
+            f"no rep '{rep}' in the ledger; did you mean '{close[0]}'? (a new rep: add --new-rep)"
+        )
+    raise SlactlError(
+        f"no rep '{rep}' in the ledger: check the name, or add --new-rep for a new rep"
+    )
+
+
 def record_event(
     engine: Engine,
     *,
@@ -53,8 +88,12 @@ def record_event(
     rep: str | None = None,
     outcome: str | None = None,
     note: str | None = None,
+    new_rep: bool = False,
 ) -> Recorded:
-    """Append one event (retrying while the ledger is busy); the same fact twice is one."""
+    """Append one event (retrying while the ledger is busy); the same fact twice is one.
+
+    A ``rep`` the ledger does not know is refused as a likely typo unless ``new_rep`` (or
+    the ledger knows no rep at all yet)."""
 
     def attempt() -> Recorded:
         with write_transaction(engine) as conn:
@@ -64,6 +103,8 @@ def record_event(
                 return x if pg else to_utc_text(x)
 
             lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
+            if rep and not new_rep:
+                check_known_rep(conn, rep)
             key = dedupe_key(lead_id, kind, rep, to_utc_text(at), outcome, note)
             result = conn.execute(
                 text(

@@ -60,16 +60,18 @@ def render_status(  # type: ignore[no-untyped-def]
             Text(st, style=style),
         )
     parts: list[Any] = [t]
-    if not items:
-        parts.append(Text("nothing open"))
+    if not items:  # a sentence, not an empty table
+        parts = [Text(f"{rep}: nothing open as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}")]
     elif len(shown) < len(items):
         parts.append(Text(f"… and {len(items) - len(shown)} more (--limit 0 shows them all)"))
+    sales = [c for c in month.commitments if c.owner == "sales"]
+    if not any(c.met or c.breached or c.pending for c in sales):
+        parts.append(Text(f"{rep}: no sales commitment measured in {month.period.label} so far"))
+        return Group(*parts)
     summary = Table(title=f"{rep}: {month.period.label} so far", title_justify="left")
     for h in ("Commitment", "Met", "Breached", "Pending", "Compliance"):
         summary.add_column(h, justify="left" if h == "Commitment" else "right")
-    for c in month.commitments:
-        if c.owner != "sales":
-            continue
+    for c in sales:
         summary.add_row(c.id, str(c.met), str(c.breached), str(c.pending), pct(c.compliance))
     parts.append(summary)
     return Group(*parts)
