@@ -321,7 +321,7 @@ Business calendar, time zone Europe/Berlin
 │ Sunday    │ closed                   │
 └───────────┴──────────────────────────┘
 
-Next 10 holidays from 2024-08-01 (DE-BY)
+Next 10 holidays from 2024-08-01 to 2024-12-31 (DE-BY)
 ┏━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━┓
 ┃ Date           ┃ Holiday                 ┃
 ┡━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━┩
@@ -330,11 +330,6 @@ Next 10 holidays from 2024-08-01 (DE-BY)
 │ Tue 2024-12-24 │ Company day off         │
 │ Wed 2024-12-25 │ Christmas Day           │
 │ Thu 2024-12-26 │ Second Day of Christmas │
-│ Wed 2025-01-01 │ New Year's Day          │
-│ Mon 2025-01-06 │ Epiphany                │
-│ Fri 2025-04-18 │ Good Friday             │
-│ Mon 2025-04-21 │ Easter Monday           │
-│ Thu 2025-05-01 │ Labor Day               │
 └────────────────┴─────────────────────────┘
 """
 
@@ -357,7 +352,10 @@ def test_show_without_an_agreement_in_effect_shows_the_latest() -> None:
     result = run("agreement", "show", "--on", "2030-01-01")
     assert result.exit_code == 0, result.output
     assert "Service Level Agreement acme-2024, from 2024-01-01 to 2024-12-31" in result.stdout
-    assert "Next 10 holidays from 2030-01-01 (US-NY)" in result.stdout
+    # none listed: the agreement ended before that day
+    text = result.stdout.split("Next 10 holidays from 2030-01-01 to 2024-12-31 (US-NY)\n")[1]
+    rows = [[c.strip() for c in line.split("│")[1:3]] for line in text.splitlines() if "│" in line]
+    assert rows == [["—", "none"]]
 
 
 def test_show_bad_date() -> None:

@@ -67,18 +67,18 @@ def test_every_format_has_a_formatter() -> None:
 GOLDEN_TABLE = """\
 Tiny SLA — 2024-05
 
-  Commitment                   Target  Met  Breached  Pending  At risk  Compliance
- ──────────────────────────────────────────────────────────────────────────────────
-  ft                              90%    1         1        0        0  50.0% FAIL
-  Sales: First touch
-  complete                        50%    1         1        0        0  50.0% pass
-  Marketing: =HYPERLINK(evil)
+ Commitment                   Target  Met  Breached  Pending  At risk  Compliance
+ ────────────────────────────────────────────────────────────────────────────────
+ ft                              90%    1         1        0        0  50.0% FAIL
+ Sales: First touch
+ complete                        50%    1         1        0        0  50.0% pass
+ Marketing: =HYPERLINK(evil)
 
 Funnel
 
-  Leads   MQL   SQL   Disqualified   Returned
- ─────────────────────────────────────────────
-      2     2     0              0          0
+  Leads   MQL   SQL   Disqualified   Nurture
+ ────────────────────────────────────────────
+      2     2     0              0         0
 
 Reps (sales commitments)
 
@@ -106,14 +106,14 @@ GOLDEN_MARKDOWN = """\
 | Sales | ft | First touch | 90% | 1 | 1 | 0 | 0 | 50.0% | FAIL |
 | Marketing | complete | =HYPERLINK(evil) | 50% | 1 | 1 | 0 | 0 | 50.0% | pass |
 
-| Leads | MQL | SQL | Disqualified | Returned |
+| Leads | MQL | SQL | Disqualified | Nurture |
 |---:|---:|---:|---:|---:|
 | 2 | 2 | 0 | 0 | 0 |
 
-| Rep | Met | Breached | Pending | Points |
-|---|---:|---:|---:|---:|
-| alice | 1 | 0 | 0 | 10 |
-| bob | 0 | 1 | 0 | -5 |
+| Rep | Met | Breached | Pending | Compliance | Points |
+|---|---:|---:|---:|---:|---:|
+| alice | 1 | 0 | 0 | 100.0% | 10 |
+| bob | 0 | 1 | 0 | 0.0% | -5 |
 
 _As of 2024-06-03T09:00-04:00._
 """

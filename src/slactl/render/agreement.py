@@ -43,13 +43,15 @@ def _heading(text: str) -> Text:
 def upcoming_holidays(
     agreement: Agreement, on: date, count: int = HOLIDAYS_SHOWN
 ) -> list[tuple[date, str]]:
-    """The next ``count`` closed dates on or after ``on`` (public holidays the company
-    works are left out; company days off are in), with their names."""
+    """The next ``count`` closed dates on or after ``on`` up to the agreement's last day
+    (public holidays the company works are left out; company days off are in), with their
+    names."""
     spec = agreement.calendar_spec
+    end = agreement.period_end
     out: list[tuple[date, str]] = []
-    for year in range(on.year, on.year + 3):
+    for year in range(on.year, min(on.year + 3, end.year + 1)):
         names = spec.holiday_names(year)
-        out += sorted((d, n) for d, n in names.items() if d >= on)
+        out += sorted((d, n) for d, n in names.items() if on <= d <= end)
         if len(out) >= count:
             break
     return out[:count]
@@ -100,5 +102,6 @@ def render_agreement(agreement: Agreement, on: date) -> RenderableType:
         hol.add_row(Text(f"{d:%a %Y-%m-%d}"), Text(name))
     if not hol.row_count:
         hol.add_row(Text("—"), Text("none"))
-    parts += [Text(""), _heading(f"Next {HOLIDAYS_SHOWN} holidays from {on} ({where})"), hol]
+    heading = f"Next {HOLIDAYS_SHOWN} holidays from {on} to {end} ({where})"
+    parts += [Text(""), _heading(heading), hol]
     return Group(*parts)

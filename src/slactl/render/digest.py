@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from slactl.digest import Digest
-from slactl.render.report import _CSS, html_tables, pct
+from slactl.render.report import _CSS, html_tables, leads, pct
 from slactl.render.status import business_amount
 from slactl.reports import StatusItem
 
@@ -48,7 +48,7 @@ def volume_line(d: Digest) -> str:
     label = d.month_to_date.period.label
     if c is None or c.quota is None:
         return f"no MQL quota for {label}"
-    quota = f"{c.quota:g}"
+    quota = leads(c.quota)
     share = f" ({(c.actual or 0) / c.quota:.0%})" if c.quota else ""
     return f"{c.actual or 0} MQLs of a quota of {quota} so far in {label}{share}"
 

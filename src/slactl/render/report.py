@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import math
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -22,6 +23,12 @@ class ReportFormat(StrEnum):
 
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def leads(quota: float) -> str:
+    """A quota as a number of leads: whole (a week's or a custom period's share of a monthly
+    quota is fractional, 6.94; it shows as 7, and compliance uses the exact figure)."""
+    return str(math.floor(quota + 0.5))
 
 
 def _target(c: CommitmentResult) -> str:
@@ -42,8 +49,7 @@ def _rows(report: Report) -> list[list[str]]:
     for c in report.commitments:
         extra = ""
         if c.measure == "mql_volume" and c.quota is not None:
-            q = int(c.quota) if float(c.quota).is_integer() else c.quota
-            extra = f" ({c.actual or 0} of {q})"
+            extra = f" ({c.actual or 0} of {leads(c.quota)})"
         elif c.measure == "mql_volume":
             extra = f" ({c.actual or 0}, no quota)"
         rows.append(
@@ -87,8 +93,16 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     if report.rep_filter:
         title += f" — {report.rep_filter}"
     # fits 80 columns: no vertical rules, the party and activity under the commitment id
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True)
-    t.add_column("Commitment", ratio=1, min_width=12, overflow="fold")
+    t = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    # the ids whole (Rich folds a long one mid-word at 80 columns): the activity wraps instead
+    longest = max((len(c.id) for c in report.commitments), default=0)
+    t.add_column("Commitment", ratio=1, min_width=max(12, longest), overflow="fold")
     for h in HEADERS[3:8]:
         t.add_column(h, justify="right", no_wrap=True)
     t.add_column("Compliance", justify="right", no_wrap=True)
@@ -99,7 +113,7 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         t.add_row(name, *row[3:8], Text(f"{row[8]} {row[9]}", style=style))
     f = report.funnel
     funnel = Table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
-    for h in ("Leads", "MQL", "SQL", "Disqualified", "Returned"):
+    for h in ("Leads", "MQL", "SQL", "Disqualified", "Nurture"):
         funnel.add_column(h, justify="right")
     funnel.add_row(str(f.leads), str(f.mql), str(f.sql), str(f.disqualified), str(f.nurture))
     reps = Table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
@@ -164,7 +178,7 @@ def render_csv(report: Report) -> str:
                     report.agreement,
                     report.period.start,
                     report.period.end,
-                    report.as_of.isoformat(),
+                    report.as_of.isoformat(timespec="seconds"),
                     c.owner,
                     c.id,
                     c.measure,
@@ -195,14 +209,21 @@ def render_markdown(report: Report) -> str:
     f = report.funnel
     lines += [
         "",
-        "| Leads | MQL | SQL | Disqualified | Returned |",
+        "| Leads | MQL | SQL | Disqualified | Nurture |",
         "|---:|---:|---:|---:|---:|",
         f"| {f.leads} | {f.mql} | {f.sql} | {f.disqualified} | {f.nurture} |",
     ]
     if report.reps:
-        lines += ["", "| Rep | Met | Breached | Pending | Points |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| Rep | Met | Breached | Pending | Compliance | Points |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for r in report.reps:
-            lines.append(f"| {esc(r.rep)} | {r.met} | {r.breached} | {r.pending} | {r.points} |")
+            lines.append(
+                f"| {esc(r.rep)} | {r.met} | {r.breached} | {r.pending} | {pct(r.compliance)}"
+                f" | {r.points} |"
+            )
     lines += ["", f"_As of {report.as_of.isoformat(timespec='minutes')}._", ""]
     return "\n".join(lines)
 
@@ -267,7 +288,7 @@ def _html_tables(report: Report, h: _Html) -> str:
     f = report.funnel
     out.append(
         h.table(
-            ["Leads", "MQL", "SQL", "Disqualified", "Returned"],
+            ["Leads", "MQL", "SQL", "Disqualified", "Nurture"],
             [[(str(v), "num") for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture)]],
         )
     )

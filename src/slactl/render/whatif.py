@@ -6,7 +6,7 @@ import json
 
 from slactl.compliance.report import CommitmentResult, RepResult
 from slactl.compliance.whatif import NOT_COUNTED, Flip, WhatIf
-from slactl.render.report import pct
+from slactl.render.report import leads, pct
 
 SHOWN = 50  # flips listed in the table; --format json and markdown list them all
 
@@ -24,8 +24,7 @@ def _quota(w: WhatIf) -> str | None:
     def of(c: CommitmentResult | None) -> str:
         if c is None or c.quota is None:
             return "not measured"
-        q = int(c.quota) if float(c.quota).is_integer() else c.quota
-        return f"{c.actual or 0} of {q} ({pct(c.compliance)})"
+        return f"{c.actual or 0} of {leads(c.quota)} ({pct(c.compliance)})"
 
     now = next((c for c in w.current.commitments if c.measure == "mql_volume"), None)
     draft = next((c for c in w.draft.commitments if c.measure == "mql_volume"), None)
