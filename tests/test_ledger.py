@@ -129,7 +129,7 @@ def test_log_disposition_handoff_review(db: Path) -> None:
     assert by_email.exit_code == 0, by_email.output
     r = cli(db, "disposition", "L-0001", "qualified", "--rep", "alice", "--at", "2024-05-04T10:00")
     assert r.exit_code == 0
-    r = cli(db, "handoff", "L-0001", "--rep", "dana", "--at", "2024-05-02T09:00")
+    r = cli(db, "handoff", "L-0001", "--rep", "dana", "--new-rep", "--at", "2024-05-02T09:00")
     assert r.exit_code == 0
     r = cli(db, "review", "--at", "2024-05-06T10:00", "--note", "weekly")
     assert r.exit_code == 0
