@@ -282,3 +282,26 @@ def test_writing_a_read_only_ledger_says_permission_denied(
     assert r.stderr.endswith("check the permissions of the ledger file and its directory\n")
     assert len(r.stderr.splitlines()) == 1
     assert digest_of(ledger) == before
+
+
+def test_init_that_cannot_write_its_agreement_is_one_line_and_leaves_no_ledger(
+    tmp_path: Path,
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    db = tmp_path / "slactl.db"
+    with read_only(locked):
+        r = CliRunner().invoke(app, ["--db", str(db), "--agreements", str(locked / "a"), "init"])
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[-1] == f"Error: {locked / 'a'}: permission denied"
+    assert not db.exists()
+
+
+def test_a_new_ledger_in_a_read_only_directory_is_permission_denied(tmp_path: Path) -> None:
+    with read_only(tmp_path):
+        r = cli(tmp_path / "slactl.db", "review", "--at", "2024-05-06T10:00")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: --db {tmp_path / 'slactl.db'}: cannot create {tmp_path / 'slactl.db'}:"
+        " permission denied\n"
+    )

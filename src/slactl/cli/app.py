@@ -99,12 +99,22 @@ class SlactlGroup(HelpGroup):
             _fail("interrupted", 130)
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except OSError as exc:  # a file or directory the command may not write, say
+            _discard_new_ledgers()
+            _fail(_os_failure(exc), 2)
         except Exception as exc:
             failure = _database_failure(ctx, exc)
             if failure is None:
                 raise
             _discard_new_ledgers()
             _fail(str(failure), failure.exit_code)
+
+
+def _os_failure(exc: OSError) -> str:
+    """One line for a failed file operation; EACCES and EPERM both say "permission denied"."""
+    what = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or str(exc)
+    where = exc.filename if exc.filename is not None else "file"
+    return f"{where}: {what[0].lower()}{what[1:]}"
 
 
 def _discard_new_ledgers() -> None:
