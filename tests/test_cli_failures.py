@@ -305,3 +305,24 @@ def test_a_new_ledger_in_a_read_only_directory_is_permission_denied(tmp_path: Pa
         f"Error: --db {tmp_path / 'slactl.db'}: cannot create {tmp_path / 'slactl.db'}:"
         " permission denied\n"
     )
+
+
+def test_a_read_only_ledger_whose_wal_holds_pages_is_not_read_stale(tmp_path: Path) -> None:
+    import shutil
+
+    source = tmp_path / "source"
+    source.mkdir()
+    db = source / "slactl.db"
+    assert cli(db, "review", "--at", "2024-05-06T10:00").exit_code == 0
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO rep (name, first_seen_at) VALUES ('x', '2024-05-06')")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("slactl.db", "slactl.db-wal"):  # the -wal holds the insert; no -shm
+        shutil.copyfile(source / name, copy / name)
+    writer.close()
+    with read_only(copy):
+        r = cli(copy / "slactl.db", "db", "status")
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"Error: sqlite:///{copy / 'slactl.db'}: permission denied (")

@@ -123,13 +123,13 @@ def read_connection(path: Path) -> sqlite3.Connection:
     A reader of a WAL ledger needs its -shm file, which it creates when missing: in a
     directory it may not write that fails ("unable to open database file"). Then the file
     is opened read-only, and, when there is no -shm to share either, as immutable: nobody
-    can be writing it, since a writer would need those files too."""
+    can be writing it, since a writer would need those files too. Not when a -wal holds
+    pages: an immutable reader would not see them."""
     uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-    attempts: list[tuple[str | Path, bool]] = [
-        (path, False),
-        (uri, True),
-        (f"{uri}&immutable=1", True),
-    ]
+    attempts: list[tuple[str | Path, bool]] = [(path, False), (uri, True)]
+    wal = Path(f"{path}-wal")
+    if not (wal.exists() and wal.stat().st_size > 0):
+        attempts.append((f"{uri}&immutable=1", True))
     for target, is_uri in attempts:
         raw = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=is_uri)
         try:
