@@ -8,8 +8,10 @@ import io
 import json
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from slactl.compliance.report import CommitmentResult, Report
+from slactl.render.safe import clean
 
 
 class ReportFormat(StrEnum):
@@ -80,29 +82,29 @@ HEADERS = [
 def render_table(report: Report):  # type: ignore[no-untyped-def]
     from rich import box
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+
+    from slactl.render.safe import table, text
 
     title = f"{report.title} — {report.period.label}"
     if report.rep_filter:
         title += f" — {report.rep_filter}"
     # fits 80 columns: no vertical rules, the party and activity under the commitment id
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True)
+    t = table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True)
     t.add_column("Commitment", ratio=1, min_width=12, overflow="fold")
     for h in HEADERS[3:8]:
         t.add_column(h, justify="right", no_wrap=True)
     t.add_column("Compliance", justify="right", no_wrap=True)
     for row, c in zip(_rows(report), report.commitments, strict=True):
         style = "" if c.compliance is None else ("green" if c.passed else "bold red")
-        name = Text(c.id, style="bold")
+        name = text(c.id, style="bold")
         name.append(f"\n{row[0]}: {row[2]}", style="dim")
-        t.add_row(name, *row[3:8], Text(f"{row[8]} {row[9]}", style=style))
+        t.add_row(name, *row[3:8], text(f"{row[8]} {row[9]}", style=style))
     f = report.funnel
-    funnel = Table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
+    funnel = table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
     for h in ("Leads", "MQL", "SQL", "Disqualified", "Returned"):
         funnel.add_column(h, justify="right")
     funnel.add_row(str(f.leads), str(f.mql), str(f.sql), str(f.disqualified), str(f.nurture))
-    reps = Table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
+    reps = table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
     for h in ("Met", "Breached", "Pending", "Compliance", "Points"):
         reps.add_column(h, justify="right")
@@ -110,11 +112,11 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         reps.add_row(
             r.rep, str(r.met), str(r.breached), str(r.pending), pct(r.compliance), str(r.points)
         )
-    footer = Text(
+    footer = text(
         f"as of {report.as_of.isoformat(timespec='minutes')}; agreement {report.agreement}",
         style="dim",
     )
-    parts = [t, funnel]
+    parts: list[Any] = [t, funnel]
     if report.reps:
         parts.append(reps)
     parts.append(footer)
@@ -185,7 +187,7 @@ def render_csv(report: Report) -> str:
 
 def render_markdown(report: Report) -> str:
     def esc(x: str) -> str:
-        return x.replace("|", "\\|")
+        return clean(x).replace("|", "\\|")
 
     lines = [f"## {esc(report.title)} — {report.period.label}", ""]
     lines.append("| " + " | ".join(HEADERS) + " |")
