@@ -52,12 +52,20 @@ def parse_instant(text: str, default_tz: ZoneRule) -> datetime:
             f"cannot read time {text!r}: use ISO 8601 such as 2024-05-03T14:22"
             " or 2024-05-03T14:22-04:00"
         )
-    if dt.tzinfo is None:
-        if not isinstance(default_tz, tzinfo):
-            default_tz = default_tz(dt.date())
-        dt = dt.replace(tzinfo=default_tz)
-        # normalise a wall time that does not exist (spring forward) or is ambiguous
-        dt = dt.astimezone(UTC).astimezone(default_tz)
+    try:
+        if dt.tzinfo is None:
+            if not isinstance(default_tz, tzinfo):
+                default_tz = default_tz(dt.date())
+            dt = dt.replace(tzinfo=default_tz)
+            # normalise a wall time that does not exist (spring forward) or is ambiguous
+            dt = dt.astimezone(UTC).astimezone(default_tz)
+        else:
+            dt.astimezone(UTC)  # an offset that takes it past year 1 or 9999
+    except OverflowError:
+        raise TimeParseError(
+            f"time {text!r} is at the very end of the calendar (its UTC instant falls"
+            " outside the years 1-9999): give a realistic time"
+        ) from None
     return dt
 
 
