@@ -72,15 +72,20 @@ COMMANDS = {
     "status": ["status", "--rep", REP, "--as-of", "2024-05-06T10:00"],
     "explain": ["explain", "A1", "--as-of", "2024-06-03T09:00"],
     "whatif": ["whatif", "{dir}/draft.yaml", "--month", "2024-05", "--as-of", "2024-05-06T10:00"],
-    "report markdown": ["report", "--month", "2024-05", "--as-of", "2024-06-03T09:00",
-                        "--format", "markdown"],  # fmt: skip
+    "report markdown": [
+        "report",
+        "--month",
+        "2024-05",
+        "--as-of",
+        "2024-06-03T09:00",
+        "--format",
+        "markdown",
+    ],  # fmt: skip
 }
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_markup_and_escapes_in_the_data_print_as_written(
-    env: dict[str, str], command: str
-) -> None:
+def test_markup_and_escapes_in_the_data_print_as_written(env: dict[str, str], command: str) -> None:
     args = [a.format(dir=env["dir"]) for a in COMMANDS[command]]
     r = cli(env, *args)
     assert r.exit_code == 0, r.output

@@ -20,6 +20,11 @@ _SF_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 ZoneRule = tzinfo | Callable[[date], tzinfo]
 
 
+# The dates slactl works with: far enough inside what datetimes hold that a calendar year
+# either side of any of them, in any zone, exists (docs/agreement.md)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 class TimeParseError(ValueError):
     """The text is not a time we understand."""
 
@@ -59,13 +64,13 @@ def parse_instant(text: str, default_tz: ZoneRule) -> datetime:
             dt = dt.replace(tzinfo=default_tz)
             # normalise a wall time that does not exist (spring forward) or is ambiguous
             dt = dt.astimezone(UTC).astimezone(default_tz)
-        else:
-            dt.astimezone(UTC)  # an offset that takes it past year 1 or 9999
-    except OverflowError:
+        in_range = FIRST_DAY <= dt.astimezone(UTC).date() <= LAST_DAY
+    except OverflowError:  # an offset that takes it past the year 1 or 9999
+        in_range = False
+    if not in_range:
         raise TimeParseError(
-            f"time {text!r} is at the very end of the calendar (its UTC instant falls"
-            " outside the years 1-9999): give a realistic time"
-        ) from None
+            f"time {text[:40]!r} is outside {FIRST_DAY}..{LAST_DAY}, the dates slactl works with"
+        )
     return dt
 
 
