@@ -23,14 +23,20 @@ def upgrade(ctx: typer.Context) -> None:
 
     from sqlalchemy.engine import make_url
 
-    from slactl.ledger.engine import current_revision, head_revision, ledger_url, make_engine
+    from slactl.ledger.engine import (
+        connect,
+        current_revision,
+        head_revision,
+        ledger_url,
+        make_engine,
+    )
     from slactl.ledger.engine import upgrade as run_upgrade
 
     s = settings(ctx)
     url = make_url(ledger_url(s.db))
     engine = make_engine(s.db)
     try:
-        with engine.connect() as conn:
+        with connect(engine, s.db) as conn:
             rev = current_revision(conn)
         head = head_revision()
         if rev == head:
@@ -51,7 +57,7 @@ def upgrade(ctx: typer.Context) -> None:
 @db_app.command()
 def status(ctx: typer.Context) -> None:
     """Show the ledger's schema revision and what it holds."""
-    from slactl.ledger.engine import current_revision, head_revision, make_engine, safe_url
+    from slactl.ledger.engine import connect, current_revision, head_revision, make_engine, safe_url
     from slactl.ledger.lite import sqlite_path
 
     s = settings(ctx)
@@ -64,7 +70,7 @@ def status(ctx: typer.Context) -> None:
         return
     engine = make_engine(s.db)
     try:
-        with engine.connect() as conn:
+        with connect(engine, s.db) as conn:
             rev = current_revision(conn)
             counts = {}
             if rev is not None:
@@ -74,6 +80,10 @@ def status(ctx: typer.Context) -> None:
         engine.dispose()
     typer.echo(f"ledger: {safe_url(s.db)}")
     typer.echo(f"schema: {rev or 'none'} (current {head})")
+    if rev is None:
+        typer.echo(
+            "empty: 'slactl db upgrade' creates the schema (so does the first import or log)"
+        )
     for table, n in counts.items():
         typer.echo(f"{table}: {n}")
     if rev is not None and rev != head:
