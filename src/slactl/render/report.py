@@ -331,3 +331,75 @@ FORMATTERS: dict[ReportFormat, Callable[[Report], object]] = {
     ReportFormat.markdown: render_markdown,
     ReportFormat.html: render_html,
 }
+
+
+# -- a published period (slactl publish) --------------------------------------------------
+
+CHANGES_SHOWN = 20  # in the table; --format json lists them all
+
+
+def _since(view: Any) -> list[list[str]]:
+    """Per commitment: the published compliance, today's, and the change."""
+    now = {c.id: c for c in view.current.commitments}
+    rows = []
+    for c in view.published.commitments:
+        cur = now.get(c.id)
+        rows.append(
+            [
+                c.id,
+                f"{pct(c.compliance)} ({c.met}/{c.breached}/{c.pending})",
+                f"{pct(cur.compliance)} ({cur.met}/{cur.breached}/{cur.pending})" if cur else "—",
+                "=" if cur and cur.to_json() == c.to_json() else "changed",
+            ]
+        )
+    return rows
+
+
+def published_heading(view: Any) -> str:
+    p = view.publication
+    again = f"; published {p.earlier + 1} times, this is the latest" if p.earlier else ""
+    return (
+        f"Published {p.published_at:%Y-%m-%d %H:%M} UTC by {p.published_by}"
+        f" (figures as of {p.report['as_of']}){again}. {len(view.changes)} change"
+        f"{'' if len(view.changes) == 1 else 's'} recorded since; --current shows today's figures."
+    )
+
+
+def render_published_table(view: Any):  # type: ignore[no-untyped-def]
+    from rich import box
+    from rich.console import Group
+
+    from slactl.render.safe import table, text
+
+    since = table(title="Since publication (met/breached/pending)", title_justify="left",
+                  box=box.SIMPLE_HEAD)  # fmt: skip
+    for h in ("Commitment", "Published", "Now", ""):
+        since.add_column(h)
+    for row in _since(view):
+        since.add_row(*row)
+    parts: list[Any] = [render_table(view.published), text(published_heading(view)), since]
+    if view.changes:
+        changes = table(title="Recorded since publication", title_justify="left",
+                        box=box.SIMPLE_HEAD)  # fmt: skip
+        for h in ("Lead", "What", "Source"):
+            changes.add_column(h, overflow="fold")
+        for ch in view.changes[:CHANGES_SHOWN]:
+            changes.add_row(ch.lead, ch.what, ch.source)
+        parts.append(changes)
+        if len(view.changes) > CHANGES_SHOWN:
+            more = len(view.changes) - CHANGES_SHOWN
+            parts.append(text(f"… {more} more: --format json lists them all"))
+    return Group(*parts)
+
+
+def render_published_json(view: Any) -> str:
+    """SPEC 6.1's keys with the published figures, and ``published`` and
+    ``since_publication`` beside them (docs/ledger.md)."""
+    out = view.published.to_json()
+    out["published"] = view.publication.to_json()
+    out["since_publication"] = {
+        "as_of": view.current.as_of.isoformat(),
+        "commitments": [c.to_json() for c in view.current.commitments],
+        "changes": [c.to_json() for c in view.changes],
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
