@@ -33,7 +33,8 @@ points: {met: 10, breached: -5}
 """
 
 REP = "[/x]"
-COMPANY = "[bold]Big[/bold] [link=https://evil.example]co[/link]"
+COMPANY_RAW = "[bold]Big[/bold] [link=https://evil.example]co[/link]\x1b[31m red"
+COMPANY = "[bold]Big[/bold] [link=https://evil.example]co[/link][31m red"  # as printed
 NOTE = "\x1b[2Jwiped \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x9b31m\u202eevil"
 
 
@@ -45,7 +46,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "draft.yaml").write_text(AGREEMENT.replace("4 business hours", "1 business hour"))
     (tmp_path / "leads.csv").write_text(
         "external_id,email,owner,score,created_at,company\n"
-        f'A1,a1@example.com,{REP},70,2024-05-06T09:00,"{COMPANY}"\n'
+        f'A1,a1@example.com,{REP},70,2024-05-06T09:00,"{COMPANY_RAW}"\n'
     )
     note = NOTE.replace('"', '""')
     (tmp_path / "activities.csv").write_text(
@@ -120,3 +121,11 @@ def test_every_renderer_builds_tables_and_text_through_the_helper() -> None:
             continue
         source = path.read_text()
         assert not re.search(r"\b(Table|Text)\(", source), f"{path.name} builds Rich text itself"
+
+
+def test_the_digest_dry_run_prints_no_escapes(env: dict[str, str]) -> None:
+    r = cli(env, "digest", "--week", "2024-W19", "--as-of", "2024-05-06T10:00", "--dry-run",
+            "--to", "a@acme.example", "--from", "sla@acme.example")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert COMPANY in r.stdout  # the company, as written, less its escape
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", r.stdout), repr(r.stdout)
