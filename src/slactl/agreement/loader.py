@@ -85,7 +85,22 @@ class LineDict(dict[Any, Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # the composer recurses once per level: refuse nesting deeper than MAX_DEPTH before
+        # it exhausts Python's stack (a RecursionError)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise AgreementError(
+                    f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} levels deep:"
+                    " an agreement needs far fewer; check the brackets"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -138,22 +153,6 @@ MAX_DEPTH = 50
 MAX_VALUES = 20_000
 
 
-def _check_depth(text: str, path: Path) -> None:
-    """Refuse nesting deeper than ``MAX_DEPTH`` from the event stream (no recursion)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1 if event.start_mark else 1
-                raise AgreementError(
-                    f"{path}:{line}: nested more than {MAX_DEPTH} levels deep: an agreement"
-                    " needs far fewer; check the brackets"
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
 def _check_expansion(root: yaml.Node, path: Path) -> None:
     """Refuse a document whose aliases expand to more than ``MAX_VALUES`` values, or
     refer to themselves. Each node is counted once (memoised), so the check is linear in
@@ -189,7 +188,6 @@ def _check_expansion(root: yaml.Node, path: Path) -> None:
 def read_yaml(text: str, path: Path) -> Any:
     loader = None
     try:
-        _check_depth(text, path)
         loader = _Loader(text)
         loader.name = str(path)
         node = loader.get_single_node()
