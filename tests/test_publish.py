@@ -138,3 +138,12 @@ def test_an_unpublished_period_is_computed_as_before(env: dict[str, str]) -> Non
     assert "published" not in json.loads(r.stdout)
     r = cli(env, "publish", "--month", "2024-05", "--by", "\x1b[2J")
     assert r.exit_code == 2 and r.stderr == "Error: --by: give a name (printable text)\n"
+
+
+def test_as_of_or_rep_computes_and_says_the_period_is_published(env: dict[str, str]) -> None:
+    assert cli(env, "publish", "--month", "2024-05", "--as-of", AS_OF).exit_code == 0
+    for extra in (["--as-of", "2024-06-10T09:00"], ["--rep", "alice"]):
+        r = cli(env, "report", "--month", "2024-05", "--format", "json", *extra)
+        assert r.exit_code == 0, r.output
+        assert "published" not in json.loads(r.stdout)
+        assert "note: 2024-05 is published (" in r.stderr and "by dana)" in r.stderr

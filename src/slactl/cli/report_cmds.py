@@ -13,7 +13,9 @@ from slactl.cli.common import load_agreement_set, local_zones, parse_time_option
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
+    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
+    from slactl.ledger.published import Publication
     from slactl.reports import PublishedView
 
 
@@ -96,6 +98,18 @@ def published_period_view(
         engine.dispose()
 
 
+def publication_of(ctx: typer.Context, period: Period) -> Publication | None:
+    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.published import find_publication
+
+    engine = open_for_reading(settings(ctx).db)
+    try:
+        with engine.connect() as conn:
+            return find_publication(conn=conn, period=period)
+    finally:
+        engine.dispose()
+
+
 def _emit_published(view: PublishedView, format_: str) -> None:
     from slactl.render.report import (
         FORMATTERS,
@@ -158,6 +172,12 @@ def report(
                 raise typer.Exit(1)
             return
     result = period_report(ctx, options, as_of, rep=rep)
+    if not current and (as_of or rep) and (published := publication_of(ctx, result.period)):
+        result.notes.append(
+            f"{published.label} is published ({published.published_at:%Y-%m-%d} by"
+            f" {published.published_by}); these figures are computed for --as-of/--rep:"
+            " without them 'report' shows the published ones"
+        )
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for note in result.notes:
