@@ -1,5 +1,6 @@
-"""The crash matrix: the installed slactl killed with SIGKILL at points across a ``log`` and
-a ``db upgrade`` (the import's own kill tests are in tests/test_import.py). After each kill
+"""The crash matrix: the installed slactl killed with SIGKILL at points across a ``log``, an
+``import`` and a ``db upgrade`` (the import's white-box kill tests, which wait for pages to
+be written before killing, are in tests/test_import.py). After each kill
 the ledger passes SQLite's integrity check, holds exactly the state before or after the
 command, and the next command works.
 
@@ -85,6 +86,30 @@ def test_kill_during_log(ledger: dict[str, str]) -> None:
         # the next command works, and the touch is there once
         ok(["log", "A1", "call", "--rep", "zed", "--at", at], ledger)
         assert count(db, touches) == before + 1
+
+
+def test_kill_during_import(ledger: dict[str, str], tmp_path: Path) -> None:
+    db = Path(ledger["SLACTL_DB"])
+    n = 40_000
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "external_id,email,owner,score,created_at\n"
+        + "".join(f"K-{i},k{i}@x.com,alice,70,2024-05-03T10:00\n" for i in range(n))
+    )
+    before = count(db, "SELECT COUNT(*) FROM lead")
+    for delay in (0.3, 0.7, 1.2):
+        p = slactl(["import", str(big)], ledger)
+        time.sleep(delay)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        assert integrity(db) == "ok"
+        # all of the file or none of it
+        assert count(db, "SELECT COUNT(*) FROM lead") in (before, before + n)
+        if count(db, "SELECT COUNT(*) FROM lead") == before + n:
+            break
+    ok(["import", str(big)], ledger)  # the next import completes (or finds it all there)
+    assert count(db, "SELECT COUNT(*) FROM lead") == before + n
+    assert integrity(db) == "ok"
 
 
 def _old_ledger(path: Path, leads: int) -> None:
