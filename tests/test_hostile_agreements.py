@@ -138,7 +138,7 @@ def agreements(tmp_path: Path) -> Path:
         (["report", "--from", "0001-01-01", "--to", "9999-12-31"], "period 0001-01-01..9999-12-31"),
         (["leaderboard", "--month", "9999-12"], "period 9999-12"),
         (["deadline", "9999-12-31T10:00", "1 business hour"], "time '9999-12-31T10:00'"),
-        (["deadline", "2024-05-03T16:30", "100000000 business hours"], "after the year 9997"),
+        (["deadline", "2024-05-03T16:30", "100000000 business hours"], "after the year 2999"),
         (["deadline", "2024-05-03T16:30", "99999999 days"], "after the year 9999"),
         (["deadline", "2024-05-03T16:30", "9" * 5000 + " hours"], "the number is too large"),
     ],

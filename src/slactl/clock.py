@@ -41,6 +41,9 @@ _MARGIN_BEFORE = 30 * _DAY_US
 _MARGIN_AFTER = 400 * _DAY_US
 # the years a table may cover: one either side of any instant asked about must exist
 FIRST_YEAR, LAST_YEAR = 2, 9998
+# a deadline years ahead is looked for up to the end of the dates slactl works with
+# (timeparse.LAST_DAY), so that an absurd duration costs under a thousand years of counting
+LAST_DEADLINE_YEAR = 2999
 # beyond this many years past the table, a deadline skips years instead of building them
 _SKIP_AFTER_YEARS = 2
 
@@ -387,17 +390,16 @@ class BusinessCalendar:
         days, as ``in_year`` counts; a year holds at most ``most``) runs out, and what is
         left of ``rest`` within it."""
         year = self._y1 + 1
-        if rest > (LAST_YEAR - year) * most:  # out of range for sure: say so at once
-            raise CalendarError(
-                f"the deadline falls after the year {LAST_YEAR - 1}: give a shorter duration"
-            )
+        too_far = CalendarError(
+            f"the deadline falls after the year {LAST_DEADLINE_YEAR}: give a shorter duration"
+        )
+        if rest > (LAST_DEADLINE_YEAR + 1 - year) * most:  # out of range for sure: at once
+            raise too_far
         while rest > in_year(year):
             rest -= in_year(year)
             year += 1
-            if year >= LAST_YEAR:
-                raise CalendarError(
-                    f"the deadline falls after the year {LAST_YEAR - 1}: give a shorter duration"
-                )
+            if year > LAST_DEADLINE_YEAR:
+                raise too_far
         return year, rest
 
     def _business_us_in(self, year: int) -> int:
