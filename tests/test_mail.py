@@ -403,7 +403,9 @@ def test_login_over_plain_text_refused_is_permanent(cert: tuple[Path, Path]) -> 
     with smtp_server(
         inbox, tls_context=server_context(cert), authenticator=authenticator, auth_required=True
     ) as port:
-        error = failure(SmtpSettings("127.0.0.1", port, "none", "digest", PASSWORD))
+        # the user's explicit consent to a login in clear: the server still offers none
+        settings = SmtpSettings("127.0.0.1", port, "none", "digest", PASSWORD, None, True)
+        error = failure(settings)
     assert type(error) is PermanentFailure
     assert str(error) == (
         f"SMTP server 127.0.0.1:{port} does not offer a login on this connection;"

@@ -7,7 +7,10 @@ accumulated, so that ``add`` and ``elapsed`` are two bisections and a subtractio
 exact to the microsecond, and correct across daylight-saving changes because the
 intervals are built from local wall-clock times one date at a time.
 
-Intervals are built lazily a year at a time around the instants asked about.
+Intervals are built lazily a year at a time around the instants asked about. A deadline
+years ahead does not build the years in between: it skips them a whole year at a time,
+counting each year's business time (or working days) without keeping its intervals, so a
+long duration costs time in proportion to the years it spans and memory for three years.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ _DAY_US = 86400 * US
 # room kept in the interval table before and after any instant asked about
 _MARGIN_BEFORE = 30 * _DAY_US
 _MARGIN_AFTER = 400 * _DAY_US
+# the years a table may cover: one either side of any instant asked about must exist
+FIRST_YEAR, LAST_YEAR = 2, 9998
+# a deadline years ahead is looked for up to the end of the dates slactl works with
+# (timeparse.LAST_DAY), so that an absurd duration costs under a thousand years of counting
+LAST_DEADLINE_YEAR = 2999
+# beyond this many years past the table, a deadline skips years instead of building them
+_SKIP_AFTER_YEARS = 2
 
 # unit word (singular) -> canonical unit
 _UNITS = {
@@ -107,6 +117,8 @@ def parse_duration(text: str) -> Duration:
             " or minutes|hours|days|weeks, e.g. '4 business hours'"
         )
     raw = m.group(1)
+    if len(raw.split(".")[0].lstrip("0")) > 9:
+        raise DurationError(f"bad duration {text[:40]!r}: the number is too large")
     amount: float | int = float(raw) if "." in raw else int(raw)
     if amount <= 0:
         raise DurationError(f"bad duration {text!r}: the number must be positive")
@@ -205,6 +217,8 @@ class BusinessCalendar:
         self._days: list[int] = []  # ordinals of working dates, sorted
         self._day_first: list[int] = []  # index of each working date's first interval
         self._day_count: list[int] = []  # number of intervals on it
+        self._year_us: dict[int, int] = {}  # business microseconds in a year, when skipped
+        self._year_days: dict[int, int] = {}  # working days in a year, when skipped
 
     # -- the table ---------------------------------------------------------------
 
@@ -229,6 +243,11 @@ class BusinessCalendar:
         self._build(lo, hi)
 
     def _build(self, y0: int, y1: int) -> None:
+        if y0 < FIRST_YEAR or y1 > LAST_YEAR:
+            raise CalendarError(
+                f"the business calendar covers the years {FIRST_YEAR + 1}-{LAST_YEAR - 1}:"
+                " that date is beyond it"
+            )
         opens: list[int] = []
         closes: list[int] = []
         days: list[int] = []
@@ -325,7 +344,17 @@ class BusinessCalendar:
         return self._from_us(self._opens[i])
 
     def add(self, start: datetime, duration: Duration) -> datetime:
-        """The deadline ``duration`` after ``start`` (SPEC 3.2), in the calendar's zone."""
+        """The deadline ``duration`` after ``start`` (SPEC 3.2), in the calendar's zone.
+
+        Raises ``CalendarError`` when it would fall outside the years datetimes hold."""
+        try:
+            return self._add(start, duration)
+        except OverflowError:
+            raise CalendarError(
+                "the deadline falls after the year 9999: give a shorter duration"
+            ) from None
+
+    def _add(self, start: datetime, duration: Duration) -> datetime:
         unit = duration.unit
         if unit in ("business_minutes", "business_hours"):
             return self._from_us(self._add_business_us(_to_us(start), duration.micros))
@@ -343,15 +372,83 @@ class BusinessCalendar:
     def _add_business_us(self, us: int, amount: int) -> int:
         self._cover_us(us)
         target = self._pos(us) + amount
+        rest = target - self._cum_end[-1]
+        if rest > 0:  # past the table: in which year after it does the deadline fall?
+            # 53 weeks of the longest hours, a daylight-saving hour more on each day
+            week = sum(b - a + 60 for spans in self.hours.values() for a, b in spans)
+            year, rest = self._skip_years(rest, self._business_us_in, 53 * week * 60 * US)
+            if year - self._y1 > _SKIP_AFTER_YEARS:
+                self._build(year - 1, year + 1)
+                first = self._day_first[bisect_left(self._days, date(year, 1, 1).toordinal())]
+                target = self._cum[first] + rest
         while target > self._cum_end[-1] - _MARGIN_BEFORE:
             self._build(self._y0, self._y1 + 2)
         return self._at_pos(target)
+
+    def _skip_years(self, rest: int, in_year: Callable[[int], int], most: int) -> tuple[int, int]:
+        """The year after the table in which ``rest`` more business time (or working
+        days, as ``in_year`` counts; a year holds at most ``most``) runs out, and what is
+        left of ``rest`` within it."""
+        year = self._y1 + 1
+        too_far = CalendarError(
+            f"the deadline falls after the year {LAST_DEADLINE_YEAR}: give a shorter duration"
+        )
+        if rest > (LAST_DEADLINE_YEAR + 1 - year) * most:  # out of range for sure: at once
+            raise too_far
+        while rest > in_year(year):
+            rest -= in_year(year)
+            year += 1
+            if year > LAST_DEADLINE_YEAR:
+                raise too_far
+        return year, rest
+
+    def _business_us_in(self, year: int) -> int:
+        """Business microseconds in local ``year``, as ``_build`` would sum them."""
+        got = self._year_us.get(year)
+        if got is None:
+            tz = self.tz
+            closed = self.closed(year)
+            total = 0
+            d = date(year, 1, 1)
+            one = timedelta(days=1)
+            offset = datetime.combine(d, time(), tzinfo=tz).utcoffset()
+            while d.year == year:
+                following = datetime.combine(d + one, time(), tzinfo=tz).utcoffset()
+                spans = self.hours.get(d.weekday())
+                if spans and d not in closed:
+                    if offset == following:  # no change of offset: wall time is real time
+                        total += sum(b - a for a, b in spans) * 60 * US
+                    else:
+                        for a, b in spans:
+                            o = _to_us(_local(d, a, tz))
+                            total += max(_to_us(_local(d, b, tz)) - o, 0)
+                offset = following
+                d += one
+            got = self._year_us[year] = total
+        return got
+
+    def _working_days_in(self, year: int) -> int:
+        got = self._year_days.get(year)
+        if got is None:
+            closed = self.closed(year)
+            d, one, got = date(year, 1, 1), timedelta(days=1), 0
+            while d.year == year:
+                got += d.weekday() in self.hours and d not in closed
+                d += one
+            self._year_days[year] = got
+        return got
 
     def _add_business_days(self, start: datetime, n: int) -> datetime:
         s = self.next_opening(start)
         d = s.date()
         tod_naive = s.replace(tzinfo=None) - datetime.combine(d, time())
         k = bisect_left(self._days, d.toordinal())
+        rest = k + n - (len(self._days) - 1)  # working days past the table's last one
+        if rest > 0:
+            year, rest = self._skip_years(rest, self._working_days_in, 53 * len(self.hours))
+            if year - self._y1 > _SKIP_AFTER_YEARS:
+                self._build(year - 1, year + 1)
+                k = bisect_left(self._days, date(year, 1, 1).toordinal()) + rest - 1 - n
         while k + n >= len(self._days):
             self._build(self._y0, self._y1 + 2)
             k = bisect_left(self._days, d.toordinal())

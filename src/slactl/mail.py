@@ -3,7 +3,9 @@
 SMTP settings come from the environment only (never from the agreement, which is shared
 and committed): ``SLACTL_SMTP_HOST``, ``SLACTL_SMTP_PORT``, ``SLACTL_SMTP_USER``,
 ``SLACTL_SMTP_PASSWORD``, ``SLACTL_SMTP_SECURITY`` (``starttls``, ``tls`` or ``none``) and
-``SLACTL_SMTP_CAFILE`` (a CA bundle to trust, for a private server). Failures become
+``SLACTL_SMTP_CAFILE`` (a CA bundle to trust, for a private server). With a user set the
+security defaults to ``starttls``: a password goes out in clear only when
+``SLACTL_SMTP_SECURITY=none`` is paired with ``SLACTL_SMTP_INSECURE_LOGIN=yes``. Failures become
 ``TemporaryFailure`` (exit 75: retry later) or ``PermanentFailure`` (exit 3: fix the
 settings); bad settings are a ``SlactlError`` (exit 2). No message ever contains the
 password.
@@ -11,6 +13,7 @@ password.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -31,6 +34,11 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)  # never shown
     cafile: str | None = None
+    insecure_login: bool = False  # the user's explicit consent to log in without TLS
+
+    @property
+    def login_in_clear(self) -> bool:
+        return bool(self.user) and self.security == "none"
 
     @property
     def where(self) -> str:
@@ -39,7 +47,11 @@ class SmtpSettings:
 
 def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
     """The SMTP settings from ``SLACTL_SMTP_*`` variables (pass ``os.environ``)."""
-    security = env.get("SLACTL_SMTP_SECURITY", "none").strip().lower() or "none"
+    user = env.get("SLACTL_SMTP_USER") or None
+    # with credentials, encrypted unless said otherwise: the password must not go out in clear
+    security = env.get("SLACTL_SMTP_SECURITY", "").strip().lower() or (
+        "starttls" if user else "none"
+    )
     if security not in DEFAULT_PORTS:
         raise SlactlError(f"SLACTL_SMTP_SECURITY={security!r}: use starttls, tls or none")
     port_text = env.get("SLACTL_SMTP_PORT", "").strip()
@@ -49,10 +61,15 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
         port = -1
     if not 0 < port < 65536:
         raise SlactlError(f"SLACTL_SMTP_PORT={port_text!r}: use a port number (1-65535)")
-    user = env.get("SLACTL_SMTP_USER") or None
     password = env.get("SLACTL_SMTP_PASSWORD") or None
     if user and password is None:
         raise SlactlError("SLACTL_SMTP_USER is set but SLACTL_SMTP_PASSWORD is not: set both")
+    consent = env.get("SLACTL_SMTP_INSECURE_LOGIN", "").strip().lower()
+    if consent not in ("", "yes", "no"):
+        raise SlactlError(f"SLACTL_SMTP_INSECURE_LOGIN={consent!r}: use yes or leave it unset")
+    insecure_login = consent == "yes"
+    if user and security == "none" and not insecure_login:
+        raise SlactlError(INSECURE_REFUSED)
     return SmtpSettings(
         host=env.get("SLACTL_SMTP_HOST", "localhost").strip() or "localhost",
         port=port,
@@ -60,6 +77,24 @@ def smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
         user=user,
         password=password,
         cafile=env.get("SLACTL_SMTP_CAFILE") or None,
+        insecure_login=insecure_login,
+    )
+
+
+INSECURE_REFUSED = (
+    "SLACTL_SMTP_SECURITY=none with SLACTL_SMTP_USER set would send the password"
+    " unencrypted: use starttls (the default) or tls, or set SLACTL_SMTP_INSECURE_LOGIN=yes"
+    " to send it in clear anyway"
+)
+
+
+def insecure_warning(settings: SmtpSettings) -> str | None:
+    """What to print on stderr each time a password is about to go out in clear."""
+    if not settings.login_in_clear:
+        return None
+    return (
+        f"warning: sending the SMTP password for {settings.user!r} to {settings.where}"
+        " UNENCRYPTED (SLACTL_SMTP_INSECURE_LOGIN=yes); anyone on the network path can read it"
     )
 
 
@@ -107,17 +142,32 @@ def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
         ) from None
 
 
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
 def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
     """One attempt with the best mechanism offered (smtplib's ``login`` tries each in turn,
-    and a server may drop the connection after repeated failures)."""
+    and a server may drop the connection after repeated failures).
+
+    PLAIN and LOGIN are written here rather than through ``smtplib.SMTP.auth``, which
+    encodes the credentials as ASCII and so fails on a password such as ``pässwort``;
+    RFC 4616 sends them as UTF-8."""
     smtp.ehlo_or_helo_if_needed()
     offered = smtp.esmtp_features.get("auth", "").upper().split()
-    smtp.user, smtp.password = user, password
-    for mechanism, method in (("PLAIN", smtp.auth_plain), ("LOGIN", smtp.auth_login)):
-        if mechanism in offered:
-            smtp.auth(mechanism, method, initial_response_ok=True)
-            return
-    smtp.login(user, password)  # CRAM-MD5, or raises SMTPNotSupportedError
+    if "PLAIN" in offered:
+        code, reply = smtp.docmd("AUTH", "PLAIN " + _b64(f"\0{user}\0{password}"))
+    elif "LOGIN" in offered:
+        code, reply = smtp.docmd("AUTH", "LOGIN " + _b64(user))
+        if code == 334:
+            code, reply = smtp.docmd(_b64(password))
+    elif password.isascii() and user.isascii():
+        smtp.login(user, password)  # CRAM-MD5, or raises SMTPNotSupportedError
+        return
+    else:
+        raise smtplib.SMTPNotSupportedError("no PLAIN or LOGIN for a non-ASCII login")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reply(error: bytes | str) -> str:
@@ -129,6 +179,8 @@ def send(msg: EmailMessage, settings: SmtpSettings, *, timeout: float = 30) -> N
     """Hand ``msg`` to the SMTP server; raise ``TemporaryFailure`` (worth retrying) or
     ``PermanentFailure`` (fix the settings) with a one-line message."""
     where = settings.where
+    if settings.login_in_clear and not settings.insecure_login:
+        raise SlactlError(INSECURE_REFUSED)
     context = _tls_context(settings) if settings.security != "none" else None
     stage = "connect"
     try:

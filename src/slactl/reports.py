@@ -25,6 +25,7 @@ from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
+from slactl.ledger.published import Change, Publication
 
 
 @contextmanager
@@ -408,3 +409,84 @@ def _settled(h: LeadHistory, as_of: datetime) -> bool:
             if e.at >= start:
                 return True
     return False
+
+
+# -- published periods (slactl publish; docs/ledger.md) -----------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    """A published period's report as published, today's computation of it, and what the
+    ledger has recorded about its leads since."""
+
+    publication: Publication
+    published: Report
+    current: Report
+    changes: list[Change]
+
+
+def report_from_publication(
+    publication: Publication, agreements: AgreementSet, period: Period
+) -> Report:
+    """The stored SPEC 6.1 JSON as a ``Report`` (activities from today's agreements)."""
+    from slactl.compliance.report import CommitmentResult, Funnel, RepResult
+
+    data = publication.report
+    activity = {c.id: c.activity for a in agreements.agreements for c in a.commitments}
+    commitments = [
+        CommitmentResult(
+            c["id"],
+            c["owner"],
+            c["measure"],
+            activity.get(c["id"]),
+            c["target"],
+            c["met"],
+            c["breached"],
+            c["pending"],
+            c["at_risk"],
+            c.get("actual"),
+            c.get("quota"),
+        )  # fmt: skip
+        for c in data["commitments"]
+    ]
+    reps = []
+    for r in data["reps"]:
+        counts = r["commitments"]
+        reps.append(
+            RepResult(
+                r["rep"],
+                counts,
+                r["points"],
+                sum(x["met"] for x in counts.values()),
+                sum(x["breached"] for x in counts.values()),
+                sum(x["pending"] for x in counts.values()),
+            )  # fmt: skip
+        )
+    return Report(
+        agreement=data["agreement"],
+        title=publication.title,
+        period=period,
+        as_of=datetime.fromisoformat(data["as_of"]),
+        commitments=commitments,
+        reps=reps,
+        funnel=Funnel(**data["funnel"]),
+        outcomes=[],
+    )
+
+
+def published_view(
+    engine: Engine, agreements: AgreementSet, period: Period, *, now: datetime
+) -> PublishedView | None:
+    """``period``'s published report beside today's, or None when it was never published."""
+    from slactl.ledger.published import changes_since, find_publication
+
+    with engine.connect() as conn:
+        publication = find_publication(conn=conn, period=period)
+    if publication is None:
+        return None
+    current = make_report(engine, agreements, period, as_of=now, why=False)
+    lo, hi = _bounds(agreements, period)
+    with engine.connect() as conn:
+        changes = changes_since(conn=conn, publication=publication, start=lo, end=hi)
+    published = report_from_publication(publication, agreements, period)
+    return PublishedView(publication, published, current, changes)

@@ -20,6 +20,11 @@ _SF_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 ZoneRule = tzinfo | Callable[[date], tzinfo]
 
 
+# The dates slactl works with: far enough inside what datetimes hold that a calendar year
+# either side of any of them, in any zone, exists (docs/agreement.md)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 class TimeParseError(ValueError):
     """The text is not a time we understand."""
 
@@ -52,12 +57,20 @@ def parse_instant(text: str, default_tz: ZoneRule) -> datetime:
             f"cannot read time {text!r}: use ISO 8601 such as 2024-05-03T14:22"
             " or 2024-05-03T14:22-04:00"
         )
-    if dt.tzinfo is None:
-        if not isinstance(default_tz, tzinfo):
-            default_tz = default_tz(dt.date())
-        dt = dt.replace(tzinfo=default_tz)
-        # normalise a wall time that does not exist (spring forward) or is ambiguous
-        dt = dt.astimezone(UTC).astimezone(default_tz)
+    try:
+        if dt.tzinfo is None:
+            if not isinstance(default_tz, tzinfo):
+                default_tz = default_tz(dt.date())
+            dt = dt.replace(tzinfo=default_tz)
+            # normalise a wall time that does not exist (spring forward) or is ambiguous
+            dt = dt.astimezone(UTC).astimezone(default_tz)
+        in_range = FIRST_DAY <= dt.astimezone(UTC).date() <= LAST_DAY
+    except OverflowError:  # an offset that takes it past the year 1 or 9999
+        in_range = False
+    if not in_range:
+        raise TimeParseError(
+            f"time {text[:40]!r} is outside {FIRST_DAY}..{LAST_DAY}, the dates slactl works with"
+        )
     return dt
 
 

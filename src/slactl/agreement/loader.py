@@ -31,6 +31,7 @@ from slactl.agreement.model import (
 )
 from slactl.clock import CalendarError, Duration, DurationError, parse_duration, parse_hours
 from slactl.errors import AgreementError
+from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
     from slactl.compliance.periods import Period
@@ -60,6 +61,18 @@ COMMITMENT_KEYS = {
     "mql_volume": (),
     "review_meeting": ("every",),
 }
+# Bounds on what an agreement may say (docs/agreement.md): a deadline of at most a year,
+# a few touches, dates that every time zone can reach a day either side of
+MAX_DURATION = {
+    "business_minutes": 366 * 24 * 60,
+    "business_hours": 366 * 24,
+    "business_days": 366,
+    "minutes": 366 * 24 * 60,
+    "hours": 366 * 24,
+    "days": 366,
+    "weeks": 53,
+}
+MAX_TOUCHES = 1000
 COMMON_COMMITMENT_KEYS = ("id", "activity", "measure", "target")
 COMPLETE_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
 
@@ -72,7 +85,22 @@ class LineDict(dict[Any, Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # the composer recurses once per level: refuse nesting deeper than MAX_DEPTH before
+        # it exhausts Python's stack (a RecursionError)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise AgreementError(
+                    f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} levels deep:"
+                    " an agreement needs far fewer; check the brackets"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -105,11 +133,68 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    # Python refuses to read an integer of over 4300 digits (a ValueError); no agreement
+    # needs one of over 18
+    if len(str(node.value).lstrip("+-0").replace("_", "")) > 18:
+        raise AgreementError(
+            f"{loader.name}:{node.start_mark.line + 1}: the number {str(node.value)[:20]}…"
+            " is too large"
+        )
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+# What a YAML file may hold: agreements are written by hand and are small. Deeper nesting
+# would exhaust Python's stack in the composer; aliases that expand to millions of values
+# (a "billion laughs" document of a few lines) would exhaust memory and time downstream.
+MAX_DEPTH = 50
+MAX_VALUES = 20_000
+
+
+def _check_expansion(root: yaml.Node, path: Path) -> None:
+    """Refuse a document whose aliases expand to more than ``MAX_VALUES`` values, or
+    refer to themselves. Each node is counted once (memoised), so the check is linear in
+    the file however far the aliases would expand."""
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        line = node.start_mark.line + 1
+        if key in pending:
+            raise AgreementError(f"{path}:{line}: an alias refers to the value that holds it")
+        pending.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        pending.discard(key)
+        if total > MAX_VALUES:
+            raise AgreementError(
+                f"{path}:{line}: aliases here expand to more than {MAX_VALUES} values:"
+                " write the values out instead"
+            )
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
 def read_yaml(text: str, path: Path) -> Any:
-    loader = _Loader(text)
-    loader.name = str(path)
+    loader = None
     try:
-        return loader.get_single_data()
+        loader = _Loader(text)
+        loader.name = str(path)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, path)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -117,10 +202,19 @@ def read_yaml(text: str, path: Path) -> Any:
         raise AgreementError(
             f"{path}:{line}: malformed YAML: {problem}; check indentation and quoting"
         ) from None
+    except yaml.reader.ReaderError as exc:  # a NUL byte or another control character
+        c = exc.character
+        code = c if isinstance(c, int) else ord(str(c)[:1] or " ")
+        line = text.count("\n", 0, exc.position) + 1
+        raise AgreementError(
+            f"{path}:{line}: not a YAML text file: it holds the control character"
+            f" U+{code:04X}; save it as plain UTF-8 text"
+        ) from None
     except yaml.YAMLError as exc:
         raise AgreementError(f"{path}: malformed YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Reader:
@@ -171,10 +265,16 @@ class _Reader:
 
     def duration(self, value: Any, line: int, what: str) -> Duration | None:
         try:
-            return parse_duration(value)
+            d = parse_duration(value)
         except DurationError as exc:
             self.fail(line, f"{what}: {exc}")
             return None
+        most = MAX_DURATION[d.unit]
+        if d.amount > most:
+            longest = Duration(most, d.unit)
+            self.fail(line, f"{what}: {d} is longer than a year; at most {longest}")
+            return None
+        return d
 
     def target(self, value: Any, line: int, what: str) -> float:
         """``90%`` or ``0.9``. A bare number is a fraction: ``target: 90`` is an error
@@ -425,6 +525,9 @@ def _read_commitment(
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             r.fail(r.line(item, key), f"{where} {key} must be a whole number of at least 1")
             return None
+        if value > MAX_TOUCHES:
+            r.fail(r.line(item, key), f"{where} {key} {value} is too many: at most {MAX_TOUCHES}")
+            return None
         return value
 
     applies_to = None
@@ -497,6 +600,13 @@ def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:
         end = r.date(period.get("end"), r.line(period, "end"), "period.end")
         if start and end and end < start:
             r.fail(period.line, f"period ends ({end}) before it starts ({start})")
+        for key, day in (("start", start), ("end", end)):
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                r.fail(
+                    r.line(period, key),
+                    f"period.{key} {day} is outside {FIRST_DAY}..{LAST_DAY}, the dates slactl"
+                    " works with: give the agreement's real dates",
+                )
     signatories: dict[str, Signatory] = {}
     sigs = doc.get("signatories")
     if sigs is not None:

@@ -165,7 +165,7 @@ def deadline(
     from zoneinfo import ZoneInfo
 
     from slactl.agreement.loader import load_agreements
-    from slactl.clock import DurationError, parse_duration
+    from slactl.clock import CalendarError, DurationError, parse_duration
     from slactl.timeparse import TimeParseError, parse_instant
 
     try:
@@ -184,4 +184,8 @@ def deadline(
             agreement = agreements.in_effect(t.astimezone(agreement.calendar.tz).date())
     except TimeParseError as exc:
         raise SlactlError(str(exc)) from None
-    typer.echo(format_instant(agreement.calendar.add(t, d)))
+    try:
+        due = agreement.calendar.add(t, d)
+    except CalendarError as exc:
+        raise SlactlError(f"{duration} after {start}: {exc}") from None
+    typer.echo(format_instant(due))

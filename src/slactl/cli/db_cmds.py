@@ -90,6 +90,10 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"schema: none (current {head}): no such file yet; import or log creates it")
         return
     typer.echo(f"schema: {rev or 'none'} (current {head})")
+    if rev is None:
+        typer.echo(
+            "empty: 'slactl db upgrade' creates the schema (so does the first import or log)"
+        )
     for table, n in counts.items():
         typer.echo(f"{table}: {n}")
     if rev is not None and rev != head:

@@ -59,7 +59,7 @@ def digest(
 
     from slactl.digest import build_digest
     from slactl.ledger.lite import open_for_reading
-    from slactl.mail import build_message, send, smtp_settings
+    from slactl.mail import build_message, insecure_warning, send, smtp_settings
     from slactl.render.digest import digest_html, digest_text
 
     if stdout and dry_run:
@@ -85,4 +85,6 @@ def digest(
         typer.echo(msg.as_string(), nl=False)
     else:
         assert smtp is not None
+        if warning := insecure_warning(smtp):
+            typer.echo(warning, err=True)
         send(msg, smtp)

@@ -14,7 +14,10 @@ from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
+    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
+    from slactl.ledger.published import Publication
+    from slactl.reports import PublishedView
 
 
 class Format(StrEnum):
@@ -76,6 +79,56 @@ def period_report(
         engine.dispose()
 
 
+def published_period_view(
+    ctx: typer.Context,
+    period_options: tuple[str | None, str | None, str | None, str | None, str | None],
+) -> PublishedView | None:
+    """The period's published report beside today's, None if it was never published."""
+    from slactl.compliance.periods import parse_period
+    from slactl.ledger.lite import open_for_reading
+    from slactl.reports import published_view
+
+    month, week, quarter, from_, to = period_options
+    s = settings(ctx)
+    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
+    agreements = load_agreement_set(s.agreements_dir)
+    engine = open_for_reading(s.db)
+    try:
+        return published_view(engine, agreements, period, now=wall_clock())
+    finally:
+        engine.dispose()
+
+
+def publication_of(ctx: typer.Context, period: Period) -> Publication | None:
+    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.published import find_publication
+
+    engine = open_for_reading(settings(ctx).db)
+    try:
+        with engine.connect() as conn:
+            return find_publication(conn=conn, period=period)
+    finally:
+        engine.dispose()
+
+
+def _emit_published(view: PublishedView, format_: str) -> None:
+    from slactl.render.report import (
+        FORMATTERS,
+        ReportFormat,
+        published_heading,
+        render_published_json,
+        render_published_table,
+    )
+
+    if format_ == "table":
+        _emit(render_published_table(view))
+    elif format_ == "json":
+        _emit(render_published_json(view))
+    else:  # the published figures in that format; how they were published on stderr
+        typer.echo(f"note: {published_heading(view)}", err=True)
+        _emit(FORMATTERS[ReportFormat(format_)](view.published))
+
+
 def _emit(rendered: object) -> None:
     if isinstance(rendered, str):
         typer.echo(rendered, nl=False)
@@ -100,11 +153,32 @@ def report(
         bool,
         typer.Option("--fail-on-breach", help="Exit 1 when a commitment is below its target."),
     ] = False,
+    current: Annotated[
+        bool,
+        typer.Option("--current", help="For a published period: today's figures instead."),
+    ] = False,
 ) -> None:
-    """Compliance per commitment and per rep for a period, and the funnel."""
+    """Compliance per commitment and per rep for a period, and the funnel. A published
+    period (slactl publish) shows its published figures and what has changed since."""
     from slactl.render.report import FORMATTERS, ReportFormat
 
-    result = period_report(ctx, (month, week, quarter, from_, to), as_of, rep=rep)
+    options = (month, week, quarter, from_, to)
+    if not (current or as_of or rep):
+        view = published_period_view(ctx, options)
+        if view is not None:
+            _emit_published(view, format_.value)
+            failed = view.published.failed
+            if fail_on_breach and failed:
+                typer.echo(f"below target: {', '.join(c.id for c in failed)}", err=True)
+                raise typer.Exit(1)
+            return
+    result = period_report(ctx, options, as_of, rep=rep)
+    if not current and (as_of or rep) and (published := publication_of(ctx, result.period)):
+        result.notes.append(
+            f"{published.label} is published ({published.published_at:%Y-%m-%d} by"
+            f" {published.published_by}); these figures are computed for --as-of/--rep:"
+            " without them 'report' shows the published ones"
+        )
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     for note in result.notes:

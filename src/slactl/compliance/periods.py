@@ -94,11 +94,11 @@ def parse_period(
             " or --from 2024-05-01 --to 2024-05-31"
         )
     if month_:
-        return month(month_)
+        return _within_range(month(month_))
     if week_:
-        return week(week_)
+        return _within_range(week(week_))
     if quarter_:
-        return quarter(quarter_)
+        return _within_range(quarter(quarter_))
     if from_ is None or to is None:
         raise SlactlError("--from and --to go together: give both dates")
     try:
@@ -107,4 +107,15 @@ def parse_period(
         raise SlactlError("--from/--to: use dates like 2024-05-01") from None
     if hi < lo:
         raise SlactlError(f"--to {hi} is before --from {lo}")
-    return Period(lo, hi, f"{lo}..{hi}")
+    return _within_range(Period(lo, hi, f"{lo}..{hi}"))
+
+
+def _within_range(period: Period) -> Period:
+    from slactl.timeparse import FIRST_DAY, LAST_DAY
+
+    if not (FIRST_DAY <= period.start and period.end <= LAST_DAY):
+        raise SlactlError(
+            f"period {period.label} reaches outside {FIRST_DAY}..{LAST_DAY}, the dates slactl"
+            " works with"
+        )
+    return period

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from slactl.errors import LedgerError
 from slactl.ledger.models import SQLModel
 
-TABLES = ("lead", "import_run", "event", "lead_change", "rep")
+TABLES = ("lead", "import_run", "event", "lead_change", "rep", "published_period")
 BATCH = 10_000
 
 

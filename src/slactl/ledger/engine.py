@@ -184,8 +184,18 @@ def known_revisions() -> list[str]:
     return [s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()]
 
 
+# pg_advisory_xact_lock(SCHEMA_LOCK, hashtext(schema)): held by whoever creates or migrates
+# the ledger in that schema, so that processes starting together on a new database queue
+# instead of racing on alembic_version ("slactl" in ASCII, as a 32-bit key)
+SCHEMA_LOCK = 0x736C6163
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate to ``revision`` in one transaction.
+
+    On PostgreSQL the transaction first takes an advisory lock on the schema: a second
+    process that found the ledger empty (or old) waits for the first to commit, then finds
+    nothing left to do. On SQLite the write lock does the same (``create_at_head``).
 
     On SQLite, batch mode rebuilds a table by copy-and-rename, which foreign keys from
     existing rows would refuse; they are switched off for the migration (SQLite only
@@ -198,6 +208,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(
+                        f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK},"
+                        " hashtext(coalesce(current_schema(), '')))"
+                    )
                 command.upgrade(_alembic_config(conn), revision)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -220,6 +235,16 @@ def _create_sqlite(engine: Engine) -> bool:
         return create_at_head(conn.connection.driver_connection)  # type: ignore[arg-type]
 
 
+@contextmanager
+def connect(engine: Engine, db: str) -> Iterator[Connection]:
+    """``engine.connect()`` whose driver errors are one line (``database_failure``)."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except DBAPIError as exc:
+        raise database_failure(db, exc) from None
+
+
 def open_ledger(db: str, *, create: bool = True) -> Engine:
     """The engine of a ledger at the current schema, created if new (and ``create``)."""
     if not create:
@@ -229,12 +254,12 @@ def open_ledger(db: str, *, create: bool = True) -> Engine:
             raise LedgerError(f"{safe_url(db)} is not a slactl ledger yet: import or log first")
     engine = make_engine(db)
     try:
-        with engine.connect() as conn:
+        with connect(engine, db) as conn:
             rev = current_revision(conn)
             has_tables = rev is not None or bool(inspect(conn).get_table_names())
-    except DBAPIError as exc:  # permission, locked, not SQLite at all, no such database
+    except SlactlError:
         engine.dispose()
-        raise database_failure(db, exc) from None
+        raise
     head = head_revision()
     if rev == head:
         return engine

@@ -110,3 +110,28 @@ class Rep(SQLModel, table=True):
     name: str = Field(sa_column=Column(Text, nullable=False))
     email: str | None = Field(default=None, sa_column=Column(Text))
     first_seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PublishedPeriod(SQLModel, table=True):
+    """A period's report as it was published (``slactl publish``): the figures a review
+    meeting saw, kept as they were. Imports never touch this table; publishing a period
+    again adds a row (the newest is the period's published report, the others its history).
+    The high-water marks say which ledger rows the figures had seen."""
+
+    __tablename__ = "published_period"
+    __table_args__ = (Index("ix_published_period_start_end", "period_start", "period_end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    label: str = Field(sa_column=Column(Text, nullable=False))  # 2024-04, 2024-Q2, …
+    period_start: str = Field(sa_column=Column(Text, nullable=False))  # ISO date
+    period_end: str = Field(sa_column=Column(Text, nullable=False))  # ISO date, inclusive
+    agreement: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    published_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    published_by: str = Field(sa_column=Column(Text, nullable=False))
+    report_json: str = Field(sa_column=Column(Text, nullable=False))  # SPEC 6.1's shape
+    # the highest ids in the ledger when published: later rows are "changed since"
+    event_high: int = Field(sa_column=Column(Integer, nullable=False))
+    change_high: int = Field(sa_column=Column(Integer, nullable=False))
+    import_high: int = Field(sa_column=Column(Integer, nullable=False))

@@ -15,6 +15,8 @@ from rich.text import Text
 
 from slactl.agreement.loader import WEEKDAY_NAMES
 from slactl.agreement.model import Agreement
+from slactl.render.safe import table as data_table
+from slactl.render.safe import text as data_text
 
 PARTY_TITLES = {
     "marketing": "Marketing service level agreements",
@@ -29,15 +31,15 @@ def _hhmm(minutes: int) -> str:
 
 
 def _table(*columns: str) -> Table:
-    # cells are Text, never markup: an activity such as "[call] leads" prints as written
-    table = Table()
+    # cells are data, never markup: an activity such as "[call] leads" prints as written
+    table = data_table()
     for name in columns:
         table.add_column(name, justify="right" if name == "Target" else "left")
     return table
 
 
 def _heading(text: str) -> Text:
-    return Text(text, style="bold")
+    return data_text(text, style="bold")
 
 
 def upcoming_holidays(
@@ -61,30 +63,32 @@ def render_agreement(agreement: Agreement, on: date) -> RenderableType:
     """The sign-off sheet of ``agreement`` and its calendar; holidays from ``on``."""
     start, end = agreement.period_start, agreement.period_end
     parts: list[RenderableType] = [
-        Text(agreement.title, style="bold"),
-        Text(f"Service Level Agreement {agreement.name}, from {start} to {end}"),
+        data_text(agreement.title, style="bold"),
+        data_text(f"Service Level Agreement {agreement.name}, from {start} to {end}"),
     ]
     for party in ("marketing", "sales", "shared"):
         table = _table("Activity", "Timeframe", "Target")
         for c in agreement.commitments:
             if c.party == party:
                 table.add_row(
-                    Text(c.activity or c.id), Text(c.timeframe()), Text(f"{c.target:.0%}")
+                    data_text(c.activity or c.id),
+                    data_text(c.timeframe()),
+                    data_text(f"{c.target:.0%}"),
                 )
         if table.row_count:
-            parts += [Text(""), _heading(PARTY_TITLES[party]), table]
+            parts += [data_text(""), _heading(PARTY_TITLES[party]), table]
     parts += [
-        Text(""),
-        Text("We, the undersigned, hereby commit to this SLA for the following time period:"),
-        Text(f"{start} to {end}"),
+        data_text(""),
+        data_text("We, the undersigned, hereby commit to this SLA for the following time period:"),
+        data_text(f"{start} to {end}"),
     ]
     signed = _table("Contact", "Name", "Date")
     for side in ("marketing", "sales"):
         s = agreement.signatories.get(side)
         signed.add_row(
-            Text(f"{side.title()} contact"),
-            Text(s.name if s and s.name else "—"),
-            Text(str(s.signed) if s and s.signed else "—"),
+            data_text(f"{side.title()} contact"),
+            data_text(s.name if s and s.name else "—"),
+            data_text(str(s.signed) if s and s.signed else "—"),
         )
     parts += [_heading("Signed"), signed]
     spec = agreement.calendar_spec
@@ -92,16 +96,16 @@ def render_agreement(agreement: Agreement, on: date) -> RenderableType:
     for wd, name in enumerate(WEEKDAY_NAMES):
         spans = spec.hours.get(wd)
         hours = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans) if spans else "closed"
-        cal.add_row(Text(name), Text(hours))
-    parts += [Text(""), _heading(f"Business calendar, time zone {spec.timezone}"), cal]
+        cal.add_row(data_text(name), data_text(hours))
+    parts += [data_text(""), _heading(f"Business calendar, time zone {spec.timezone}"), cal]
     where = spec.holiday_country or "no public calendar"
     if spec.holiday_country and spec.holiday_subdivision:
         where += f"-{spec.holiday_subdivision}"
     hol = _table("Date", "Holiday")
     for d, name in upcoming_holidays(agreement, on):
-        hol.add_row(Text(f"{d:%a %Y-%m-%d}"), Text(name))
+        hol.add_row(data_text(f"{d:%a %Y-%m-%d}"), data_text(name))
     if not hol.row_count:
-        hol.add_row(Text("—"), Text("none"))
+        hol.add_row(data_text("—"), data_text("none"))
     heading = f"Next {HOLIDAYS_SHOWN} holidays from {on} to {end} ({where})"
-    parts += [Text(""), _heading(heading), hol]
+    parts += [data_text(""), _heading(heading), hol]
     return Group(*parts)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from slactl.digest import Digest
 from slactl.render.report import _CSS, html_tables, leads, pct
+from slactl.render.safe import clean
 from slactl.render.status import business_amount
 from slactl.reports import StatusItem
 
@@ -80,7 +81,9 @@ UPCOMING_HEADERS = ["Lead", "Company", "Commitment", "Due", "Business time", "St
 
 
 def _columns(rows: list[list[str]], right: Collection[int] = ()) -> list[str]:
-    """Rows of cells as aligned lines; columns in ``right`` are right-aligned."""
+    """Rows of cells as aligned lines; columns in ``right`` are right-aligned. Cells are
+    data: control characters go (``--dry-run`` prints this on a terminal)."""
+    rows = [[clean(cell) for cell in row] for row in rows]
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return [
         "  ".join(

@@ -9,8 +9,10 @@ import json
 import math
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from slactl.compliance.report import CommitmentResult, Report
+from slactl.render.safe import clean
 
 
 class ReportFormat(StrEnum):
@@ -86,14 +88,14 @@ HEADERS = [
 def render_table(report: Report):  # type: ignore[no-untyped-def]
     from rich import box
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+
+    from slactl.render.safe import table, text
 
     title = f"{report.title} — {report.period.label}"
     if report.rep_filter:
         title += f" — {report.rep_filter}"
     # fits 80 columns: no vertical rules, the party and activity under the commitment id
-    t = Table(
+    t = table(
         title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -108,15 +110,15 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     t.add_column("Compliance", justify="right", no_wrap=True)
     for row, c in zip(_rows(report), report.commitments, strict=True):
         style = "" if c.compliance is None else ("green" if c.passed else "bold red")
-        name = Text(c.id, style="bold")
+        name = text(c.id, style="bold")
         name.append(f"\n{row[0]}: {row[2]}", style="dim")
-        t.add_row(name, *row[3:8], Text(f"{row[8]} {row[9]}", style=style))
+        t.add_row(name, *row[3:8], text(f"{row[8]} {row[9]}", style=style))
     f = report.funnel
-    funnel = Table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
+    funnel = table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
     for h in ("Leads", "MQL", "SQL", "Disqualified", "Nurture"):
         funnel.add_column(h, justify="right")
     funnel.add_row(str(f.leads), str(f.mql), str(f.sql), str(f.disqualified), str(f.nurture))
-    reps = Table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
+    reps = table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
     for h in ("Met", "Breached", "Pending", "Compliance", "Points"):
         reps.add_column(h, justify="right")
@@ -124,11 +126,11 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         reps.add_row(
             r.rep, str(r.met), str(r.breached), str(r.pending), pct(r.compliance), str(r.points)
         )
-    footer = Text(
+    footer = text(
         f"as of {report.as_of.isoformat(timespec='minutes')}; agreement {report.agreement}",
         style="dim",
     )
-    parts = [t, funnel]
+    parts: list[Any] = [t, funnel]
     if report.reps:
         parts.append(reps)
     parts.append(footer)
@@ -199,7 +201,7 @@ def render_csv(report: Report) -> str:
 
 def render_markdown(report: Report) -> str:
     def esc(x: str) -> str:
-        return x.replace("|", "\\|")
+        return clean(x).replace("|", "\\|")
 
     lines = [f"## {esc(report.title)} — {report.period.label}", ""]
     lines.append("| " + " | ".join(HEADERS) + " |")
@@ -350,3 +352,75 @@ FORMATTERS: dict[ReportFormat, Callable[[Report], object]] = {
     ReportFormat.markdown: render_markdown,
     ReportFormat.html: render_html,
 }
+
+
+# -- a published period (slactl publish) --------------------------------------------------
+
+CHANGES_SHOWN = 20  # in the table; --format json lists them all
+
+
+def _since(view: Any) -> list[list[str]]:
+    """Per commitment: the published compliance, today's, and the change."""
+    now = {c.id: c for c in view.current.commitments}
+    rows = []
+    for c in view.published.commitments:
+        cur = now.get(c.id)
+        rows.append(
+            [
+                c.id,
+                f"{pct(c.compliance)} ({c.met}/{c.breached}/{c.pending})",
+                f"{pct(cur.compliance)} ({cur.met}/{cur.breached}/{cur.pending})" if cur else "—",
+                "=" if cur and cur.to_json() == c.to_json() else "changed",
+            ]
+        )
+    return rows
+
+
+def published_heading(view: Any) -> str:
+    p = view.publication
+    again = f"; published {p.earlier + 1} times, this is the latest" if p.earlier else ""
+    return (
+        f"Published {p.published_at:%Y-%m-%d %H:%M} UTC by {p.published_by}"
+        f" (figures as of {p.report['as_of']}){again}. {len(view.changes)} change"
+        f"{'' if len(view.changes) == 1 else 's'} recorded since; --current shows today's figures."
+    )
+
+
+def render_published_table(view: Any):  # type: ignore[no-untyped-def]
+    from rich import box
+    from rich.console import Group
+
+    from slactl.render.safe import table, text
+
+    since = table(title="Since publication (met/breached/pending)", title_justify="left",
+                  box=box.SIMPLE_HEAD)  # fmt: skip
+    for h in ("Commitment", "Published", "Now", ""):
+        since.add_column(h)
+    for row in _since(view):
+        since.add_row(*row)
+    parts: list[Any] = [render_table(view.published), text(published_heading(view)), since]
+    if view.changes:
+        changes = table(title="Recorded since publication", title_justify="left",
+                        box=box.SIMPLE_HEAD)  # fmt: skip
+        for h in ("Lead", "What", "Source"):
+            changes.add_column(h, overflow="fold")
+        for ch in view.changes[:CHANGES_SHOWN]:
+            changes.add_row(ch.lead, ch.what, ch.source)
+        parts.append(changes)
+        if len(view.changes) > CHANGES_SHOWN:
+            more = len(view.changes) - CHANGES_SHOWN
+            parts.append(text(f"… {more} more: --format json lists them all"))
+    return Group(*parts)
+
+
+def render_published_json(view: Any) -> str:
+    """SPEC 6.1's keys with the published figures, and ``published`` and
+    ``since_publication`` beside them (docs/ledger.md)."""
+    out = view.published.to_json()
+    out["published"] = view.publication.to_json()
+    out["since_publication"] = {
+        "as_of": view.current.as_of.isoformat(),
+        "commitments": [c.to_json() for c in view.current.commitments],
+        "changes": [c.to_json() for c in view.changes],
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"

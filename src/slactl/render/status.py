@@ -36,15 +36,15 @@ def render_status(  # type: ignore[no-untyped-def]
     """The rep's open work, most urgent first (the first ``limit`` rows; None for all),
     then the month so far."""
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+
+    from slactl.render.safe import table, text
 
     states = [_state(i.outcome.state, i.left) for i in items]
     counts = ", ".join(
         f"{states.count(s)} {s.lower()}" for s in ("AT RISK", "OVERDUE", "due") if s in states
     )
     title = f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}"
-    t = Table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
+    t = table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
     for h in ("Lead", "Company", "Commitment", "Due (local)", "Business time", "State"):
         t.add_column(h, no_wrap=h != "Company")
     shown = items if limit is None else items[:limit]
@@ -57,18 +57,18 @@ def render_status(  # type: ignore[no-untyped-def]
             o.commitment_id,
             f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}",
             business_amount(i.left),
-            Text(st, style=style),
+            text(st, style=style),
         )
     parts: list[Any] = [t]
     if not items:  # a sentence, not an empty table
-        parts = [Text(f"{rep}: nothing open as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}")]
+        parts = [text(f"{rep}: nothing open as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}")]
     elif len(shown) < len(items):
-        parts.append(Text(f"… and {len(items) - len(shown)} more (--limit 0 shows them all)"))
+        parts.append(text(f"… and {len(items) - len(shown)} more (--limit 0 shows them all)"))
     sales = [c for c in month.commitments if c.owner == "sales"]
     if not any(c.met or c.breached or c.pending for c in sales):
-        parts.append(Text(f"{rep}: no sales commitment measured in {month.period.label} so far"))
+        parts.append(text(f"{rep}: no sales commitment measured in {month.period.label} so far"))
         return Group(*parts)
-    summary = Table(title=f"{rep}: {month.period.label} so far", title_justify="left")
+    summary = table(title=f"{rep}: {month.period.label} so far", title_justify="left")
     for h in ("Commitment", "Met", "Breached", "Pending", "Compliance"):
         summary.add_column(h, justify="left" if h == "Commitment" else "right")
     for c in sales:
@@ -110,10 +110,9 @@ def status_json(rep: str, as_of: datetime, items: list[Any], month: Report, tz: 
 
 def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-def]
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
 
     from slactl.compliance.engine import clock_start
+    from slactl.render.safe import table, text
 
     a = explained.agreement
     tz = a.calendar.tz
@@ -124,12 +123,12 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
 
     name = " ".join(x for x in (lead.first_name, lead.last_name) if x)
     who = ", ".join(x for x in (name, lead.company) if x)
-    head = Text(
+    head = text(
         f"{lead.external_id}{'  ' + who if who else ''}  owner {lead.owner or '—'}"
         f"  ({'MQL' if explained.mql else 'not an MQL'}; agreement {a.name};"
         f" as of {local(as_of)})"
     )
-    tl = Table(title="Timeline", title_justify="left")
+    tl = table(title="Timeline", title_justify="left")
     for h in ("When (local)", "What", "Rep", "Note"):
         tl.add_column(h)
     rows = [(lead.created_at, "created", "", "")]
@@ -150,7 +149,7 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
     for at, what, rep, note in sorted(rows, key=lambda r: r[0]):
         tl.add_row(local(at), what, rep, note)
     start = clock_start(explained.history, as_of)
-    ot = Table(title=f"Commitments (clock start {local(start)})", title_justify="left")
+    ot = table(title=f"Commitments (clock start {local(start)})", title_justify="left")
     for h in ("Commitment", "Deadline (local)", "Outcome"):
         ot.add_column(h)
     why = []
@@ -159,18 +158,18 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
         ot.add_row(
             o.commitment_id,
             local(o.deadline) if o.deadline else "—",
-            Text(o.state.value, style=style),
+            text(o.state.value, style=style),
         )
-        why.append(Text(f"{o.commitment_id}: {o.reason}"))
+        why.append(text(f"{o.commitment_id}: {o.reason}"))
     if not explained.outcomes:
-        return Group(head, tl, Text("not an MQL: no sales commitment applies"))
-    return Group(head, tl, ot, Text("Why:", style="bold"), *why)
+        return Group(head, tl, text("not an MQL: no sales commitment applies"))
+    return Group(head, tl, ot, text("Why:", style="bold"), *why)
 
 
 def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
-    from rich.table import Table
+    from slactl.render.safe import table
 
-    t = Table(title=f"Leaderboard — {report.period.label}", title_justify="left")
+    t = table(title=f"Leaderboard — {report.period.label}", title_justify="left")
     for h in ("#", "Rep", "Points", "Met", "Breached", "Pending", "Compliance"):
         t.add_column(h, justify="left" if h == "Rep" else "right")
     # ties on points: the higher compliance first, then by name

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from slactl.compliance.report import CommitmentResult, RepResult
 from slactl.compliance.whatif import NOT_COUNTED, Flip, WhatIf
 from slactl.render.report import leads, pct
+from slactl.render.safe import clean
 
 SHOWN = 50  # flips listed in the table; --format json and markdown list them all
 
@@ -89,11 +91,11 @@ def _flip_row(f: Flip) -> list[str]:
 
 def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
     from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
 
-    def table(title: str, head: list[str], rows: list[list[str]], left: int = 1) -> Table:
-        t = Table(title=title, title_justify="left")
+    from slactl.render.safe import table, text
+
+    def titled(title: str, head: list[str], rows: list[list[str]], left: int = 1) -> Any:
+        t = table(title=title, title_justify="left")
         for i, h in enumerate(head):
             t.add_column(h, justify="left" if i < left else "right")
         for row in rows:
@@ -101,13 +103,13 @@ def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
         return t
 
     label = w.current.period.label
-    parts: list[Table | Text] = [
-        Text(f"What if — {label} ({w.current.agreement} → draft {w.draft.agreement})"),
-        Text("Changes:" + "".join(f"\n  {c}" for c in w.changes) if w.changes else "No changes"),
-        table("Commitments", COMMITMENT_HEAD, _commitment_rows(w)),
-        *([Text(q)] if (q := _quota(w)) else []),
-        table("Reps (sales commitments)", REP_HEAD, _rep_rows(w)),
-        table(
+    parts: list[Any] = [
+        text(f"What if — {label} ({w.current.agreement} → draft {w.draft.agreement})"),
+        text("Changes:" + "".join(f"\n  {c}" for c in w.changes) if w.changes else "No changes"),
+        titled("Commitments", COMMITMENT_HEAD, _commitment_rows(w)),
+        *([text(q)] if (q := _quota(w)) else []),
+        titled("Reps (sales commitments)", REP_HEAD, _rep_rows(w)),
+        titled(
             f"Leads whose outcome flips: {len(w.flips)}",
             FLIP_HEAD,
             [_flip_row(f) for f in w.flips[:SHOWN]],
@@ -115,7 +117,7 @@ def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
         ),
     ]
     if len(w.flips) > SHOWN:
-        parts.append(Text(f"… {len(w.flips) - SHOWN} more: --format json lists them all"))
+        parts.append(text(f"… {len(w.flips) - SHOWN} more: --format json lists them all"))
     return Group(*parts)
 
 
@@ -125,7 +127,7 @@ def render_whatif_json(w: WhatIf) -> str:
 
 def _md_table(head: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
     def cell(x: str) -> str:
-        return x.replace("|", "\\|")
+        return clean(x).replace("|", "\\|")
 
     rule = ["---" if i < left else "---:" for i in range(len(head))]
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
