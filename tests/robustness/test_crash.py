@@ -76,7 +76,7 @@ def test_kill_during_log(ledger: dict[str, str]) -> None:
     for k, delay in enumerate([0.08 * i for i in range(1, 11)]):
         at = f"2024-05-{6 + k // 8:02d}T{9 + k % 8:02d}:30"
         before = count(db, touches)
-        p = slactl(["log", "A1", "call", "--rep", "zed", "--at", at], ledger)
+        p = slactl(["log", "A1", "call", "--rep", "zed", "--new-rep", "--at", at], ledger)
         time.sleep(delay)
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
@@ -84,7 +84,7 @@ def test_kill_during_log(ledger: dict[str, str]) -> None:
         after = count(db, touches)
         assert after in (before, before + 1)
         # the next command works, and the touch is there once
-        ok(["log", "A1", "call", "--rep", "zed", "--at", at], ledger)
+        ok(["log", "A1", "call", "--rep", "zed", "--new-rep", "--at", at], ledger)
         assert count(db, touches) == before + 1
 
 
