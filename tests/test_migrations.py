@@ -77,7 +77,7 @@ def test_0002_fills_clock_starts_from_handoffs_and_reps(ledger_url: str) -> None
     assert "ix_lead_clock_start_at" in indexes
     # the upgraded ledger takes imports like a new one
     engine = open_ledger(ledger_url)
-    from slactl.ledger.imports import import_csv
+    from slactl.ledger.ingest.pipeline import import_csv
 
     s = import_csv(engine, ROOT / "examples" / "leads.csv", now=datetime(2024, 6, 1, tzinfo=UTC))
     engine.dispose()

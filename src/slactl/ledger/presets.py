@@ -50,6 +50,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "external_id",
             "lead id": "external_id",
             "email": "email",
+            "company / account": "company",
             "firstname": "first_name",
             "first name": "first_name",
             "lastname": "last_name",
@@ -65,6 +66,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "lead owner": "owner",
             "createddate": "created_at",
             "created date": "created_at",
+            "create date": "created_at",
             "mql_date__c": "handed_off_at",
             "status": "status",
             "lead status": "status",
@@ -80,6 +82,73 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "description": "note",
         },
     },
+    # Zoho CRM: Leads -> Export (or Setup -> Data Administration -> Export)
+    "zoho": {
+        "leads": {
+            "record id": "external_id",
+            "email": "email",
+            "first name": "first_name",
+            "last name": "last_name",
+            "company": "company",
+            "phone": "phone",
+            "mobile": "extra.Mobile",
+            "designation": "title",
+            "title": "title",
+            "lead source": "source",
+            "industry": "segment",
+            "lead owner": "owner",
+            "lead owner id": "extra.Lead Owner Id",
+            "created time": "created_at",
+            "lead status": "status",
+            "score": "score",
+        },
+        "activities": {
+            "related to": "lead",
+            "what id": "lead",
+            "activity type": "kind",
+            "call type": "kind",
+            "call owner": "rep",
+            "activity owner": "rep",
+            "call start time": "at",
+            "created time": "at",
+            "call result": "outcome",
+            "description": "note",
+        },
+    },
+    # Pipedrive: Leads or People -> Export, headers "Lead - Title", "Person - Email"
+    "pipedrive": {
+        "leads": {
+            "lead - id": "external_id",
+            "person - id": "external_id",
+            "person - email": "email",
+            "person - email - work": "email",
+            "person - first name": "first_name",
+            "person - last name": "last_name",
+            "lead - organization": "company",
+            "person - organization": "company",
+            "person - phone": "phone",
+            "person - phone - work": "phone",
+            "person - job title": "title",
+            "lead - source": "source",
+            "lead - source name": "source",
+            "lead - owner": "owner",
+            "person - owner": "owner",
+            "lead - lead created": "created_at",
+            "lead - created": "created_at",
+            "person - person created": "created_at",
+            "lead - labels": "status",
+            "person - label": "status",
+        },
+        "activities": {
+            "activity - lead": "lead",
+            "activity - contact person": "lead",
+            "activity - type": "kind",
+            "activity - assigned to user": "rep",
+            "activity - done time": "at",
+            "activity - due date": "at",
+            "activity - note": "note",
+        },
+    },
 }
 
 
@@ -92,11 +161,19 @@ def detect(headers: list[str]) -> tuple[str, str] | None:
     h = {norm(x) for x in headers}
     if {"lead", "kind", "at"} <= h:
         return "activities", "generic"
+    if "record id" in h and "created time" in h:
+        return "leads", "zoho"
+    if "call start time" in h and ("call owner" in h or "related to" in h):
+        return "activities", "zoho"
+    if "lead - id" in h or "person - id" in h:
+        return "leads", "pipedrive"
+    if "activity - type" in h:
+        return "activities", "pipedrive"
     if "record id" in h and ("create date" in h or "email" in h):
         return "leads", "hubspot"
     if "activity type" in h and "activity date" in h:
         return "activities", "hubspot"
-    if ("id" in h or "lead id" in h) and ("createddate" in h or "created date" in h):
+    if ("id" in h or "lead id" in h) and h & {"createddate", "created date", "create date"}:
         if "whoid" in h:
             return "activities", "salesforce"
         return "leads", "salesforce"

@@ -1,0 +1,380 @@
+"""A batch of cells (strings) to the ledger's columns, a column at a time with
+``pyarrow.compute``; the rows that fail a check are set aside with their reason, which
+is written (in Python) for those rows only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, timedelta, tzinfo
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from slactl.timeparse import TimeParseError, ZoneRule, parse_instant
+
+MAX_KEY = 256  # characters of an external id or an activity's lead
+_ISO = (
+    r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})"
+    r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?\s*(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+# US and day-first forms, as CRMs write them: 5/3/2024, 2:22 PM; 03/05/2024 14:22
+_SLASH = (
+    r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}),?(?:\s+(?P<h>\d{1,2}):(?P<mi>\d{2})"
+    r"(?::(?P<s>\d{2}))?\s*(?P<p>[AaPp][Mm])?)?$"
+)
+_READ_HINT = "use ISO 8601 such as 2024-05-03T14:22 or 2024-05-03T14:22-04:00"
+_US = 1_000_000  # microseconds a second
+
+
+class Fatal(Exception):
+    """A row that stops the whole import (not only itself): (row in batch, message)."""
+
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class Batch:
+    columns: dict[str, pa.Array]  # field -> the good rows' values
+    rows: pa.Array  # the good rows' positions in the batch
+    rejects: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
+
+
+@dataclass
+class Converter:
+    kind: str  # leads | activities
+    fields: dict[int, str]  # column position -> field, or extra.<key>
+    tz: ZoneRule | None  # None: a time without an offset stops the import
+    pg: bool
+    outcomes: tuple[str, ...] | None = None
+    date_order: str | None = None  # dmy | mdy, or None until the file settles it
+
+    def convert(self, raw: pa.RecordBatch) -> Batch:
+        cells = {f: pc.utf8_trim_whitespace(raw.column(i)) for i, f in self.fields.items()}
+        checks: list[tuple[Any, Callable[[int], str]]] = []  # (bad mask, reason), in order
+        out: dict[str, pa.Array] = {}
+        nul = [pc.match_substring(c, "\x00") for c in raw.columns]
+        checks.append((_any(nul, raw.num_rows), lambda i: "a cell holds a NUL byte"))
+        if self.kind == "leads":
+            self._leads(cells, checks, out)
+        else:
+            self._activities(cells, checks, out)
+        bad = _any([m for m, _ in checks], raw.num_rows)
+        rejects = []
+        for i in pc.indices_nonzero(bad).to_pylist():
+            reason = next(r(i) for m, r in checks if m[i].as_py())
+            rejects.append((i, reason))
+        good = pc.invert(bad)
+        return Batch(
+            {f: pc.filter(a, good) for f, a in out.items()},
+            pc.indices_nonzero(good),
+            rejects,
+        )
+
+    def _leads(self, cells: dict[str, Any], checks: list[Any], out: dict[str, Any]) -> None:
+        ident = cells["external_id"]
+        checks.append((pc.equal(ident, ""), lambda i: "no external_id: every lead needs its CRM id"))
+        checks.append(
+            (
+                pc.greater(pc.utf8_length(ident), MAX_KEY),
+                lambda i: f"external_id longer than {MAX_KEY} characters",
+            )
+        )
+        created = cells["created_at"]
+        checks.append(
+            (pc.equal(created, ""), lambda i: "no created_at: every lead needs its creation time")
+        )
+        for name, column in cells.items():
+            if name in ("created_at", "handed_off_at"):
+                out[name] = self._time(column, name, checks)
+            elif name == "score":
+                number = pc.match_substring_regex(column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+                text = column
+                checks.append(
+                    (
+                        pc.and_(pc.invert(number), pc.not_equal(column, "")),
+                        lambda i, t=text: f"column score: {t[i].as_py()!r} is not a number",
+                    )
+                )
+                out[name] = pc.cast(pc.if_else(number, column, None), pa.float64())
+            elif not name.startswith("extra."):
+                value = pc.utf8_lower(column) if name == "email" else column
+                out[name] = _null_if_empty(value)
+        extras = sorted((n[6:], a) for n, a in cells.items() if n.startswith("extra."))
+        if extras:
+            out["extra"] = _json_objects(extras)
+
+    def _activities(self, cells: dict[str, Any], checks: list[Any], out: dict[str, Any]) -> None:
+        n = len(cells["kind"])
+        empty = pa.array([""] * n, pa.string())
+        kind = pc.utf8_lower(cells["kind"])
+        checks.append(
+            (
+                pc.equal(kind, ""),
+                lambda i: "no kind: say call, email, meeting, disposition, handoff or review",
+            )
+        )
+        checks.append((pc.equal(cells["at"], ""), lambda i: "no time in column at"))
+        at = self._time(cells["at"], "at", checks)
+        review = pc.equal(kind, "review")
+        lead = pc.if_else(review, "", cells.get("lead", empty))
+        checks.append(
+            (
+                pc.and_(pc.equal(lead, ""), pc.invert(review)),
+                lambda i: f"no lead for a {kind[i].as_py()}: give its external id or email",
+            )
+        )
+        checks.append(
+            (
+                pc.greater(pc.utf8_length(lead), MAX_KEY),
+                lambda i: f"lead longer than {MAX_KEY} characters",
+            )
+        )
+        outcome = pc.utf8_lower(cells.get("outcome", empty))
+        disposition = pc.equal(kind, "disposition")
+        checks.append(
+            (
+                pc.and_(disposition, pc.equal(outcome, "")),
+                lambda i: "a disposition needs an outcome",
+            )
+        )
+        if self.outcomes:
+            allowed = ", ".join(self.outcomes)
+            checks.append(
+                (
+                    pc.and_(
+                        disposition,
+                        pc.invert(pc.is_in(outcome, pa.array(self.outcomes + ("",)))),
+                    ),
+                    lambda i: (
+                        f"outcome '{outcome[i].as_py()}' is not one of the agreement's: {allowed}"
+                    ),
+                )
+            )
+        rep = cells.get("rep", empty)
+        at_text = _utc_text(pc.cast(at, pa.timestamp("us")))
+        out.update(
+            lead=_null_if_empty(lead),
+            lead_lower=_null_if_empty(pc.utf8_lower(lead)),
+            kind=kind,
+            rep=_null_if_empty(rep),
+            at=at,
+            outcome=_null_if_empty(outcome),
+            note=_null_if_empty(cells.get("note", empty)),
+            key=pc.binary_join_element_wise(
+                at_text, kind, pc.utf8_lower(rep), "", "\x1f", null_handling="replace"
+            ),
+        )
+
+    def _time(self, text: Any, column: str, checks: list[Any]) -> Any:
+        """UTC instants (text on SQLite, timestamps on PostgreSQL) of a column of times;
+        an empty cell is NULL, a cell that is no time a reject."""
+        iso = pc.extract_regex(text, _ISO)
+        slash = pc.extract_regex(text, _SLASH)
+        is_iso = pc.is_valid(iso)
+        is_slash = pc.is_valid(slash)
+        order = self._order(text, slash, is_slash)
+
+        def part(iso_name: str, slash_name: str | None = None) -> Any:
+            a = pc.struct_field(iso, iso_name)
+            b = pc.struct_field(slash, slash_name or iso_name)
+            joined = pc.replace_substring_regex(pc.if_else(is_iso, a, b), "^$", "0")
+            return pc.cast(joined, pa.int64())
+
+        month = part("mo", "a" if order == "mdy" else "b")
+        day = part("d", "b" if order == "mdy" else "a")
+        hour = part("h")
+        ampm = pc.if_else(is_slash, pc.struct_field(slash, "p"), "")
+        twelve = pc.not_equal(ampm, "")
+        hour_ok = pc.or_(pc.invert(twelve), pc.and_(pc.greater(hour, 0), pc.less(hour, 13)))
+        pm = pc.if_else(pc.match_substring_regex(ampm, "^[Pp]"), 12, 0)
+        hour = pc.if_else(twelve, pc.add(pc.subtract(hour, pc.if_else(pc.equal(hour, 12), 12, 0)), pm), hour)
+        numbers = ((part("y"), 4), (month, 2), (day, 2), (hour, 2), (part("mi"), 2), (part("s"), 2))
+        stamp = pc.binary_join_element_wise(
+            *(pc.utf8_lpad(pc.cast(x, pa.string()), w, "0") for x, w in numbers), "-"
+        )
+        naive = pc.strptime(stamp, format="%Y-%m-%d-%H-%M-%S", unit="us", error_is_null=True)
+        naive_us = pc.if_else(hour_ok, pc.cast(naive, pa.int64()), None)
+        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.struct_field(iso, "f"), 6, "0"), 0, 6)
+        naive_us = pc.add(naive_us, pc.if_else(is_iso, pc.cast(frac, pa.int64()), 0))
+        zone = pc.if_else(is_iso, pc.struct_field(iso, "z"), "")
+        digits = pc.replace_substring_regex(zone, r"[^0-9]", "")
+        hh, mm = (
+            pc.cast(pc.replace_substring_regex(pc.utf8_slice_codeunits(digits, i, i + 2), "^$", "0"), pa.int64())
+            for i in (0, 2)
+        )
+        offset_ok = pc.less(hh, 24)  # (and minutes as Python reads them: +05:75 is +06:15)
+        sign = pc.if_else(pc.starts_with(zone, "-"), -1, 1)
+        offset_us = pc.multiply(pc.multiply(sign, pc.add(pc.multiply(hh, 60), mm)), 60 * _US)
+        local = pc.equal(zone, "")
+        utc = pc.cast(pc.subtract(naive_us, offset_us), pa.timestamp("us"))
+        wall = pc.cast(pc.if_else(local, naive_us, None), pa.timestamp("us"))
+        utc = pc.if_else(local, self._localize(wall, text), utc)
+        year = pc.year(utc)
+        ok = pc.and_kleene(
+            pc.and_kleene(offset_ok, pc.is_valid(utc)),
+            pc.and_kleene(pc.greater_equal(year, 1), pc.less_equal(year, 9999)),
+        )
+        ok = pc.fill_null(ok, False)
+        failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
+        if len(failed):
+            utc, ok = self._by_python(text, failed.to_pylist(), utc, ok)
+        checks.append(
+            (
+                pc.and_(pc.not_equal(text, ""), pc.invert(ok)),
+                lambda i: _time_reason(column, text[i].as_py()),
+            )
+        )
+        utc = pc.if_else(ok, utc, None)
+        if self.pg:
+            return pc.cast(utc, pa.timestamp("us", tz="UTC"))
+        return _utc_text(utc)
+
+    def _by_python(self, text: Any, rows: list[int], utc: Any, ok: Any) -> tuple[Any, Any]:
+        """The few times the columns above do not read (an ISO week date, …) read one by
+        one as ``parse_instant`` reads them."""
+        values: list[Any] = [None] * len(text)
+        for i in rows:
+            try:
+                t = parse_instant(text[i].as_py(), self.tz or _no_zone)
+                values[i] = t.astimezone(UTC).replace(tzinfo=None)
+            except _Naive:
+                raise Fatal(i, _naive_message(text[i].as_py())) from None
+            except (TimeParseError, OverflowError, ValueError):
+                pass
+        fixed = pa.array(values, pa.timestamp("us"))
+        return pc.coalesce(utc, fixed), pc.or_(ok, pc.is_valid(fixed))
+
+    def _order(self, text: Any, slash: Any, is_slash: Any) -> str | None:
+        """The file's day/month order, settled by the first batch with slashed dates."""
+        if self.date_order is not None or not pc.any(is_slash).as_py():
+            return self.date_order
+        a = pc.cast(pc.struct_field(slash, "a"), pa.int64())
+        b = pc.cast(pc.struct_field(slash, "b"), pa.int64())
+        day_first = pc.any(pc.greater(a, 12)).as_py()
+        month_first = pc.any(pc.greater(b, 12)).as_py()
+        if day_first != month_first:
+            self.date_order = "dmy" if day_first else "mdy"
+        elif not day_first and pc.all(pc.not_equal(pc.struct_field(slash, "p"), "")).as_py():
+            self.date_order = "mdy"  # 5/3/2024, 2:22 PM: the US form of every CRM
+        else:
+            row = pc.index(is_slash, True).as_py()
+            raise Fatal(
+                row,
+                f"is {text[row].as_py()!r} day-first or month-first? pass --date-order dmy"
+                " or --date-order mdy",
+            )
+        return self.date_order
+
+    def _localize(self, naive: Any, text: Any) -> Any:
+        """UTC of wall times in the zone of the agreement in effect on their date; a time
+        that does not exist (the hour skipped in spring) is read with the offset before
+        the change and an ambiguous one as the earlier, as ``parse_instant`` does."""
+        if pc.all(pc.is_null(naive)).as_py():
+            return naive
+        if self.tz is None:
+            row = pc.index(pc.is_valid(naive), True).as_py()
+            raise Fatal(row, _naive_message(text[row].as_py()))
+        if isinstance(self.tz, tzinfo):
+            return _assume(naive, _zone_name(self.tz))
+        rule: Callable[[date], tzinfo] = self.tz
+        days = pc.cast(naive, pa.date32())
+        distinct = pc.drop_null(pc.unique(days))
+        names = pa.array([_zone_name(rule(d)) for d in distinct.to_pylist()])
+        zones = pc.take(names, pc.index_in(days, distinct))
+        out = naive
+        for name in pc.unique(names).to_pylist():
+            out = pc.if_else(pc.equal(zones, name), _assume(naive, name), out)
+        return out
+
+
+class _Naive(Exception):
+    pass
+
+
+def _no_zone(day: date) -> tzinfo:
+    raise _Naive
+
+
+def _naive_message(text: str) -> str:
+    return (
+        f"the time {text!r} has no UTC offset and no agreement gives a time zone:"
+        " pass --tz ZONE (e.g. --tz America/New_York) or run slactl init"
+    )
+
+
+def _assume(naive: Any, zone: str) -> Any:
+    first = pc.assume_timezone(naive, zone, ambiguous="earliest", nonexistent="earliest")
+    # in a gap, "earliest" is the instant before it: add back the wall time it lost
+    lost = pc.subtract(naive, pc.local_timestamp(first))
+    return pc.cast(pc.add(first, lost), pa.timestamp("us"))
+
+
+def _zone_name(tz: tzinfo) -> str:
+    key = getattr(tz, "key", None)
+    if key:
+        return str(key)
+    offset = tz.utcoffset(None) or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _time_reason(column: str, text: str) -> str:
+    try:
+        parse_instant(text, UTC).astimezone(UTC)
+    except TimeParseError as exc:
+        return f"column {column}: {exc}"
+    except OverflowError:
+        return f"column {column}: {text!r} is outside the years 1-9999 once in UTC"
+    return f"column {column}: cannot read time {text!r}: {_READ_HINT}"
+
+
+def _utc_text(utc: Any) -> Any:
+    """The SQLite storage form of instants (``to_utc_text``): no fraction when it is 0."""
+    return pc.replace_substring_regex(pc.cast(utc, pa.string()), r"\.000000$", "")
+
+
+def _null_if_empty(a: Any) -> Any:
+    return pc.if_else(pc.equal(a, ""), None, a)
+
+
+def _any(masks: list[Any], n: int) -> Any:
+    out = pa.array([False] * n, pa.bool_())
+    for m in masks:
+        out = pc.or_(out, m)
+    return out
+
+
+_JSON_ESCAPES = [
+    ("\\", "\\\\"),
+    ('"', '\\"'),
+    ("\n", "\\n"),
+    ("\r", "\\r"),
+    ("\t", "\\t"),
+    ("\b", "\\b"),
+    ("\f", "\\f"),
+]
+
+
+def _json_objects(columns: list[tuple[str, Any]]) -> Any:
+    """``{"key": "value", …}`` per row of the non-empty cells, keys sorted, as
+    ``json.dumps(…, ensure_ascii=False)`` writes it; NULL for a row with none."""
+    import json
+
+    members = []
+    for key, cells in columns:
+        value = cells
+        for old, new in _JSON_ESCAPES:
+            value = pc.replace_substring(value, old, new)
+        for c in range(0x20):
+            if chr(c) not in "\n\r\t\b\f" and pc.any(pc.match_substring(value, chr(c))).as_py():
+                value = pc.replace_substring(value, chr(c), f"\\u{c:04x}")
+        prefix = json.dumps(key, ensure_ascii=False) + ': "'
+        member = pc.binary_join_element_wise(prefix, value, '"', "")
+        members.append(pc.if_else(pc.equal(cells, ""), None, member))
+    body = pc.binary_join_element_wise(*members, ", ", null_handling="skip")
+    return pc.if_else(pc.equal(body, ""), None, pc.binary_join_element_wise("{", body, "}", ""))

@@ -1,0 +1,298 @@
+"""The ledger side: one ADBC connection and one transaction per import; each batch
+bulk-loaded into a staging table (SQLite's C API, PostgreSQL's ``COPY``) and merged into
+the ledger with set-based SQL, the same statements on both engines."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Engine
+
+from slactl.errors import ImportError_, TemporaryFailure
+from slactl.ledger.presets import LEAD_COLUMNS
+from slactl.ledger.utc import to_utc_text
+
+STAGE = "slactl_stage"
+_SECONDARY = {
+    "lead": (
+        ("ix_lead_email", "email"),
+        ("ix_lead_owner", "owner"),
+        ("ix_lead_clock_start_at", "clock_start_at"),
+        ("ix_lead_created_at", "created_at"),
+    ),
+    "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
+}
+_FIRST_HANDOFF = (
+    "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
+)
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Ledger:
+    """The import's connection, in a transaction from ``open`` to ``end``."""
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        url = engine.url
+        self.pg = url.get_backend_name() == "postgresql"
+        try:
+            if self.pg:
+                import adbc_driver_postgresql.dbapi as driver
+
+                uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self.conn = driver.connect(uri, autocommit=True)
+                self.now = f"CAST({lit(now.isoformat())} AS timestamptz)"
+            else:
+                import adbc_driver_sqlite.dbapi as driver  # type: ignore[no-redef]
+
+                if not url.database or url.database == ":memory:":
+                    raise ImportError_("a ledger in memory cannot take an import; name a file")
+                self.directory = Path(url.database).resolve().parent
+                self.conn = driver.connect(url.database, autocommit=True)
+                self.now = lit(to_utc_text(now))
+        except driver.Error as exc:
+            raise _failure(exc) from None
+        self.cur = self.conn.cursor()
+        self.dropped: list[tuple[str, str, str]] = []
+
+    def __enter__(self) -> Ledger:
+        try:
+            if not self.pg:
+                # the file stays in WAL mode: readers go on reading the last commit, other
+                # writers wait for the lock (the busy timeout) while an import holds it
+                for pragma in ("busy_timeout=30000", "synchronous=NORMAL", "temp_store=MEMORY"):
+                    self.run(f"PRAGMA {pragma}")
+                self.run("PRAGMA cache_size=-65536")  # the indexes stay in memory
+                self.run("BEGIN IMMEDIATE")
+                _sweep(self.directory)
+            else:
+                self.run("BEGIN")
+            self.changes_before = self.scalar("SELECT COALESCE(MAX(id), 0) FROM lead_change")
+        except BaseException:
+            self.conn.close()
+            raise
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        try:
+            if kind is not None:
+                self.run("ROLLBACK")
+        finally:
+            self.conn.close()
+
+    def run(self, sql: str) -> int:
+        """Execute one statement; the rows it changed."""
+        try:
+            self.cur.execute(sql)
+            if self.pg:
+                return max(self.cur.rowcount, 0)
+            self.cur.execute("SELECT changes()")
+            return int(self.cur.fetchone()[0])
+        except self._errors() as exc:
+            raise _failure(exc) from None
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.rows(sql)
+        return rows[0][0] if rows else None
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            self.cur.execute(sql)
+            return list(self.cur.fetchall())
+        except self._errors() as exc:
+            raise _failure(exc) from None
+
+    def stage(self, table: pa.Table, name: str = STAGE) -> None:
+        try:
+            self.cur.adbc_ingest(name, table, mode="create", temporary=True)
+        except self._errors() as exc:
+            raise _failure(exc) from None
+
+    def _errors(self) -> type[Exception]:
+        from adbc_driver_manager import Error
+
+        return Error
+
+    def differ(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
+
+    def empty(self, table: str) -> bool:
+        return not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
+
+    def drop_indexes(self, table: str) -> None:
+        """Into an empty SQLite table, its secondary indexes are built once at the end
+        (``build_indexes``) instead of row by row."""
+        if self.pg or not self.empty(table):
+            return
+        for name, columns in _SECONDARY[table]:
+            self.run(f"DROP INDEX IF EXISTS {name}")
+            self.dropped.append((name, table, columns))
+
+    def build_indexes(self) -> None:
+        for name, table, columns in self.dropped:
+            self.run(f"CREATE INDEX {name} ON {table} ({columns})")
+        self.dropped = []
+
+    # ------------------------------------------------------------------------ leads
+
+    def merge_leads(self, table: pa.Table) -> tuple[int, int]:
+        """Insert the staged leads that are new, update the changed ones with a
+        ``lead_change`` row per field; (inserted, updated). Only the columns the file has
+        are compared and written: a column it lacks changes nothing."""
+        fields = [f for f in (*LEAD_COLUMNS, "extra") if f in table.column_names]
+        self.stage(table)
+        updated = 0
+        if not self.empty("lead"):
+            updated = self._update_leads([f for f in fields if f != "external_id"])
+        clock = "COALESCE(s.handed_off_at, s.created_at)"
+        if "handed_off_at" not in fields:
+            clock = "s.created_at"
+        columns = ", ".join(fields)
+        inserted = self.run(
+            f"INSERT INTO lead ({columns}, clock_start_at, recorded_at)"
+            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
+            f" FROM {STAGE} s WHERE NOT EXISTS"
+            f" (SELECT 1 FROM lead l WHERE l.external_id = s.external_id) ORDER BY s.ordinal"
+        )
+        if "owner" in fields:
+            self._reps("owner")
+        self.run(f"DROP TABLE {STAGE}")
+        return inserted, updated
+
+    def _update_leads(self, fields: list[str]) -> int:
+        pairs = ", ".join(f"s.{f} AS n_{f}, l.{f} AS o_{f}" for f in fields)
+        changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in fields)
+        self.run(
+            f"CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, {pairs}"
+            f" FROM {STAGE} s JOIN lead l ON l.external_id = s.external_id WHERE {changed}"
+        )
+        rows = self.rows("SELECT * FROM slactl_changed ORDER BY lead_id")
+        if rows:
+            changes: dict[str, list[Any]] = {"lead_id": [], "field": [], "old": [], "new": []}
+            for row in rows:
+                for k, f in enumerate(fields):
+                    new, old = _text(row[1 + 2 * k]), _text(row[2 + 2 * k])
+                    if new != old:
+                        for column, value in zip(changes, (row[0], f, old, new), strict=True):
+                            changes[column].append(value)
+            self.stage(pa.table(changes), "slactl_change")
+            self.run(
+                "INSERT INTO lead_change (lead_id, field, old_value, new_value, recorded_at)"
+                f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
+            )
+            self.run("DROP TABLE slactl_change")
+            sets = ", ".join(f"{f} = c.n_{f}" for f in fields)
+            self.run(f"UPDATE lead SET {sets} FROM slactl_changed c WHERE lead.id = c.lead_id")
+            self.run(
+                f"UPDATE lead SET clock_start_at = COALESCE(handed_off_at, {_FIRST_HANDOFF},"
+                " created_at) WHERE id IN (SELECT lead_id FROM slactl_changed)"
+            )
+        self.run("DROP TABLE slactl_changed")
+        return len(rows)
+
+    def _reps(self, column: str, table: str = STAGE) -> None:
+        self.run(
+            f"INSERT INTO rep (name, first_seen_at) SELECT DISTINCT {column}, {self.now}"
+            f" FROM {table} WHERE {column} IS NOT NULL ON CONFLICT (name) DO NOTHING"
+        )
+
+    # ------------------------------------------------------------------- activities
+
+    def merge_events(self, table: pa.Table, given: set[str]) -> tuple[int, int, list[Any]]:
+        """Insert the staged events that are new (by ``event_key``), update the note and
+        outcome of those already there when the file gives others; (inserted, updated,
+        [(row, lead) of the activities whose lead is not in the ledger])."""
+        self.stage(table)
+        self.run(
+            "CREATE TEMP TABLE slactl_events AS SELECT x.*, x.key ||"
+            " COALESCE(CAST(x.lead_id AS TEXT), '') AS dedupe_key FROM (SELECT s.*, COALESCE("
+            "(SELECT l.id FROM lead l WHERE l.external_id = s.lead),"
+            f" (SELECT l.id FROM lead l WHERE l.email = s.lead_lower)) AS lead_id FROM {STAGE} s) x"
+        )
+        unknown = self.rows(
+            "SELECT ordinal, lead FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL"
+        )
+        if unknown:
+            self.run("DELETE FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL")
+        # the same event twice in a file: the later row is the one that counts
+        self.run(
+            "DELETE FROM slactl_events WHERE ordinal NOT IN"
+            " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
+        )
+        updated = 0
+        said = [c for c in ("note", "outcome") if c in given]
+        if said:
+            sets = ", ".join(f"{c} = x.{c}" for c in said)
+            changed = " OR ".join(self.differ(f"event.{c}", f"x.{c}") for c in said)
+            updated = self.run(
+                f"UPDATE event SET {sets} FROM slactl_events x"
+                f" WHERE event.dedupe_key = x.dedupe_key AND ({changed})"
+            )
+        inserted = self.run(
+            "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin, dedupe_key,"
+            f" recorded_at) SELECT lead_id, kind, at, rep, outcome, note, 'import', dedupe_key,"
+            f" {self.now} FROM slactl_events x WHERE NOT EXISTS (SELECT 1 FROM event e"
+            " WHERE e.dedupe_key = x.dedupe_key) ORDER BY ordinal ON CONFLICT (dedupe_key) DO NOTHING"
+        )
+        # a lead without handed_off_at starts its clock at its first handoff
+        self.run(
+            f"UPDATE lead SET clock_start_at = {_FIRST_HANDOFF} WHERE handed_off_at IS NULL"
+            " AND id IN (SELECT lead_id FROM slactl_events WHERE kind = 'handoff')"
+        )
+        self._reps("rep", "slactl_events")
+        self.run("DROP TABLE slactl_events")
+        self.run(f"DROP TABLE {STAGE}")
+        return inserted, updated, unknown
+
+    # ------------------------------------------------------------------------- end
+
+    def record_run(self, values: dict[str, Any]) -> None:
+        """The ``import_run`` row, and the changes of this import pointed at it."""
+        names = ", ".join(values)
+        texts = ", ".join(lit(v) if isinstance(v, str) else str(v) for v in values.values())
+        self.run(
+            f"INSERT INTO import_run ({names}, started_at, finished_at)"
+            f" VALUES ({texts}, {self.now}, {self.now})"
+        )
+        run_id = self.scalar("SELECT MAX(id) FROM import_run")
+        self.run(
+            f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
+        )
+
+    def commit(self) -> None:
+        self.run("COMMIT")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_utc_text(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _failure(exc: Exception) -> Exception:
+    text = str(exc)
+    low = text.lower()
+    if "disk is full" in low or "no space left" in low:
+        return TemporaryFailure("the disk is full: nothing was imported; free some space")
+    if "locked" in low or "busy" in low:
+        return TemporaryFailure("the ledger stayed busy; nothing was imported; try again")
+    if "connect" in low or "could not" in low:
+        return ImportError_(f"cannot open the ledger: {text.splitlines()[0]}")
+    return exc
+
+
+def _sweep(directory: Path) -> None:
+    """Remove the part directories an import of slactl 0.1 killed mid-way left behind."""
+    for leftover in directory.glob(".slactl-import-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
