@@ -95,26 +95,26 @@ def test_db_status_and_upgrade_messages(tmp_path: Path) -> None:
     engine.dispose()
     r = cli(db, "db", "status")
     assert r.exit_code == 2
-    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0003)\n" + "".join(
+    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0004)\n" + "".join(
         f"{t}: 0\n" for t in ("lead", "event", "lead_change", "import_run")
     )
     assert r.stderr == "Error: the ledger needs 'slactl db upgrade'\n"
     r = cli(db, "import", str(ROOT / "examples" / "leads.csv"))
     assert r.exit_code == 2
     assert r.stderr == (
-        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0003):"
+        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0004):"
         " run 'slactl db upgrade' (SQLite files are backed up first)\n"
     )
     r = cli(db, "db", "upgrade")
     assert r.exit_code == 0
-    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0003\n")
+    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0004\n")
     r = cli(db, "db", "upgrade")
-    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0003)\n")
+    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0004)\n")
     assert cli(db, "import", str(ROOT / "examples" / "leads.csv")).exit_code == 0
     r = cli(db, "db", "status")
     assert r.exit_code == 0
     assert r.stdout == (
-        f"ledger: sqlite:///{db}\nschema: 0003 (current 0003)\n"
+        f"ledger: sqlite:///{db}\nschema: 0004 (current 0004)\n"
         "lead: 172\nevent: 0\nlead_change: 0\nimport_run: 1\n"
     )
 
@@ -125,7 +125,7 @@ def test_db_status_of_a_missing_file_leaves_no_file_behind(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     assert r.stdout == (
         f"ledger: sqlite:///{db}\n"
-        "schema: none (current 0003): no such file yet; import or log creates it\n"
+        "schema: none (current 0004): no such file yet; import or log creates it\n"
     )
     assert not db.exists()
 
@@ -203,3 +203,35 @@ def test_a_ledger_created_meanwhile_is_left_to_alembic(tmp_path: Path) -> None:
     assert create_at_head(conn) is False  # it holds tables: nothing done
     assert conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone() == (1,)
     conn.close()
+
+
+def test_0004_rekeys_events_by_lead_kind_time_and_rep(ledger_url: str) -> None:
+    """The same touch stored twice under the old keys (its note edited, its rep spelt
+    another way) keeps both rows: the first takes the new key, the second its old one."""
+    from slactl.ledger.ingest import event_key
+
+    engine = make_engine(ledger_url)
+    upgrade(engine, "0003")
+    when = at(engine, "2024-05-03 14:00")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO lead (external_id, created_at, clock_start_at, recorded_at)"
+                " VALUES ('L-1', :t, :t, :t)"
+            ),
+            {"t": when},
+        )
+        for key, rep, note in (("old-1", "Alice", "first"), ("old-2", "alice", "edited")):
+            conn.execute(
+                text(
+                    "INSERT INTO event (lead_id, kind, at, rep, note, origin, dedupe_key,"
+                    " recorded_at) SELECT id, 'call', :t, :r, :n, 'import', :k, :t FROM lead"
+                ),
+                {"t": when, "r": rep, "n": note, "k": key},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT dedupe_key FROM event ORDER BY id")).scalars().all()
+        lead_id = conn.execute(text("SELECT id FROM lead")).scalar()
+    engine.dispose()
+    assert keys == [event_key(lead_id, "call", "alice", "2024-05-03 14:00:00"), "old-2"]

@@ -62,7 +62,9 @@ def import_(
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option(help="The file's encoding, e.g. cp1252 (default: UTF-8, or UTF-16 by its BOM)."),
+        typer.Option(
+            help="The file's encoding, e.g. cp1252 (default: UTF-8, or UTF-16 by its BOM)."
+        ),
     ] = None,
     date_order: Annotated[
         DateOrder | None,

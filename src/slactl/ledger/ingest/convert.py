@@ -76,7 +76,9 @@ class Converter:
 
     def _leads(self, cells: dict[str, Any], checks: list[Any], out: dict[str, Any]) -> None:
         ident = cells["external_id"]
-        checks.append((pc.equal(ident, ""), lambda i: "no external_id: every lead needs its CRM id"))
+        checks.append(
+            (pc.equal(ident, ""), lambda i: "no external_id: every lead needs its CRM id")
+        )
         checks.append(
             (
                 pc.greater(pc.utf8_length(ident), MAX_KEY),
@@ -91,7 +93,9 @@ class Converter:
             if name in ("created_at", "handed_off_at"):
                 out[name] = self._time(column, name, checks)
             elif name == "score":
-                number = pc.match_substring_regex(column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+                number = pc.match_substring_regex(
+                    column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+                )
                 text = column
                 checks.append(
                     (
@@ -191,7 +195,9 @@ class Converter:
         twelve = pc.not_equal(ampm, "")
         hour_ok = pc.or_(pc.invert(twelve), pc.and_(pc.greater(hour, 0), pc.less(hour, 13)))
         pm = pc.if_else(pc.match_substring_regex(ampm, "^[Pp]"), 12, 0)
-        hour = pc.if_else(twelve, pc.add(pc.subtract(hour, pc.if_else(pc.equal(hour, 12), 12, 0)), pm), hour)
+        hour = pc.if_else(
+            twelve, pc.add(pc.subtract(hour, pc.if_else(pc.equal(hour, 12), 12, 0)), pm), hour
+        )
         numbers = ((part("y"), 4), (month, 2), (day, 2), (hour, 2), (part("mi"), 2), (part("s"), 2))
         stamp = pc.binary_join_element_wise(
             *(pc.utf8_lpad(pc.cast(x, pa.string()), w, "0") for x, w in numbers), "-"
@@ -203,7 +209,10 @@ class Converter:
         zone = pc.if_else(is_iso, pc.struct_field(iso, "z"), "")
         digits = pc.replace_substring_regex(zone, r"[^0-9]", "")
         hh, mm = (
-            pc.cast(pc.replace_substring_regex(pc.utf8_slice_codeunits(digits, i, i + 2), "^$", "0"), pa.int64())
+            pc.cast(
+                pc.replace_substring_regex(pc.utf8_slice_codeunits(digits, i, i + 2), "^$", "0"),
+                pa.int64(),
+            )
             for i in (0, 2)
         )
         offset_ok = pc.less(hh, 24)  # (and minutes as Python reads them: +05:75 is +06:15)

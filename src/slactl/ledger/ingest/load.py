@@ -26,9 +26,7 @@ _SECONDARY = {
     ),
     "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
 }
-_FIRST_HANDOFF = (
-    "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
-)
+_FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
 def lit(text: str) -> str:
@@ -238,7 +236,8 @@ class Ledger:
             "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin, dedupe_key,"
             f" recorded_at) SELECT lead_id, kind, at, rep, outcome, note, 'import', dedupe_key,"
             f" {self.now} FROM slactl_events x WHERE NOT EXISTS (SELECT 1 FROM event e"
-            " WHERE e.dedupe_key = x.dedupe_key) ORDER BY ordinal ON CONFLICT (dedupe_key) DO NOTHING"
+            " WHERE e.dedupe_key = x.dedupe_key) ORDER BY ordinal"
+            " ON CONFLICT (dedupe_key) DO NOTHING"
         )
         # a lead without handed_off_at starts its clock at its first handoff
         self.run(
@@ -295,4 +294,3 @@ def _sweep(directory: Path) -> None:
     """Remove the part directories an import of slactl 0.1 killed mid-way left behind."""
     for leftover in directory.glob(".slactl-import-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-

@@ -107,7 +107,10 @@ def import_csv(
                     inserted, updated = ledger.merge_leads(rows)
                 else:
                     inserted, updated, unknown = ledger.merge_events(rows, set(fields.values()))
-                    bad += [(o, f"no lead '{k}' in the ledger: import the leads first") for o, k in unknown]
+                    bad += [
+                        (o, f"no lead '{k}' in the ledger: import the leads first")
+                        for o, k in unknown
+                    ]
                 summary.inserted += inserted
                 summary.updated += updated
                 summary.unchanged += rows.num_rows - inserted - updated - len(unknown)
@@ -183,8 +186,10 @@ class _Rejects:
 
     def add_bad_width(self, width: int) -> None:
         for record, cells in self.source.bad_width.items():
-            why = "more cells than the header has columns" if len(cells) > width else (
-                f"{len(cells)} cells where the header has {width} columns"
+            why = (
+                "more cells than the header has columns"
+                if len(cells) > width
+                else (f"{len(cells)} cells where the header has {width} columns")
             )
             self.rows.append((record, cells, why))
         self.count += len(self.source.bad_width)
@@ -215,4 +220,3 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
