@@ -374,7 +374,7 @@ def _json_objects(columns: list[tuple[str, Any]]) -> Any:
     ``json.dumps(…, ensure_ascii=False)`` writes it; NULL for a row with none."""
     import json
 
-    members = []
+    body = pa.array([""] * len(columns[0][1]), pa.string())
     for key, cells in columns:
         value = cells
         for old, new in _JSON_ESCAPES:
@@ -384,6 +384,7 @@ def _json_objects(columns: list[tuple[str, Any]]) -> Any:
                 value = pc.replace_substring(value, chr(c), f"\\u{c:04x}")
         prefix = json.dumps(key, ensure_ascii=False) + ': "'
         member = pc.binary_join_element_wise(prefix, value, '"', "")
-        members.append(pc.if_else(pc.equal(cells, ""), None, member))
-    body = pc.binary_join_element_wise(*members, ", ", null_handling="skip")
+        # (not binary_join_element_wise's null_handling="skip": it drops whole rows)
+        joined = pc.if_else(pc.equal(body, ""), member, pc.binary_join_element_wise(body, member, ", "))
+        body = pc.if_else(pc.equal(cells, ""), body, joined)
     return pc.if_else(pc.equal(body, ""), None, pc.binary_join_element_wise("{", body, "}", ""))

@@ -80,7 +80,9 @@ class Ledger:
     def __exit__(self, kind: Any, *_: Any) -> None:
         try:
             if kind is not None:
-                self.run("ROLLBACK")
+                self.cur.execute("ROLLBACK")
+        except self._errors():
+            pass  # SQLite has rolled back itself (a full disk, an I/O error)
         finally:
             self.conn.close()
 
@@ -281,8 +283,11 @@ def _text(value: Any) -> str | None:
 def _failure(exc: Exception) -> Exception:
     text = str(exc)
     low = text.lower()
-    if "disk is full" in low or "no space left" in low:
-        return TemporaryFailure("the disk is full: nothing was imported; free some space")
+    if "disk is full" in low or "no space left" in low or "disk i/o error" in low:
+        return TemporaryFailure(
+            "cannot write the ledger (is the disk full?): nothing was imported; free some"
+            " space and try again"
+        )
     if "locked" in low or "busy" in low:
         return TemporaryFailure("the ledger stayed busy; nothing was imported; try again")
     if "connect" in low or "could not" in low:

@@ -117,8 +117,8 @@ def import_csv(
             summary.read += raw.num_rows
             found.add(raw, start, bad)
             start += raw.num_rows
-        found.add_bad_width(len(source.headers))
         summary.read += len(source.bad_width)
+        found.add_bad_width(len(source.headers))
         summary.rejected = found.count
         if progress is not None:
             progress(path.stat().st_size, "indexing" if ledger.dropped else "committing")
