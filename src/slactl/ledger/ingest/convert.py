@@ -43,6 +43,13 @@ class Batch:
     rejects: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
 
 
+class _Checks(list[tuple[Any, Callable[[int], str]]]):
+    """(bad rows, the reason of row i), in the order a row's first fault is named."""
+
+    def __call__(self, bad: Any, reason: str | Callable[[int], str]) -> None:
+        self.append((bad, reason if callable(reason) else lambda i: reason))
+
+
 @dataclass
 class Converter:
     kind: str  # leads | activities
@@ -54,126 +61,92 @@ class Converter:
 
     def convert(self, raw: pa.RecordBatch) -> Batch:
         cells = {f: pc.utf8_trim_whitespace(raw.column(i)) for i, f in self.fields.items()}
-        checks: list[tuple[Any, Callable[[int], str]]] = []  # (bad mask, reason), in order
-        out: dict[str, pa.Array] = {}
-        nul = [pc.match_substring(c, "\x00") for c in raw.columns]
-        checks.append((_any(nul, raw.num_rows), lambda i: "a cell holds a NUL byte"))
-        if self.kind == "leads":
-            self._leads(cells, checks, out)
-        else:
-            self._activities(cells, checks, out)
-        bad = _any([m for m, _ in checks], raw.num_rows)
-        rejects = []
-        for i in pc.indices_nonzero(bad).to_pylist():
-            reason = next(r(i) for m, r in checks if m[i].as_py())
-            rejects.append((i, reason))
+        check = _Checks()
+        check(_any([pc.match_substring(c, "\x00") for c in raw.columns]), "a cell holds a NUL byte")
+        out = self._leads(cells, check) if self.kind == "leads" else self._activities(cells, check)
+        bad = _any([m for m, _ in check], raw.num_rows)
+        rejects = [
+            (i, next(r(i) for m, r in check if m[i].as_py()))
+            for i in pc.indices_nonzero(bad).to_pylist()
+        ]
         good = pc.invert(bad)
-        return Batch(
-            {f: pc.filter(a, good) for f, a in out.items()},
-            pc.indices_nonzero(good),
-            rejects,
-        )
+        columns = {f: pc.filter(a, good) for f, a in out.items()}
+        return Batch(columns, pc.indices_nonzero(good), rejects)
 
-    def _leads(self, cells: dict[str, Any], checks: list[Any], out: dict[str, Any]) -> None:
+    def _leads(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
         ident = cells["external_id"]
-        checks.append(
-            (pc.equal(ident, ""), lambda i: "no external_id: every lead needs its CRM id")
+        check(pc.equal(ident, ""), "no external_id: every lead needs its CRM id")
+        check(
+            pc.greater(pc.utf8_length(ident), MAX_KEY),
+            f"external_id longer than {MAX_KEY} characters",
         )
-        checks.append(
-            (
-                pc.greater(pc.utf8_length(ident), MAX_KEY),
-                lambda i: f"external_id longer than {MAX_KEY} characters",
-            )
+        check(
+            pc.equal(cells["created_at"], ""), "no created_at: every lead needs its creation time"
         )
-        created = cells["created_at"]
-        checks.append(
-            (pc.equal(created, ""), lambda i: "no created_at: every lead needs its creation time")
-        )
+        out = {}
         for name, column in cells.items():
             if name in ("created_at", "handed_off_at"):
-                out[name] = self._time(column, name, checks)
+                out[name] = self._time(column, name, check)
             elif name == "score":
                 number = pc.match_substring_regex(
                     column, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
                 )
-                text = column
-                checks.append(
-                    (
-                        pc.and_(pc.invert(number), pc.not_equal(column, "")),
-                        lambda i, t=text: f"column score: {t[i].as_py()!r} is not a number",
-                    )
+                check(
+                    pc.and_(pc.invert(number), pc.not_equal(column, "")),
+                    lambda i, t=column: f"column score: {t[i].as_py()!r} is not a number",
                 )
                 out[name] = pc.cast(pc.if_else(number, column, None), pa.float64())
             elif not name.startswith("extra."):
-                value = pc.utf8_lower(column) if name == "email" else column
-                out[name] = _null_if_empty(value)
+                out[name] = _null_if_empty(pc.utf8_lower(column) if name == "email" else column)
         extras = sorted((n[6:], a) for n, a in cells.items() if n.startswith("extra."))
         if extras:
             out["extra"] = _json_objects(extras)
+        return out
 
-    def _activities(self, cells: dict[str, Any], checks: list[Any], out: dict[str, Any]) -> None:
-        n = len(cells["kind"])
-        empty = pa.array([""] * n, pa.string())
+    def _activities(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
+        empty = pa.array([""] * len(cells["kind"]), pa.string())
         kind = pc.utf8_lower(cells["kind"])
-        checks.append(
-            (
-                pc.equal(kind, ""),
-                lambda i: "no kind: say call, email, meeting, disposition, handoff or review",
-            )
+        check(
+            pc.equal(kind, ""), "no kind: say call, email, meeting, disposition, handoff or review"
         )
-        checks.append((pc.equal(cells["at"], ""), lambda i: "no time in column at"))
-        at = self._time(cells["at"], "at", checks)
+        check(pc.equal(cells["at"], ""), "no time in column at")
+        at = self._time(cells["at"], "at", check)
         review = pc.equal(kind, "review")
         lead = pc.if_else(review, "", cells.get("lead", empty))
-        checks.append(
-            (
-                pc.and_(pc.equal(lead, ""), pc.invert(review)),
-                lambda i: f"no lead for a {kind[i].as_py()}: give its external id or email",
-            )
+        check(
+            pc.and_(pc.equal(lead, ""), pc.invert(review)),
+            lambda i: f"no lead for a {kind[i].as_py()}: give its external id or email",
         )
-        checks.append(
-            (
-                pc.greater(pc.utf8_length(lead), MAX_KEY),
-                lambda i: f"lead longer than {MAX_KEY} characters",
-            )
-        )
+        check(pc.greater(pc.utf8_length(lead), MAX_KEY), f"lead longer than {MAX_KEY} characters")
         outcome = pc.utf8_lower(cells.get("outcome", empty))
         disposition = pc.equal(kind, "disposition")
-        checks.append(
-            (
-                pc.and_(disposition, pc.equal(outcome, "")),
-                lambda i: "a disposition needs an outcome",
-            )
-        )
+        check(pc.and_(disposition, pc.equal(outcome, "")), "a disposition needs an outcome")
         if self.outcomes:
-            allowed = ", ".join(self.outcomes)
-            checks.append(
-                (
-                    pc.and_(
-                        disposition,
-                        pc.invert(pc.is_in(outcome, pa.array(self.outcomes + ("",)))),
-                    ),
-                    lambda i: (
-                        f"outcome '{outcome[i].as_py()}' is not one of the agreement's: {allowed}"
-                    ),
-                )
+            allowed = pa.array((*self.outcomes, ""))
+            check(
+                pc.and_(disposition, pc.invert(pc.is_in(outcome, allowed))),
+                lambda i: (
+                    f"outcome '{outcome[i].as_py()}' is not one of the agreement's:"
+                    f" {', '.join(self.outcomes or ())}"
+                ),
             )
         rep = cells.get("rep", empty)
         at_text = _utc_text(pc.cast(at, pa.timestamp("us")))
-        out.update(
-            lead=_null_if_empty(lead),
-            lead_lower=_null_if_empty(pc.utf8_lower(lead)),
-            kind=kind,
-            rep=_null_if_empty(rep),
-            at=at,
-            outcome=_null_if_empty(outcome),
-            note=_null_if_empty(cells.get("note", empty)),
-            key=pc.binary_join_element_wise(
-                at_text, kind, pc.utf8_lower(rep), "", "\x1f", null_handling="replace"
-            ),
+        key = pc.binary_join_element_wise(
+            at_text, kind, pc.utf8_lower(rep), "", "\x1f", null_handling="replace"
         )
+        return {
+            "lead": _null_if_empty(lead),
+            "lead_lower": _null_if_empty(pc.utf8_lower(lead)),
+            "kind": kind,
+            "rep": _null_if_empty(rep),
+            "at": at,
+            "outcome": _null_if_empty(outcome),
+            "note": _null_if_empty(cells.get("note", empty)),
+            "key": key,
+        }
 
-    def _time(self, text: Any, column: str, checks: list[Any]) -> Any:
+    def _time(self, text: Any, column: str, check: _Checks) -> Any:
         """UTC instants (text on SQLite, timestamps on PostgreSQL) of a column of times;
         an empty cell is NULL, a cell that is no time a reject."""
         iso = pc.extract_regex(text, _ISO)
@@ -231,11 +204,9 @@ class Converter:
         failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
         if len(failed):
             utc, ok = self._by_python(text, failed.to_pylist(), utc, ok)
-        checks.append(
-            (
-                pc.and_(pc.not_equal(text, ""), pc.invert(ok)),
-                lambda i: _time_reason(column, text[i].as_py()),
-            )
+        check(
+            pc.and_(pc.not_equal(text, ""), pc.invert(ok)),
+            lambda i: _time_reason(column, text[i].as_py()),
         )
         utc = pc.if_else(ok, utc, None)
         if self.pg:
@@ -351,8 +322,8 @@ def _null_if_empty(a: Any) -> Any:
     return pc.if_else(pc.equal(a, ""), None, a)
 
 
-def _any(masks: list[Any], n: int) -> Any:
-    out = pa.array([False] * n, pa.bool_())
+def _any(masks: list[Any], n: int | None = None) -> Any:
+    out = masks[0] if n is None else pa.array([False] * n, pa.bool_())
     for m in masks:
         out = pc.or_(out, m)
     return out
@@ -385,6 +356,8 @@ def _json_objects(columns: list[tuple[str, Any]]) -> Any:
         prefix = json.dumps(key, ensure_ascii=False) + ': "'
         member = pc.binary_join_element_wise(prefix, value, '"', "")
         # (not binary_join_element_wise's null_handling="skip": it drops whole rows)
-        joined = pc.if_else(pc.equal(body, ""), member, pc.binary_join_element_wise(body, member, ", "))
+        joined = pc.if_else(
+            pc.equal(body, ""), member, pc.binary_join_element_wise(body, member, ", ")
+        )
         body = pc.if_else(pc.equal(cells, ""), body, joined)
     return pc.if_else(pc.equal(body, ""), None, pc.binary_join_element_wise("{", body, "}", ""))

@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 from slactl.errors import ImportError_
 from slactl.ledger.ingest.convert import Converter, Fatal
 from slactl.ledger.ingest.load import Ledger
-from slactl.ledger.ingest.read import Source, resolve
+from slactl.ledger.ingest.read import Source
+from slactl.ledger.presets import resolve
 from slactl.timeparse import ZoneRule
 
 KEPT_REJECTS = 100  # in memory for the summary; --rejects FILE gets all of them

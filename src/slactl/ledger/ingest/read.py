@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from slactl.errors import ImportError_
-from slactl.ledger.presets import ACTIVITY_COLUMNS, LEAD_COLUMNS, PRESETS, detect, norm
 
 BLOCK = 4 << 20  # bytes per batch; a cell larger than this is refused as a whole
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -177,62 +176,3 @@ def first_bad_line(path: Path, encoding: str) -> int | None:
             except UnicodeDecodeError as exc:
                 return lines + exc.object.count(b"\n", 0, exc.start)
     return None
-
-
-def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
-    """``--map "Column=field"`` options: header (normalised) -> field."""
-    allowed = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS
-    out: dict[str, str] = {}
-    for pair in pairs:
-        column, sep, target = pair.partition("=")
-        target = target.strip()
-        if not sep or not column.strip() or not target:
-            raise ImportError_(
-                f"--map {pair!r}: write it as 'Column=field', e.g. 'Deal Owner=owner'"
-            )
-        if target not in allowed and not (kind == "leads" and target.startswith("extra.")):
-            from difflib import get_close_matches
-
-            close = get_close_matches(target, allowed, n=1)
-            hint = (
-                f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(allowed)}"
-            )
-            raise ImportError_(f"--map {pair!r}: unknown field '{target}'{hint}")
-        out[norm(column)] = target
-    return out
-
-
-def resolve(
-    path: Path, headers: list[str], kind: str | None, preset: str | None, mapping: list[str]
-) -> tuple[str, str, dict[int, str]]:
-    """(kind, preset, column position -> field, or ``extra.<key>`` for the others)."""
-    detected = detect(headers)
-    if kind is None or preset is None:
-        if detected is None and (kind is None or not mapping):
-            raise ImportError_(
-                f"{path}: cannot tell leads from activities by the header"
-                f" ({', '.join(headers[:6])}{'…' if len(headers) > 6 else ''}):"
-                " pass --kind and --preset, or --map 'Column=field'"
-            )
-        kind = kind or (detected[0] if detected else "leads")
-        preset = preset or (detected[1] if detected else "generic")
-    if preset not in PRESETS:
-        raise ImportError_(f"--preset {preset}: use one of {', '.join(PRESETS)}")
-    if kind not in ("leads", "activities"):
-        raise ImportError_(f"--kind {kind}: use leads or activities")
-    columns = dict(PRESETS[preset][kind])
-    columns.update(parse_mapping(mapping, kind))
-    fields: dict[int, str] = {}
-    for i, h in enumerate(headers):
-        target = columns.get(norm(h))
-        if target and target not in fields.values():
-            fields[i] = target
-        elif kind == "leads" and h and f"extra.{h}" not in fields.values():
-            fields[i] = f"extra.{h}"
-    required = ("external_id", "created_at") if kind == "leads" else ("kind", "at")
-    for r in required:
-        if r not in fields.values():
-            raise ImportError_(
-                f"{path}: no column for '{r}' in the header; name one with --map 'Column={r}'"
-            )
-    return kind, preset, fields
