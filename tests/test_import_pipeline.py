@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
+from slactl.ledger.ingest.read import BLOCK
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")
@@ -286,3 +287,16 @@ def test_progress_reaches_the_size_then_names_its_phases(tmp_path: Path) -> None
     assert [p for _, p in first[-2:]] == ["indexing", "committing"]  # a first load
     assert max(n for n, p in first if p == "importing") == size
     assert [p for _, p in again if p != "importing"] == ["committing", "committing"]
+
+
+def test_a_lead_again_in_a_later_batch_of_a_first_load(ledger_url: str, tmp_path: Path) -> None:
+    """A first load inserts batch after batch without comparing; a batch with a lead of an
+    earlier one is rolled back to its savepoint and merged as an update."""
+    rows = [[f"L-{i}", "2024-05-03T10:00Z", f"company {i} " + "x" * 100] for i in range(60_000)]
+    rows.append(["L-1", "2024-05-03T10:00Z", "renamed"])
+    f = write(tmp_path / "a.csv", ["external_id", "created_at", "company"], rows)
+    assert f.stat().st_size > BLOCK  # more than one batch
+    s = run_import(ledger_url, f)
+    assert (s.read, s.inserted, s.updated, s.unchanged) == (60_001, 60_000, 1, 0)
+    assert query(ledger_url, "SELECT company FROM lead WHERE external_id = 'L-1'") == [("renamed",)]
+    assert query(ledger_url, "SELECT field, new_value FROM lead_change") == [("company", "renamed")]

@@ -149,6 +149,31 @@ class Converter:
     def _time(self, text: Any, column: str, check: _Checks) -> Any:
         """UTC instants (text on SQLite, timestamps on PostgreSQL) of a column of times;
         an empty cell is NULL, a cell that is no time a reject."""
+        cells = pc.if_else(pc.equal(text, ""), None, text)
+        try:  # the common case, a column of ISO 8601 with offsets, or without: C casts
+            utc = pc.cast(pc.cast(cells, pa.timestamp("us", "UTC")), pa.timestamp("us"))
+        except pa.ArrowInvalid:
+            try:
+                utc = self._localize(pc.cast(cells, pa.timestamp("us")), text)
+            except pa.ArrowInvalid:
+                utc = self._parts(text)
+        year = pc.year(utc)
+        ok = pc.fill_null(pc.and_(pc.greater_equal(year, 1), pc.less_equal(year, 9999)), False)
+        failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
+        if len(failed):
+            utc, ok = self._by_python(text, failed.to_pylist(), utc, ok)
+        check(
+            pc.and_(pc.not_equal(text, ""), pc.invert(ok)),
+            lambda i: _time_reason(column, text[i].as_py()),
+        )
+        utc = pc.if_else(ok, utc, None)
+        if self.pg:
+            return pc.cast(utc, pa.timestamp("us", tz="UTC"))
+        return _utc_text(utc)
+
+    def _parts(self, text: Any) -> Any:
+        """UTC of the times the casts do not take (US and day-first forms, offsets
+        written +0000, a mix of forms): read by regular expression, part by part."""
         iso = pc.extract_regex(text, _ISO)
         slash = pc.extract_regex(text, _SLASH)
         is_iso = pc.is_valid(iso)
@@ -195,23 +220,7 @@ class Converter:
         utc = pc.cast(pc.subtract(naive_us, offset_us), pa.timestamp("us"))
         wall = pc.cast(pc.if_else(local, naive_us, None), pa.timestamp("us"))
         utc = pc.if_else(local, self._localize(wall, text), utc)
-        year = pc.year(utc)
-        ok = pc.and_kleene(
-            pc.and_kleene(offset_ok, pc.is_valid(utc)),
-            pc.and_kleene(pc.greater_equal(year, 1), pc.less_equal(year, 9999)),
-        )
-        ok = pc.fill_null(ok, False)
-        failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
-        if len(failed):
-            utc, ok = self._by_python(text, failed.to_pylist(), utc, ok)
-        check(
-            pc.and_(pc.not_equal(text, ""), pc.invert(ok)),
-            lambda i: _time_reason(column, text[i].as_py()),
-        )
-        utc = pc.if_else(ok, utc, None)
-        if self.pg:
-            return pc.cast(utc, pa.timestamp("us", tz="UTC"))
-        return _utc_text(utc)
+        return pc.if_else(offset_ok, utc, None)
 
     def _by_python(self, text: Any, rows: list[int], utc: Any, ok: Any) -> tuple[Any, Any]:
         """The few times the columns above do not read (an ISO week date, …) read one by

@@ -125,10 +125,11 @@ class Ledger:
     def empty(self, table: str) -> bool:
         return not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
 
-    def drop_indexes(self, table: str) -> None:
+    def begin_load(self, table: str) -> None:
         """Into an empty SQLite table, its secondary indexes are built once at the end
         (``build_indexes``) instead of row by row."""
-        if self.pg or not self.empty(table):
+        self.fresh = self.empty(table)
+        if self.pg or not self.fresh:
             return
         for name, columns in _SECONDARY[table]:
             self.run(f"DROP INDEX IF EXISTS {name}")
@@ -144,39 +145,56 @@ class Ledger:
     def merge_leads(self, table: pa.Table) -> tuple[int, int]:
         """Insert the staged leads that are new, update the changed ones with a
         ``lead_change`` row per field; (inserted, updated). Only the columns the file has
-        are compared and written: a column it lacks changes nothing."""
+        are compared and written: a column it lacks changes nothing. Into a ledger that
+        had no leads, a batch is inserted without comparing, unless a lead of an earlier
+        batch comes again in it."""
         fields = [f for f in (*LEAD_COLUMNS, "extra") if f in table.column_names]
         self.stage(table)
-        updated = 0
-        if not self.empty("lead"):
-            updated = self._update_leads([f for f in fields if f != "external_id"])
-        clock = "COALESCE(s.handed_off_at, s.created_at)"
-        if "handed_off_at" not in fields:
-            clock = "s.created_at"
-        columns = ", ".join(fields)
-        inserted = self.run(
-            f"INSERT INTO lead ({columns}, clock_start_at, recorded_at)"
-            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
-            f" FROM {STAGE} s WHERE NOT EXISTS"
-            f" (SELECT 1 FROM lead l WHERE l.external_id = s.external_id) ORDER BY s.ordinal"
-        )
+        inserted = updated = 0
+        if self.fresh:
+            self.run("SAVEPOINT batch")
+            inserted = self._insert_leads(fields, STAGE, "true")
+            self.fresh = inserted == table.num_rows
+            if not self.fresh:
+                self.run("ROLLBACK TO batch")
+            self.run("RELEASE batch")
+        if not self.fresh:
+            inserted, updated = self._compare_leads(fields)
         if "owner" in fields:
             self._reps("owner")
         self.run(f"DROP TABLE {STAGE}")
         return inserted, updated
 
-    def _update_leads(self, fields: list[str]) -> int:
-        pairs = ", ".join(f"s.{f} AS n_{f}, l.{f} AS o_{f}" for f in fields)
-        changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in fields)
-        self.run(
-            f"CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, {pairs}"
-            f" FROM {STAGE} s JOIN lead l ON l.external_id = s.external_id WHERE {changed}"
+    def _insert_leads(self, fields: list[str], source: str, where: str) -> int:
+        clock = "s.created_at"
+        if "handed_off_at" in fields:
+            clock = "COALESCE(s.handed_off_at, s.created_at)"
+        return self.run(
+            f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
+            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
+            f" FROM {source} s WHERE {where} ORDER BY s.ordinal"
+            " ON CONFLICT (external_id) DO NOTHING"
         )
-        rows = self.rows("SELECT * FROM slactl_changed ORDER BY lead_id")
+
+    def _compare_leads(self, fields: list[str]) -> tuple[int, int]:
+        others = fields[1:]  # (external_id comes first)
+        pairs = ", ".join(f"s.{f} AS {f}, l.{f} AS o_{f}" for f in others)
+        changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in others)
+        self.run(
+            "CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, s.ordinal,"
+            f" s.external_id, {pairs} FROM {STAGE} s LEFT JOIN lead l"
+            f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
+        )
+        inserted = self._insert_leads(fields, "slactl_changed", "s.lead_id IS NULL")
+        columns = ", ".join(f"{f}, o_{f}" for f in others)
+        rows = self.rows(
+            f"SELECT lead_id, {columns} FROM slactl_changed WHERE lead_id IS NOT NULL"
+            " ORDER BY lead_id"
+        )
         if rows:
             changes: dict[str, list[Any]] = {"lead_id": [], "field": [], "old": [], "new": []}
             for row in rows:
-                for k, f in enumerate(fields):
+                for k, f in enumerate(others):
                     new, old = _text(row[1 + 2 * k]), _text(row[2 + 2 * k])
                     if new != old:
                         for column, value in zip(changes, (row[0], f, old, new), strict=True):
@@ -187,14 +205,17 @@ class Ledger:
                 f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
             )
             self.run("DROP TABLE slactl_change")
-            sets = ", ".join(f"{f} = c.n_{f}" for f in fields)
-            self.run(f"UPDATE lead SET {sets} FROM slactl_changed c WHERE lead.id = c.lead_id")
+            sets = ", ".join(f"{f} = c.{f}" for f in others)
+            self.run(
+                f"UPDATE lead SET {sets} FROM slactl_changed c"
+                " WHERE c.lead_id IS NOT NULL AND lead.id = c.lead_id"
+            )
             self.run(
                 f"UPDATE lead SET clock_start_at = COALESCE(handed_off_at, {_FIRST_HANDOFF},"
                 " created_at) WHERE id IN (SELECT lead_id FROM slactl_changed)"
             )
         self.run("DROP TABLE slactl_changed")
-        return len(rows)
+        return inserted, len(rows)
 
     def _reps(self, column: str, table: str = STAGE) -> None:
         self.run(

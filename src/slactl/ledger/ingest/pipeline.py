@@ -92,7 +92,7 @@ def import_csv(
     engine.dispose()
     with Ledger(engine, now) as ledger:
         converter = Converter(kind, fields, default_tz, ledger.pg, outcomes, date_order)
-        ledger.drop_indexes("lead" if kind == "leads" else "event")
+        ledger.begin_load("lead" if kind == "leads" else "event")
         start = 0
         for raw in source.batches(report):
             try:
