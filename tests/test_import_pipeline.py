@@ -118,14 +118,16 @@ def test_extreme_and_hostile_cells_are_rejected_rows(ledger_url: str, tmp_path: 
     assert [(line, reason) for line, _, reason in s.rejects] == [
         (
             2,
-            "column created_at: '9999-12-31T23:59:59-14:00' is outside the years 1-9999 once in UTC",
+            "column created_at: '9999-12-31T23:59:59-14:00' is outside the years 1-9999"
+            " once in UTC",
         ),
         (3, "a cell holds a NUL byte"),
         (4, "external_id longer than 256 characters"),
         (5, "a cell holds a NUL byte"),
         (
             6,
-            "column created_at: '0001-01-01T00:00:00+01:00' is outside the years 1-9999 once in UTC",
+            "column created_at: '0001-01-01T00:00:00+01:00' is outside the years 1-9999"
+            " once in UTC",
         ),
     ]
     acts = write(
@@ -259,8 +261,8 @@ def test_other_commands_do_not_load_pyarrow(tmp_path: Path) -> None:
         "from typer.testing import CliRunner\n"
         "from slactl.cli import app\n"
         f"args = ['--db', {str(db)!r}, '--agreements', {str(ROOT / 'agreements')!r}]\n"
-        "for command in (['status', '--rep', 'alice', '--as-of', '2024-06-01T12:00Z'], ['report', '--month', '2024-05'],"
-        " ['log', 'L-0001', 'call', '--rep', 'alice', '--at', '2024-05-03T10:00Z']):\n"
+        "for command in (['status', '--rep', 'alice', '--as-of', '2024-06-01T12:00Z'],"
+        " ['report', '--month', '2024-05'], ['log', 'L-0001', 'call', '--rep', 'alice', '--at', '2024-05-03T10:00Z']):\n"
         "    r = CliRunner().invoke(app, args + command)\n"
         "    assert r.exit_code == 0, (command, r.output, r.exception)\n"
         "print(sorted(m for m in sys.modules if m.startswith(('pyarrow', 'adbc'))))\n"
