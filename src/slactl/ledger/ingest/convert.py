@@ -4,6 +4,7 @@ is written (in Python) for those rows only."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta, tzinfo
@@ -303,13 +304,10 @@ def _assume(naive: Any, zone: str) -> Any:
 
 
 def _zone_name(tz: tzinfo) -> str:
-    key = getattr(tz, "key", None)
-    if key:
-        return str(key)
-    offset = tz.utcoffset(None) or timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    if getattr(tz, "key", None):
+        return str(tz.key)  # type: ignore[attr-defined]
+    minutes = int((tz.utcoffset(None) or timedelta(0)).total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _time_reason(column: str, text: str) -> str:
@@ -338,30 +336,19 @@ def _any(masks: list[Any], n: int | None = None) -> Any:
     return out
 
 
-_JSON_ESCAPES = [
-    ("\\", "\\\\"),
-    ('"', '\\"'),
-    ("\n", "\\n"),
-    ("\r", "\\r"),
-    ("\t", "\\t"),
-    ("\b", "\\b"),
-    ("\f", "\\f"),
-]
+# as json.dumps(…, ensure_ascii=False) escapes: backslash first, then quote and controls
+_JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', **{chr(c): json.dumps(chr(c))[1:-1] for c in range(32)}}
 
 
 def _json_objects(columns: list[tuple[str, Any]]) -> Any:
     """``{"key": "value", …}`` per row of the non-empty cells, keys sorted, as
     ``json.dumps(…, ensure_ascii=False)`` writes it; NULL for a row with none."""
-    import json
-
     body = pa.array([""] * len(columns[0][1]), pa.string())
     for key, cells in columns:
         value = cells
-        for old, new in _JSON_ESCAPES:
-            value = pc.replace_substring(value, old, new)
-        for c in range(0x20):
-            if chr(c) not in "\n\r\t\b\f" and pc.any(pc.match_substring(value, chr(c))).as_py():
-                value = pc.replace_substring(value, chr(c), f"\\u{c:04x}")
+        for old, new in _JSON_ESCAPES.items():
+            if pc.any(pc.match_substring(value, old)).as_py():
+                value = pc.replace_substring(value, old, new)
         prefix = json.dumps(key, ensure_ascii=False) + ': "'
         member = pc.binary_join_element_wise(prefix, value, '"', "")
         # (not binary_join_element_wise's null_handling="skip": it drops whole rows)

@@ -274,13 +274,14 @@ class Ledger:
 
     # ------------------------------------------------------------------------- end
 
-    def record_run(self, values: dict[str, Any]) -> None:
-        """The ``import_run`` row, and the changes of this import pointed at it."""
-        names = ", ".join(values)
-        texts = ", ".join(lit(v) if isinstance(v, str) else str(v) for v in values.values())
+    def record_run(self, s: Any, sha256: str) -> None:
+        """The ``import_run`` row of summary ``s``; this import's changes pointed at it."""
+        counts = (s.read, s.inserted, s.updated, s.unchanged, s.rejected)
         self.run(
-            f"INSERT INTO import_run ({names}, started_at, finished_at)"
-            f" VALUES ({texts}, {self.now}, {self.now})"
+            "INSERT INTO import_run (path, sha256, kind, preset, started_at, finished_at,"
+            " rows_read, inserted, updated, unchanged, rejected) VALUES"
+            f" ({', '.join(lit(v) for v in (str(s.path), sha256, s.kind, s.preset))},"
+            f" {self.now}, {self.now}, {', '.join(str(int(n)) for n in counts)})"
         )
         run_id = self.scalar("SELECT MAX(id) FROM import_run")
         self.run(

@@ -125,19 +125,8 @@ def import_csv(
             progress(path.stat().st_size, "indexing" if ledger.dropped else "committing")
         ledger.build_indexes()
         if (summary.inserted or summary.updated) and not dry_run:
-            ledger.record_run(
-                {
-                    "path": str(path),
-                    "sha256": _sha256(path),
-                    "kind": kind,
-                    "preset": preset,
-                    "rows_read": summary.read,
-                    "inserted": summary.inserted,
-                    "updated": summary.updated,
-                    "unchanged": summary.unchanged,
-                    "rejected": summary.rejected,
-                }
-            )
+            with open(path, "rb") as f:
+                ledger.record_run(summary, hashlib.file_digest(f, "sha256").hexdigest())
         if progress is not None:
             progress(path.stat().st_size, "committing")
         if dry_run:
@@ -213,11 +202,3 @@ class _Rejects:
             (lines.get(r, 0), dict(zip(headers, cells, strict=False)), reason)
             for r, cells, reason in self.rows[:KEPT_REJECTS]
         ]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ class Source:
         if not text.strip():
             raise ImportError_(f"{path}: the file is empty")
         first = text.lstrip("\r\n").splitlines()[0]
-        delimiter = max(",;\t", key=lambda d: _outside_quotes(first).count(d))
+        unquoted = re.sub(r'"[^"]*"', "", first)
+        delimiter = max(",;\t", key=unquoted.count)
         try:
             with open(path, encoding=encoding, errors="replace", newline="") as f:
                 row = next(r for r in csv.reader(f, delimiter=delimiter) if r)
@@ -143,10 +145,6 @@ class Source:
                 break
             record += 1
         return record
-
-
-def _outside_quotes(line: str) -> str:
-    return "".join(part for i, part in enumerate(line.split('"')) if i % 2 == 0)
 
 
 class _Counting(io.RawIOBase):
