@@ -16,17 +16,7 @@ import pyarrow.compute as pc
 from slactl.timeparse import TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead
-_ISO = (
-    r"^(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})"
-    r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)?\s*(?P<z>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
-)
-# US and day-first forms, as CRMs write them: 5/3/2024, 2:22 PM; 03/05/2024 14:22
-_SLASH = (
-    r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4}),?(?:\s+(?P<h>\d{1,2}):(?P<mi>\d{2})"
-    r"(?::(?P<s>\d{2}))?\s*(?P<p>[AaPp][Mm])?)?$"
-)
 _READ_HINT = "use ISO 8601 such as 2024-05-03T14:22 or 2024-05-03T14:22-04:00"
-_US = 1_000_000  # microseconds a second
 
 
 class Fatal(Exception):
@@ -150,14 +140,7 @@ class Converter:
     def _time(self, text: Any, column: str, check: _Checks) -> Any:
         """UTC instants (text on SQLite, timestamps on PostgreSQL) of a column of times;
         an empty cell is NULL, a cell that is no time a reject."""
-        cells = pc.if_else(pc.equal(text, ""), None, text)
-        try:  # the common case, a column of ISO 8601 with offsets, or without: C casts
-            utc = pc.cast(pc.cast(cells, pa.timestamp("us", "UTC")), pa.timestamp("us"))
-        except pa.ArrowInvalid:
-            try:
-                utc = self._localize(pc.cast(cells, pa.timestamp("us")), text)
-            except pa.ArrowInvalid:
-                utc = self._parts(text)
+        utc = self._read(pc.if_else(pc.equal(text, ""), None, text), text)
         year = pc.year(utc)
         ok = pc.fill_null(pc.and_(pc.greater_equal(year, 1), pc.less_equal(year, 9999)), False)
         failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
@@ -172,56 +155,38 @@ class Converter:
             return pc.cast(utc, pa.timestamp("us", tz="UTC"))
         return _utc_text(utc)
 
-    def _parts(self, text: Any) -> Any:
-        """UTC of the times the casts do not take (US and day-first forms, offsets
-        written +0000, a mix of forms): read by regular expression, part by part."""
-        iso = pc.extract_regex(text, _ISO)
-        slash = pc.extract_regex(text, _SLASH)
-        is_iso = pc.is_valid(iso)
-        is_slash = pc.is_valid(slash)
-        order = self._order(text, slash, is_slash)
-
-        def part(iso_name: str, slash_name: str | None = None) -> Any:
-            a = pc.struct_field(iso, iso_name)
-            b = pc.struct_field(slash, slash_name or iso_name)
-            joined = pc.replace_substring_regex(pc.if_else(is_iso, a, b), "^$", "0")
-            return pc.cast(joined, pa.int64())
-
-        month = part("mo", "a" if order == "mdy" else "b")
-        day = part("d", "b" if order == "mdy" else "a")
-        hour = part("h")
-        ampm = pc.if_else(is_slash, pc.struct_field(slash, "p"), "")
-        twelve = pc.not_equal(ampm, "")
-        hour_ok = pc.or_(pc.invert(twelve), pc.and_(pc.greater(hour, 0), pc.less(hour, 13)))
-        pm = pc.if_else(pc.match_substring_regex(ampm, "^[Pp]"), 12, 0)
-        hour = pc.if_else(
-            twelve, pc.add(pc.subtract(hour, pc.if_else(pc.equal(hour, 12), 12, 0)), pm), hour
-        )
-        numbers = ((part("y"), 4), (month, 2), (day, 2), (hour, 2), (part("mi"), 2), (part("s"), 2))
-        stamp = pc.binary_join_element_wise(
-            *(pc.utf8_lpad(pc.cast(x, pa.string()), w, "0") for x, w in numbers), "-"
-        )
-        naive = pc.strptime(stamp, format="%Y-%m-%d-%H-%M-%S", unit="us", error_is_null=True)
-        naive_us = pc.if_else(hour_ok, pc.cast(naive, pa.int64()), None)
-        frac = pc.utf8_slice_codeunits(pc.utf8_rpad(pc.struct_field(iso, "f"), 6, "0"), 0, 6)
-        naive_us = pc.add(naive_us, pc.if_else(is_iso, pc.cast(frac, pa.int64()), 0))
-        zone = pc.if_else(is_iso, pc.struct_field(iso, "z"), "")
-        digits = pc.replace_substring_regex(zone, r"[^0-9]", "")
-        hh, mm = (
-            pc.cast(
-                pc.replace_substring_regex(pc.utf8_slice_codeunits(digits, i, i + 2), "^$", "0"),
-                pa.int64(),
-            )
-            for i in (0, 2)
-        )
-        offset_ok = pc.less(hh, 24)  # (and minutes as Python reads them: +05:75 is +06:15)
-        sign = pc.if_else(pc.starts_with(zone, "-"), -1, 1)
-        offset_us = pc.multiply(pc.multiply(sign, pc.add(pc.multiply(hh, 60), mm)), 60 * _US)
-        local = pc.equal(zone, "")
-        utc = pc.cast(pc.subtract(naive_us, offset_us), pa.timestamp("us"))
-        wall = pc.cast(pc.if_else(local, naive_us, None), pa.timestamp("us"))
-        utc = pc.if_else(local, self._localize(wall, text), utc)
-        return pc.if_else(offset_ok, utc, None)
+    def _read(self, cells: Any, text: Any) -> Any:
+        """UTC of a column of times: by a C cast when it is all ISO 8601 with offsets, or
+        all without; else each form where it stands (the US and day-first forms by
+        ``strptime``); what none of them reads is left NULL for ``_by_python``."""
+        try:
+            return pc.cast(pc.cast(cells, pa.timestamp("us", "UTC")), pa.timestamp("us"))
+        except pa.ArrowInvalid:
+            pass
+        try:
+            return self._localize(pc.cast(cells, pa.timestamp("us")), text)
+        except pa.ArrowInvalid:
+            pass
+        slash = pc.fill_null(pc.match_substring_regex(cells, r"^\d{1,2}/\d{1,2}/\d{4}"), False)
+        aware = pc.match_substring_regex(cells, r"\d([Zz]|[+-]\d\d:?\d\d)$")
+        aware = pc.and_(pc.fill_null(aware, False), pc.invert(slash))
+        utc = wall = pa.nulls(len(cells), pa.timestamp("us"))
+        for mask, tz in ((aware, "UTC"), (pc.invert(pc.or_(aware, slash)), None)):
+            try:
+                read = pc.cast(pc.filter(cells, mask), pa.timestamp("us", tz))
+            except pa.ArrowInvalid:
+                continue
+            if tz:
+                utc = pc.replace_with_mask(utc, mask, pc.cast(read, pa.timestamp("us")))
+            else:
+                wall = pc.replace_with_mask(wall, mask, read)
+        if pc.any(slash).as_py():
+            dates = pc.replace_substring_regex(pc.filter(cells, slash), r",?\s+", " ")
+            md = "%m/%d" if self._order(dates, text, slash) == "mdy" else "%d/%m"
+            clocks = (" %I:%M %p", " %I:%M:%S %p", " %H:%M", " %H:%M:%S", "")
+            forms = [pc.strptime(dates, f"{md}/%Y{c}", "us", error_is_null=True) for c in clocks]
+            wall = pc.replace_with_mask(wall, slash, pc.coalesce(*forms))
+        return pc.coalesce(utc, self._localize(wall, text))
 
     def _by_python(self, text: Any, rows: list[int], utc: Any, ok: Any) -> tuple[Any, Any]:
         """The few times the columns above do not read (an ISO week date, …) read one by
@@ -238,25 +203,26 @@ class Converter:
         fixed = pa.array(values, pa.timestamp("us"))
         return pc.coalesce(utc, fixed), pc.or_(ok, pc.is_valid(fixed))
 
-    def _order(self, text: Any, slash: Any, is_slash: Any) -> str | None:
-        """The file's day/month order, settled by the first batch with slashed dates."""
-        if self.date_order is not None or not pc.any(is_slash).as_py():
-            return self.date_order
-        a = pc.cast(pc.struct_field(slash, "a"), pa.int64())
-        b = pc.cast(pc.struct_field(slash, "b"), pa.int64())
-        day_first = pc.any(pc.greater(a, 12)).as_py()
-        month_first = pc.any(pc.greater(b, 12)).as_py()
-        if day_first != month_first:
-            self.date_order = "dmy" if day_first else "mdy"
-        elif not day_first and pc.all(pc.not_equal(pc.struct_field(slash, "p"), "")).as_py():
-            self.date_order = "mdy"  # 5/3/2024, 2:22 PM: the US form of every CRM
-        else:
-            row = pc.index(is_slash, True).as_py()
-            raise Fatal(
-                row,
-                f"is {text[row].as_py()!r} day-first or month-first? pass --date-order dmy"
-                " or --date-order mdy",
+    def _order(self, dates: Any, text: Any, slash: Any) -> str:
+        """The file's day/month order, settled by the first batch with slashed dates: a
+        first number above 12 is a day, a second one a day too; times with AM/PM are the
+        US form every CRM writes (5/3/2024, 2:22 PM)."""
+        if self.date_order is None:
+            numbers = pc.extract_regex(dates, r"^(?P<a>\d+)/(?P<b>\d+)/")
+            day_first, month_first = (
+                pc.max(pc.cast(numbers.field(n), pa.int64())).as_py() > 12 for n in "ab"
             )
+            if day_first != month_first:
+                self.date_order = "dmy" if day_first else "mdy"
+            elif not day_first and pc.all(pc.match_substring_regex(dates, "[AaPp][Mm]$")).as_py():
+                self.date_order = "mdy"
+            else:
+                row = pc.index(slash, True).as_py()
+                raise Fatal(
+                    row,
+                    f"is {text[row].as_py()!r} day-first or month-first? pass --date-order dmy"
+                    " or --date-order mdy",
+                )
         return self.date_order
 
     def _localize(self, naive: Any, text: Any) -> Any:

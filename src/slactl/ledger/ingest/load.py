@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from adbc_driver_manager import Error as DriverError
 from sqlalchemy import Engine
 
 from slactl.errors import ImportError_, TemporaryFailure
@@ -54,7 +55,7 @@ class Ledger:
                 self.directory = Path(url.database).resolve().parent
                 self.conn = driver.connect(url.database, autocommit=True)
                 self.now = lit(to_utc_text(now))
-        except driver.Error as exc:
+        except DriverError as exc:
             raise _failure(exc) from None
         self.cur = self.conn.cursor()
         self.dropped: list[tuple[str, str, str]] = []
@@ -71,53 +72,39 @@ class Ledger:
                 _sweep(self.directory)
             else:
                 self.run("BEGIN")
-            self.changes_before = self.scalar("SELECT COALESCE(MAX(id), 0) FROM lead_change")
-        except BaseException:
-            self.conn.close()
+            self.changes_before = self.rows("SELECT COALESCE(MAX(id), 0) FROM lead_change")[0][0]
+        except BaseException as exc:
+            self.__exit__(type(exc), exc)
             raise
         return self
 
-    def __exit__(self, kind: Any, *_: Any) -> None:
+    def __exit__(self, kind: Any, exc: Any = None, *_: Any) -> None:
+        """Rolled back unless committed; a driver's error said in one line when it is one
+        a user can act on (a full disk, a ledger kept busy)."""
         try:
             if kind is not None:
                 self.cur.execute("ROLLBACK")
-        except self._errors():
+        except DriverError:
             pass  # SQLite has rolled back itself (a full disk, an I/O error)
         finally:
             self.conn.close()
+        if isinstance(exc, DriverError) and _failure(exc) is not exc:
+            raise _failure(exc) from None
 
     def run(self, sql: str) -> int:
         """Execute one statement; the rows it changed."""
-        try:
-            self.cur.execute(sql)
-            if self.pg:
-                return max(self.cur.rowcount, 0)
-            self.cur.execute("SELECT changes()")
-            return int(self.cur.fetchone()[0])
-        except self._errors() as exc:
-            raise _failure(exc) from None
-
-    def scalar(self, sql: str) -> Any:
-        rows = self.rows(sql)
-        return rows[0][0] if rows else None
+        self.cur.execute(sql)
+        if self.pg:
+            return max(self.cur.rowcount, 0)
+        self.cur.execute("SELECT changes()")
+        return int(self.cur.fetchone()[0])
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        try:
-            self.cur.execute(sql)
-            return list(self.cur.fetchall())
-        except self._errors() as exc:
-            raise _failure(exc) from None
+        self.cur.execute(sql)
+        return list(self.cur.fetchall())
 
     def stage(self, table: pa.Table, name: str = STAGE) -> None:
-        try:
-            self.cur.adbc_ingest(name, table, mode="create", temporary=True)
-        except self._errors() as exc:
-            raise _failure(exc) from None
-
-    def _errors(self) -> type[Exception]:
-        from adbc_driver_manager import Error
-
-        return Error
+        self.cur.adbc_ingest(name, table, mode="create", temporary=True)
 
     def differ(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
@@ -283,7 +270,7 @@ class Ledger:
             f" ({', '.join(lit(v) for v in (str(s.path), sha256, s.kind, s.preset))},"
             f" {self.now}, {self.now}, {', '.join(str(int(n)) for n in counts)})"
         )
-        run_id = self.scalar("SELECT MAX(id) FROM import_run")
+        run_id = self.rows("SELECT MAX(id) FROM import_run")[0][0]
         self.run(
             f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
         )
