@@ -191,7 +191,7 @@ def test_a_10_mb_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
     r = cli(tmp_path, "import", str(f))
     assert (r.returncode, r.stderr) == (
         2,
-        f"Error: {f}: a cell larger than 4 MiB, or a quote never closed: is this a CSV export?\n",
+        f"Error: {f}: a row larger than 1 MiB, or a quote never closed: is this a CSV export?\n",
     )
     assert query(f"sqlite:///{tmp_path / 'l.db'}", "SELECT COUNT(*) FROM lead") == [(0,)]
 

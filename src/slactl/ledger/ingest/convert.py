@@ -49,11 +49,16 @@ class Converter:
     pg: bool
     outcomes: tuple[str, ...] | None = None
     date_order: str | None = None  # dmy | mdy, or None until the file settles it
+    nul: bool = True  # a NUL byte may be in the cells
 
     def convert(self, raw: pa.RecordBatch) -> Batch:
         cells = {f: pc.utf8_trim_whitespace(raw.column(i)) for i, f in self.fields.items()}
         check = _Checks()
-        check(_any([pc.match_substring(c, "\x00") for c in raw.columns]), "a cell holds a NUL byte")
+        if self.nul:
+            check(
+                _any([pc.match_substring(c, "\x00") for c in raw.columns]),
+                "a cell holds a NUL byte",
+            )
         out = self._leads(cells, check) if self.kind == "leads" else self._activities(cells, check)
         bad = _any([m for m, _ in check], raw.num_rows)
         rejects = [
@@ -288,6 +293,10 @@ def _time_reason(column: str, text: str) -> str:
 
 def _utc_text(utc: Any) -> Any:
     """The SQLite storage form of instants (``to_utc_text``): no fraction when it is 0."""
+    try:
+        return pc.cast(pc.cast(utc, pa.timestamp("s")), pa.string())  # (no fraction in it)
+    except pa.ArrowInvalid:
+        pass
     return pc.replace_substring_regex(pc.cast(utc, pa.string()), r"\.000000$", "")
 
 
@@ -312,8 +321,8 @@ def _json_objects(columns: list[tuple[str, Any]]) -> Any:
     body = pa.array([""] * len(columns[0][1]), pa.string())
     for key, cells in columns:
         value = cells
-        for old, new in _JSON_ESCAPES.items():
-            if pc.any(pc.match_substring(value, old)).as_py():
+        if pc.any(pc.match_substring_regex(cells, '[\\\\"\\x00-\\x1f]')).as_py():
+            for old, new in _JSON_ESCAPES.items():
                 value = pc.replace_substring(value, old, new)
         prefix = json.dumps(key, ensure_ascii=False) + ': "'
         member = pc.binary_join_element_wise(prefix, value, '"', "")

@@ -95,6 +95,7 @@ def import_csv(
         ledger.begin_load("lead" if kind == "leads" else "event")
         start = 0
         for raw in source.batches(report):
+            converter.nul = source.stream.nul
             try:
                 batch = converter.convert(raw)
             except Fatal as exc:

@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 
 from slactl.errors import ImportError_
 
-BLOCK = 4 << 20  # bytes per batch; a cell larger than this is refused as a whole
+BLOCK = 1 << 20  # bytes per batch (a row larger than this is refused as a whole)
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -65,7 +65,7 @@ class Source:
         Salesforce's footer left out, rows of another width kept in ``bad_width``."""
         names = [f"c{i}" for i in range(len(self.headers))]
         raw = open(self.path, "rb")  # noqa: SIM115 - closed below
-        stream: Any = _Counting(raw, progress) if progress is not None else raw
+        self.stream = stream = _Watched(raw, progress)
         encoding = "utf8" if self.encoding in ("utf-8-sig", "utf-8", "utf8") else self.encoding
         try:
             reader = pacsv.open_csv(
@@ -113,7 +113,7 @@ class Source:
             )
         if "straddle" in detail or "block" in detail:
             return ImportError_(
-                f"{self.path}: a cell larger than {BLOCK >> 20} MiB, or a quote never closed:"
+                f"{self.path}: a row larger than {BLOCK >> 20} MiB, or a quote never closed:"
                 " is this a CSV export?"
             )
         return ImportError_(f"{self.path}: unreadable CSV: {detail.splitlines()[0]}")
@@ -147,20 +147,23 @@ class Source:
         return record
 
 
-class _Counting(io.RawIOBase):
-    """The file as pyarrow reads it, telling ``progress`` how many bytes it has read."""
+class _Watched(io.RawIOBase):
+    """The file as pyarrow reads it: how many bytes it has read (for ``progress``), and
+    whether a NUL byte was among them (the cells are searched for one only then)."""
 
-    def __init__(self, raw: Any, progress: Callable[[int], None]) -> None:
-        self.raw, self.progress, self.done = raw, progress, 0
+    def __init__(self, raw: Any, progress: Callable[[int], None] | None) -> None:
+        self.raw, self.progress, self.done, self.nul = raw, progress, 0, False
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
-        n: int = self.raw.readinto(buffer)
-        self.done += n
-        self.progress(self.done)
-        return n
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.raw.read(size)
+        self.done += len(data)
+        self.nul = self.nul or b"\x00" in data
+        if self.progress is not None:
+            self.progress(self.done)
+        return data
 
 
 def first_bad_line(path: Path, encoding: str) -> int | None:
