@@ -120,8 +120,7 @@ def import_csv(
             found.add(raw, start, bad)
             start += raw.num_rows
         summary.read += len(source.bad_width)
-        found.add_bad_width(len(source.headers))
-        summary.rejected = found.count
+        summary.rejected = len(found.all())
         if progress is not None:
             progress(path.stat().st_size, "indexing" if ledger.dropped else "committing")
         ledger.build_indexes()
@@ -141,10 +140,8 @@ def import_csv(
 def _rounds(table: pa.Table, kind: str) -> list[pa.Table]:
     """A batch cut where a lead comes again in it: the later row is merged after the
     earlier one (an update of it, with its change recorded)."""
-    if kind != "leads":
-        return [table]
-    ids = table.column("external_id")
-    if len(pc.unique(ids)) == len(ids):
+    ids = table.column("external_id") if kind == "leads" else None
+    if ids is None or len(pc.unique(ids)) == len(ids):
         return [table]
     counts: dict[str, int] = {}
     rounds = []
@@ -162,44 +159,33 @@ class _Rejects:
     def __init__(self, source: Source, strict: bool) -> None:
         self.source, self.strict = source, strict
         self.rows: list[tuple[int, list[str], str]] = []  # (record number, cells, reason)
-        self.count = 0
 
     def add(self, raw: pa.RecordBatch, start: int, bad: list[tuple[int, str]]) -> None:
         for ordinal, reason in bad:
             cells = [raw.column(c)[ordinal - start].as_py() for c in range(raw.num_columns)]
             self.rows.append((self.source.record_of(ordinal), cells, reason))
-        self.count += len(bad)
         if self.strict and (self.rows or self.source.bad_width):
-            self.add_bad_width(len(self.source.headers))
-            record, _, reason = min(self.rows)
+            record, _, reason = self.all()[0]
             line = self.source.lines([record]).get(record, "?")
             raise ImportError_(f"{self.source.path}:{line}: {reason}")
 
-    def add_bad_width(self, width: int) -> None:
-        for record, cells in self.source.bad_width.items():
-            why = (
-                "more cells than the header has columns"
-                if len(cells) > width
-                else (f"{len(cells)} cells where the header has {width} columns")
-            )
-            self.rows.append((record, cells, why))
-        self.count += len(self.source.bad_width)
-        self.source.bad_width = {}
+    def all(self) -> list[tuple[int, list[str], str]]:
+        return sorted(self.rows + [(r, *v) for r, v in self.source.bad_width.items()])
 
     def write(self, target: Path | None) -> list[tuple[int, dict[str, str], str]]:
-        self.rows.sort(key=lambda r: r[0])
-        lines = self.source.lines(r[0] for r in self.rows)
+        rows = self.all()
+        lines = self.source.lines(r[0] for r in rows)
         headers = self.source.headers
-        if target is not None and self.rows:
+        if target is not None and rows:
             try:
                 with open(target, "w", encoding="utf-8", newline="") as f:
                     writer = csv.writer(f)
                     writer.writerow(["line", "reason", *headers])
-                    for record, cells, reason in self.rows:
+                    for record, cells, reason in rows:
                         writer.writerow([lines.get(record, "?"), reason, *cells])
             except OSError as exc:
                 raise ImportError_(f"--rejects {target}: {exc.strerror}") from None
         return [
             (lines.get(r, 0), dict(zip(headers, cells, strict=False)), reason)
-            for r, cells, reason in self.rows[:KEPT_REJECTS]
+            for r, cells, reason in rows[:KEPT_REJECTS]
         ]

@@ -29,8 +29,8 @@ class Source:
     delimiter: str
     headers: list[str]
     # record numbers (the header is 1, blank lines do not count) of the rows whose width
-    # is not the header's, with the cells as read; Salesforce's footer is not among them
-    bad_width: dict[int, list[str]] = field(default_factory=dict)
+    # is not the header's: the cells as read, the reason; Salesforce's footer is not one
+    bad_width: dict[int, tuple[list[str], str]] = field(default_factory=dict)
     footer: bool = False
 
     @classmethod
@@ -101,7 +101,11 @@ class Source:
         if len(cells) == 1 and (self.footer or cells[0].startswith("Copyright (c)")):
             self.footer = True
         elif row.number is not None:
-            self.bad_width[row.number] = cells
+            n, width = len(cells), len(self.headers)
+            why = f"{n} cells where the header has {width} columns"
+            if n > width:
+                why = "more cells than the header has columns"
+            self.bad_width[row.number] = (cells, why)
         return "skip"
 
     def _unreadable(self, detail: str) -> ImportError_:
