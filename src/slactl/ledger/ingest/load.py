@@ -245,8 +245,7 @@ class Ledger:
         inserted = self.run(
             "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin, dedupe_key,"
             f" recorded_at) SELECT lead_id, kind, at, rep, outcome, note, 'import', dedupe_key,"
-            f" {self.now} FROM slactl_events x WHERE NOT EXISTS (SELECT 1 FROM event e"
-            " WHERE e.dedupe_key = x.dedupe_key) ORDER BY ordinal"
+            f" {self.now} FROM slactl_events WHERE true ORDER BY ordinal"
             " ON CONFLICT (dedupe_key) DO NOTHING"
         )
         # a lead without handed_off_at starts its clock at its first handoff
