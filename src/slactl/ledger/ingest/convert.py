@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
 from typing import Any
 
@@ -20,18 +20,7 @@ _READ_HINT = "use ISO 8601 such as 2024-05-03T14:22 or 2024-05-03T14:22-04:00"
 
 
 class Fatal(Exception):
-    """A row that stops the whole import (not only itself): (row in batch, message)."""
-
-    def __init__(self, row: int, message: str) -> None:
-        super().__init__(message)
-        self.row = row
-
-
-@dataclass
-class Batch:
-    columns: dict[str, pa.Array]  # field -> the good rows' values
-    rows: pa.Array  # the good rows' positions in the batch
-    rejects: list[tuple[int, str]] = field(default_factory=list)  # (position, reason)
+    """A row that stops the whole import, not only itself: Fatal(row in batch, message)."""
 
 
 class _Checks(list[tuple[Any, Callable[[int], str]]]):
@@ -51,7 +40,9 @@ class Converter:
     date_order: str | None = None  # dmy | mdy, or None until the file settles it
     nul: bool = True  # a NUL byte may be in the cells
 
-    def convert(self, raw: pa.RecordBatch) -> Batch:
+    def convert(self, raw: pa.RecordBatch) -> tuple[dict[str, Any], Any, list[tuple[int, str]]]:
+        """(field -> the good rows' values, their positions in the batch, [(position of a
+        bad row, its reason)])."""
         cells = {f: pc.utf8_trim_whitespace(raw.column(i)) for i, f in self.fields.items()}
         check = _Checks()
         if self.nul:
@@ -66,8 +57,7 @@ class Converter:
             for i in pc.indices_nonzero(bad).to_pylist()
         ]
         good = pc.invert(bad)
-        columns = {f: pc.filter(a, good) for f, a in out.items()}
-        return Batch(columns, pc.indices_nonzero(good), rejects)
+        return {f: pc.filter(a, good) for f, a in out.items()}, pc.indices_nonzero(good), rejects
 
     def _leads(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
         ident = cells["external_id"]
@@ -239,9 +229,8 @@ class Converter:
         if self.tz is None:
             row = pc.index(pc.is_valid(naive), True).as_py()
             raise Fatal(row, _naive_message(text[row].as_py()))
-        if isinstance(self.tz, tzinfo):
-            return _assume(naive, _zone_name(self.tz))
-        rule: Callable[[date], tzinfo] = self.tz
+        zone = self.tz
+        rule: Callable[[date], tzinfo] = (lambda d: zone) if isinstance(zone, tzinfo) else zone
         days = pc.cast(naive, pa.date32())
         distinct = pc.drop_null(pc.unique(days))
         names = pa.array([_zone_name(rule(d)) for d in distinct.to_pylist()])

@@ -27,6 +27,10 @@ _SECONDARY = {
     ),
     "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
 }
+# the file stays in WAL mode: readers go on reading the last commit, other writers wait
+# for the lock (the busy timeout) while an import holds it; a larger cache is no faster
+_SQLITE_BEGIN = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
+_SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
@@ -35,43 +39,37 @@ def lit(text: str) -> str:
 
 
 class Ledger:
-    """The import's connection, in a transaction from ``open`` to ``end``."""
+    """The import's connection: ``with Ledger(…)`` is its transaction, rolled back unless
+    ``commit`` ends it."""
 
     def __init__(self, engine: Engine, now: datetime) -> None:
         url = engine.url
         self.pg = url.get_backend_name() == "postgresql"
+        if not self.pg and (not url.database or url.database == ":memory:"):
+            raise ImportError_("a ledger in memory cannot take an import; name a file")
+        self.now = (
+            f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(to_utc_text(now))
+        )
+        self.dropped: list[tuple[str, str, str]] = []
         try:
             if self.pg:
-                import adbc_driver_postgresql.dbapi as driver
+                import adbc_driver_postgresql.dbapi as postgresql
 
                 uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
-                self.conn = driver.connect(uri, autocommit=True)
-                self.now = f"CAST({lit(now.isoformat())} AS timestamptz)"
+                self.conn = postgresql.connect(uri, autocommit=True)
             else:
-                import adbc_driver_sqlite.dbapi as driver  # type: ignore[no-redef]
+                import adbc_driver_sqlite.dbapi as sqlite
 
-                if not url.database or url.database == ":memory:":
-                    raise ImportError_("a ledger in memory cannot take an import; name a file")
-                self.directory = Path(url.database).resolve().parent
-                self.conn = driver.connect(url.database, autocommit=True)
-                self.now = lit(to_utc_text(now))
+                _sweep(Path(str(url.database)).resolve().parent)
+                self.conn = sqlite.connect(url.database, autocommit=True)
         except DriverError as exc:
             raise _failure(exc) from None
         self.cur = self.conn.cursor()
-        self.dropped: list[tuple[str, str, str]] = []
 
     def __enter__(self) -> Ledger:
         try:
-            if not self.pg:
-                # the file stays in WAL mode: readers go on reading the last commit, other
-                # writers wait for the lock (the busy timeout) while an import holds it
-                for pragma in ("busy_timeout=30000", "synchronous=NORMAL"):
-                    self.run(f"PRAGMA {pragma}")
-                self.run("PRAGMA cache_size=-16384")  # (more is no faster, and takes memory)
-                self.run("BEGIN IMMEDIATE")
-                _sweep(self.directory)
-            else:
-                self.run("BEGIN")
+            for statement in ("BEGIN",) if self.pg else _SQLITE_BEGIN:
+                self.run(statement)
             self.changes_before = self.rows("SELECT COALESCE(MAX(id), 0) FROM lead_change")[0][0]
         except BaseException as exc:
             self.__exit__(type(exc), exc)

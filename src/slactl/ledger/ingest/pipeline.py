@@ -1,10 +1,6 @@
 """``import_csv``: the file read a batch at a time, each batch converted and merged into
-the ledger, all in one transaction: it all lands or none of it does (a killed import
-leaves the ledger as it was), and the same file again changes nothing.
-
-Leads are keyed by ``external_id``: a new one is inserted, a changed one updated with a
-``lead_change`` row per field that changed (a column the file lacks changes nothing; a
-present, empty cell clears the value). Events are keyed by ``event_key``.
+the ledger, all in one transaction (it all lands or none of it does), and the same file
+again changes nothing. docs/import.md says what is kept, compared and rejected.
 """
 
 from __future__ import annotations
@@ -97,12 +93,13 @@ def import_csv(
         for raw in source.batches(report):
             converter.nul = source.stream.nul
             try:
-                batch = converter.convert(raw)
+                columns, rows, rejected = converter.convert(raw)
             except Fatal as exc:
-                line = source.lines([source.record_of(start + exc.row)])
-                raise ImportError_(f"{path}:{next(iter(line.values()), '?')}: {exc}") from None
-            table = pa.table({"ordinal": pc.add(batch.rows, start), **batch.columns})
-            bad = [(start + i, reason) for i, reason in batch.rejects]
+                record = source.record_of(start + exc.args[0])
+                line = source.lines([record]).get(record, "?")
+                raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
+            table = pa.table({"ordinal": pc.add(rows, start), **columns})
+            bad = [(start + i, reason) for i, reason in rejected]
             for rows in _rounds(table, kind):
                 unknown: list[Any] = []
                 if kind == "leads":
