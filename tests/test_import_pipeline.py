@@ -12,42 +12,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.ingest.read import BLOCK
+from tests.test_import_formats import query, run_import, write
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SLACTL = Path(sys.executable).parent / "slactl"
 ACTIVITY = ["lead", "kind", "rep", "at", "outcome", "note"]
-
-
-def run_import(url: str, path: Path, **kw):  # type: ignore[no-untyped-def]
-    engine = open_ledger(url)
-    try:
-        return import_csv(engine, path, default_tz=NY, now=NOW, **kw)
-    finally:
-        engine.dispose()
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    engine = open_ledger(url)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql))]
-    finally:
-        engine.dispose()
-
-
-def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def test_a_column_the_file_lacks_changes_nothing(ledger_url: str, tmp_path: Path) -> None:

@@ -60,7 +60,9 @@ class Ledger:
             else:
                 import adbc_driver_sqlite.dbapi as sqlite
 
-                _sweep(Path(str(url.database)).resolve().parent)
+                # the part directories an older slactl's killed import left behind
+                for part in Path(str(url.database)).resolve().parent.glob(".slactl-import-*"):
+                    shutil.rmtree(part, ignore_errors=True)
                 self.conn = sqlite.connect(url.database, autocommit=True)
         except DriverError as exc:
             raise _failure(exc) from None
@@ -107,13 +109,10 @@ class Ledger:
     def differ(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
-    def empty(self, table: str) -> bool:
-        return not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
-
     def begin_load(self, table: str) -> None:
         """Into an empty SQLite table, its secondary indexes are built once at the end
         (``build_indexes``) instead of row by row."""
-        self.fresh = self.empty(table)
+        self.fresh = not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
         if self.pg or not self.fresh:
             return
         for name, columns in _SECONDARY[table]:
@@ -272,9 +271,6 @@ class Ledger:
             f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
         )
 
-    def commit(self) -> None:
-        self.run("COMMIT")
-
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -299,9 +295,3 @@ def _failure(exc: Exception) -> Exception:
     if "connect" in low or "could not" in low:
         return ImportError_(f"cannot open the ledger: {text.splitlines()[0]}")
     return exc
-
-
-def _sweep(directory: Path) -> None:
-    """Remove the part directories an import of slactl 0.1 killed mid-way left behind."""
-    for leftover in directory.glob(".slactl-import-*"):
-        shutil.rmtree(leftover, ignore_errors=True)

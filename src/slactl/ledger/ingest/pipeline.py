@@ -129,7 +129,7 @@ def import_csv(
         if dry_run:
             ledger.run("ROLLBACK")
         else:
-            ledger.commit()
+            ledger.run("COMMIT")
     summary.rejects = found.write(rejects)
     return summary
 

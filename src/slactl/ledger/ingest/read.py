@@ -68,26 +68,13 @@ class Source:
         self.stream = stream = _Watched(raw, progress)
         encoding = "utf8" if self.encoding in ("utf-8-sig", "utf-8", "utf8") else self.encoding
         try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(
-                    column_names=names,
-                    skip_rows=1,
-                    block_size=BLOCK,
-                    use_threads=False,
-                    encoding=encoding,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.delimiter,
-                    newlines_in_values=True,
-                    invalid_row_handler=self._bad_width,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()),
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            read = pacsv.ReadOptions(use_threads=False, block_size=BLOCK, encoding=encoding)
+            read.column_names, read.skip_rows = names, 1
+            parse = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
+            parse.invalid_row_handler = self._bad_width
+            convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+            convert.strings_can_be_null = convert.quoted_strings_can_be_null = False
+            reader = pacsv.open_csv(stream, read, parse, convert)
             yield from reader
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise self._unreadable(str(exc)) from None
