@@ -139,7 +139,7 @@ def main() -> None:
         step("again", [SLACTL, "--db", str(db), "import", str(leads)])
         step("1% changed", [SLACTL, "--db", str(db), "import", str(changed)])
     fresh(db)
-    step("first load", [SLACTL, "--db", str(db), "import", str(leads)])  # for the activities
+    step("first load (for the activities)", [SLACTL, "--db", str(db), "import", str(leads)])
     fresh(ref_db)
     step("shell activities", ["sqlite3", str(ref_db)], SHELL_ACTIVITIES.format(csv=acts))
     step("activities", [SLACTL, "--db", str(db), "import", str(acts)])
@@ -249,8 +249,8 @@ def write_docs(
 
 
 IMPORT_NOTES = """
-See docs/import.md for how the import works; what bounds these figures is described under
-"Where the time goes" below the table in that file's companion section here.
+How the import works is in docs/import.md. Where the time goes, and why some bars are
+missed, is written up by hand below the table after each run that changes it.
 """
 
 
