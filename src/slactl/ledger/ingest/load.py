@@ -189,15 +189,15 @@ class Ledger:
                 f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
             )
             self.run("DROP TABLE slactl_change")
-            sets = ", ".join(f"{f} = c.{f}" for f in others)
-            self.run(
-                f"UPDATE lead SET {sets} FROM slactl_changed c"
-                " WHERE c.lead_id IS NOT NULL AND lead.id = c.lead_id"
-            )
-            self.run(
-                f"UPDATE lead SET clock_start_at = COALESCE(handed_off_at, {_FIRST_HANDOFF},"
-                " created_at) WHERE id IN (SELECT lead_id FROM slactl_changed)"
-            )
+            # a field at a time, where it changed: an index is rewritten for its own changes
+            for f in [*others, "clock_start_at"]:
+                value = f"COALESCE(lead.handed_off_at, {_FIRST_HANDOFF}, lead.created_at)"
+                if f != "clock_start_at":
+                    value = f"c.{f}"
+                self.run(
+                    f"UPDATE lead SET {f} = {value} FROM slactl_changed c"
+                    f" WHERE lead.id = c.lead_id AND {self.differ(f'lead.{f}', value)}"
+                )
         self.run("DROP TABLE slactl_changed")
         return inserted, len(rows)
 
