@@ -100,19 +100,19 @@ def import_csv(
                 raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
             table = pa.table({"ordinal": pc.add(rows, start), **columns})
             bad = [(start + i, reason) for i, reason in rejected]
-            for rows in _rounds(table, kind):
+            for part in _rounds(table, kind):
                 unknown: list[Any] = []
                 if kind == "leads":
-                    inserted, updated = ledger.merge_leads(rows)
+                    inserted, updated = ledger.merge_leads(part)
                 else:
-                    inserted, updated, unknown = ledger.merge_events(rows, set(fields.values()))
+                    inserted, updated, unknown = ledger.merge_events(part, set(fields.values()))
                     bad += [
                         (o, f"no lead '{k}' in the ledger: import the leads first")
                         for o, k in unknown
                     ]
                 summary.inserted += inserted
                 summary.updated += updated
-                summary.unchanged += rows.num_rows - inserted - updated - len(unknown)
+                summary.unchanged += part.num_rows - inserted - updated - len(unknown)
             summary.read += raw.num_rows
             found.add(raw, start, bad)
             start += raw.num_rows
