@@ -277,3 +277,24 @@ def test_a_lead_again_in_a_later_batch_of_a_first_load(ledger_url: str, tmp_path
     assert (s.read, s.inserted, s.updated, s.unchanged) == (60_001, 60_000, 1, 0)
     assert query(ledger_url, "SELECT company FROM lead WHERE external_id = 'L-1'") == [("renamed",)]
     assert query(ledger_url, "SELECT field, new_value FROM lead_change") == [("company", "renamed")]
+
+
+def test_the_same_activity_twice_in_a_file_is_one_event_with_the_later_note(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    leads = write(tmp_path / "l.csv", ["external_id", "created_at"], [["L-1", "2024-05-01T09:00Z"]])
+    run_import(ledger_url, leads)
+    rows = [
+        ["L-1", "call", "alice", "2024-05-03T10:00Z", "", "first note"],
+        ["L-1", "email", "alice", "2024-05-03T10:00Z", "", ""],
+        ["L-1", "call", "Alice", "2024-05-03T10:00Z", "", "second note"],
+    ]
+    f = write(tmp_path / "a.csv", ACTIVITY, rows)
+    s = run_import(ledger_url, f)
+    assert (s.read, s.inserted, s.unchanged) == (3, 2, 1)
+    assert query(ledger_url, "SELECT kind, note FROM event ORDER BY kind") == [
+        ("call", "second note"),
+        ("email", None),
+    ]
+    s = run_import(ledger_url, f)
+    assert (s.inserted, s.updated, s.unchanged) == (0, 0, 3)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from adbc_driver_manager import Error as DriverError
 from sqlalchemy import Engine
 
@@ -223,13 +224,16 @@ class Ledger:
         unknown = self.rows(
             "SELECT ordinal, lead FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL"
         )
-        if unknown:
-            self.run("DELETE FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL")
-        # the same event twice in a file: the later row is the one that counts
-        self.run(
-            "DELETE FROM slactl_events WHERE ordinal NOT IN"
-            " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
+        self.run("DELETE FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL")
+        # the same event twice in a batch: the later row is the one that counts
+        twins = pc.binary_join_element_wise(
+            table["key"], table["lead"], "", null_handling="replace"
         )
+        if len(pc.unique(twins)) < table.num_rows:
+            self.run(
+                "DELETE FROM slactl_events WHERE ordinal NOT IN"
+                " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
+            )
         updated = 0
         said = [c for c in ("note", "outcome") if c in given]
         if said:
@@ -273,13 +277,9 @@ class Ledger:
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
-        return None
     if isinstance(value, datetime):
         return to_utc_text(value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    return repr(value) if isinstance(value, float) else None if value is None else str(value)
 
 
 def _failure(exc: Exception) -> Exception:

@@ -25,8 +25,7 @@ from slactl.ledger.presets import resolve
 from slactl.timeparse import ZoneRule
 
 KEPT_REJECTS = 100  # in memory for the summary; --rejects FILE gets all of them
-# progress(bytes read, phase): "importing" up to the file's size, then the phases after it
-Progress = Callable[[int, str], None]
+Progress = Callable[[int, str], None]  # (bytes read, "importing"; then the later phases)
 
 
 @dataclass
