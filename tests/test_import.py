@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from slactl.errors import ImportError_
 from slactl.ledger.engine import open_ledger
-from slactl.ledger.imports import import_csv
+from slactl.ledger.ingest.pipeline import import_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 NY = ZoneInfo("America/New_York")
@@ -352,11 +352,43 @@ def test_cli_rejects_file_and_summary(tmp_path: Path) -> None:
     assert rows[1][:3] == ["3", rows[1][1], "B"] and rows[1][1].startswith("column created_at")
 
 
+def start_and_kill(db: Path, big: Path) -> None:
+    """Run ``slactl import big`` and kill it with SIGKILL once its transaction has
+    written 2 MB to the WAL."""
+    env = {**os.environ, "SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
+    wal = Path(f"{db}-wal")
+    start = wal.stat().st_size if wal.exists() else 0
+    proc = subprocess.Popen(
+        [str(SLACTL), "import", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > start + 2_000_000:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def indexes_of(url: str) -> set[str]:
+    engine = open_ledger(url)
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
+    engine.dispose()
+    return names
+
+
 @pytest.mark.parametrize("ledger", ["new", "with leads"])
 def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) -> None:
+    """Killed mid-transaction, a first load (secondary indexes dropped inside it) and a
+    load into a ledger with leads both leave the ledger as it was, in WAL mode."""
     db = tmp_path / "l.db"
     url = f"sqlite:///{db}"
-    if ledger == "new":  # the fast path: secondary indexes dropped inside the transaction
+    if ledger == "new":
         open_ledger(url).dispose()
     else:
         run_import(url, ROOT / "examples" / "leads.csv")
@@ -366,50 +398,17 @@ def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) 
         w = csv.writer(fh)
         w.writerow(["external_id", "email", "owner", "score", "created_at"])
         for i in range(400_000):
-            w.writerow([f"B-{i}", f"b{i}@x.com", "alice", "70", "2024-05-03T10:00"])
-    env = {**os.environ, "SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
-    proc = subprocess.Popen(
-        [str(SLACTL), "import", str(big)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    # wait until the import has written pages, then kill it mid-transaction: a new ledger
-    # is loaded with a rollback journal (pages go into the file itself, the journal says
-    # how to undo them), one with leads through the WAL
-    written = Path(f"{db}-wal") if ledger == "with leads" else db
-    start = written.stat().st_size if written.exists() else 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if written.exists() and written.stat().st_size > start + 2_000_000:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the import finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    if ledger == "new":
-        assert Path(f"{db}-journal").exists()  # the hot journal the next connection undoes
-        # the file was read in two halves: the worker of the second finds itself orphaned
-        # at its next batch and removes its part file
-        parts = lambda: [p for p in tmp_path.iterdir() if p.name.startswith(".slactl-import-")]  # noqa: E731
-        deadline = time.monotonic() + 30
-        while parts() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert parts() == []
+            w.writerow([f"B-{i}", f"b{i}@x.com", "alice", "70", "2024-05-03T10:00Z"])
+    start_and_kill(db, big)
     assert snapshot(url) == before
-    engine = open_ledger(url)
-    with engine.connect() as conn:
-        indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
-    engine.dispose()
-    assert {"ix_lead_email", "ix_lead_owner", "ix_lead_clock_start_at"} <= indexes
+    assert {"ix_lead_email", "ix_lead_owner", "ix_lead_clock_start_at"} <= indexes_of(url)
+    assert journal_mode(db) == "wal"
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".slactl-import-")] == []
 
 
 def test_killed_activity_import_into_no_events_leaves_the_ledger_as_it_was(
     tmp_path: Path,
 ) -> None:
-    """Activities into a ledger with leads but no events go through a rollback journal
-    too (the event table's pages into the file itself): killed halfway, the next
-    connection undoes them, secondary indexes included."""
     db = tmp_path / "l.db"
     url = f"sqlite:///{db}"
     run_import(url, ROOT / "examples" / "leads.csv")
@@ -423,31 +422,20 @@ def test_killed_activity_import_into_no_events_leaves_the_ledger_as_it_was(
         for i in range(600_000):
             day, hour, minute, second = 1 + i // 86400 % 28, i // 3600 % 24, i // 60 % 60, i % 60
             at = f"2024-05-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
-            w.writerow([lead, "call", "alice", at, "", f"n{i}"])
-    env = {**os.environ, "SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
-    start = db.stat().st_size
-    proc = subprocess.Popen(
-        [str(SLACTL), "import", str(big)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.stat().st_size > start + 2_000_000:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the import finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert Path(f"{db}-journal").exists()  # the hot journal the next connection undoes
+            w.writerow([lead, "call", f"rep{i % 7}", at, "", f"n{i}"])
+    start_and_kill(db, big)
     assert snapshot(url) == before
-    engine = open_ledger(url)
-    with engine.connect() as conn:
-        indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master"))}
-    engine.dispose()
-    assert {"ix_event_lead_at", "ix_event_kind_at"} <= indexes
+    assert {"ix_event_lead_at", "ix_event_kind_at"} <= indexes_of(url)
     assert journal_mode(db) == "wal"
+
+
+def test_leftover_part_directories_of_an_old_import_are_removed(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    url = f"sqlite:///{db}"
+    (tmp_path / ".slactl-import-1234").mkdir()
+    (tmp_path / ".slactl-import-1234" / "part.db").write_bytes(b"x" * 1000)
+    run_import(url, ROOT / "examples" / "leads.csv")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".slactl")] == []
 
 
 def journal_mode(db: Path) -> str:
@@ -478,17 +466,35 @@ def test_a_new_ledger_is_back_in_wal_mode_after_its_first_import(tmp_path: Path)
 
 
 def test_another_connection_keeps_the_first_import_in_wal_mode(tmp_path: Path) -> None:
+    """A reader in another process reads on while a first load runs, and sees it once it
+    is committed: the ledger never leaves WAL mode."""
     db = tmp_path / "l.db"
     url = f"sqlite:///{db}"
     open_ledger(url).dispose()
-    reader = sqlite3.connect(db)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            f"c = sqlite3.connect({str(db)!r})\n"
+            "for line in sys.stdin:\n"
+            "    print(c.execute('SELECT COUNT(*) FROM lead').fetchone()[0], flush=True)\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 0
+        assert reader.stdin is not None and reader.stdout is not None
+        reader.stdin.write("count\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "0"
         s = run_import(url, ROOT / "examples" / "leads.csv")
         assert s.inserted == 172
-        # it could not leave WAL mode with the reader there, and did not wait for it
-        assert Path(f"{db}-wal").exists()
-        assert reader.execute("SELECT COUNT(*) FROM lead").fetchone()[0] == 172
+        assert Path(f"{db}-wal").exists()  # the other connection is still open
+        reader.stdin.write("count\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "172"
     finally:
-        reader.close()
+        reader.communicate()
     assert journal_mode(db) == "wal"

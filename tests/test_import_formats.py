@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from slactl.cli import app
 from slactl.ledger.engine import open_ledger
-from slactl.ledger.imports import import_csv
+from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.models import Lead
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,7 +304,8 @@ def test_cli_strict_dry_run_and_bad_options(tmp_path: Path) -> None:
     r = cli(db, "import", str(tmp_path / "latin1.csv"))
     assert (r.exit_code, r.stderr) == (
         2,
-        f"Error: {tmp_path / 'latin1.csv'}: not UTF-8 text; save the export as CSV UTF-8\n",
+        f"Error: {tmp_path / 'latin1.csv'}:2: not UTF-8 text; save the export as CSV UTF-8"
+        " or pass --encoding (e.g. cp1252)\n",
     )
     r = cli(db, "import", str(f), "--rejects", str(f))
     assert (r.exit_code, r.stderr) == (

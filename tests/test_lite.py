@@ -14,7 +14,7 @@ import pytest
 from slactl.errors import SlactlError
 from slactl.ledger import queries
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
-from slactl.ledger.imports import import_csv
+from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.lite import LiteEngine, open_for_reading, sqlite_path
 
 ROOT = Path(__file__).resolve().parents[1]

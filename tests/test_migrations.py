@@ -77,7 +77,7 @@ def test_0002_fills_clock_starts_from_handoffs_and_reps(ledger_url: str) -> None
     assert "ix_lead_clock_start_at" in indexes
     # the upgraded ledger takes imports like a new one
     engine = open_ledger(ledger_url)
-    from slactl.ledger.imports import import_csv
+    from slactl.ledger.ingest.pipeline import import_csv
 
     s = import_csv(engine, ROOT / "examples" / "leads.csv", now=datetime(2024, 6, 1, tzinfo=UTC))
     engine.dispose()
@@ -203,3 +203,35 @@ def test_a_ledger_created_meanwhile_is_left_to_alembic(tmp_path: Path) -> None:
     assert create_at_head(conn) is False  # it holds tables: nothing done
     assert conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone() == (1,)
     conn.close()
+
+
+def test_0004_rekeys_events_by_lead_kind_time_and_rep(ledger_url: str) -> None:
+    """The same touch stored twice under the old keys (its note edited, its rep spelt
+    another way) keeps both rows: the first takes the new key, the second its old one."""
+    from slactl.ledger.ingest import event_key
+
+    engine = make_engine(ledger_url)
+    upgrade(engine, "0003")
+    when = at(engine, "2024-05-03 14:00")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO lead (external_id, created_at, clock_start_at, recorded_at)"
+                " VALUES ('L-1', :t, :t, :t)"
+            ),
+            {"t": when},
+        )
+        for key, rep, note in (("old-1", "Alice", "first"), ("old-2", "alice", "edited")):
+            conn.execute(
+                text(
+                    "INSERT INTO event (lead_id, kind, at, rep, note, origin, dedupe_key,"
+                    " recorded_at) SELECT id, 'call', :t, :r, :n, 'import', :k, :t FROM lead"
+                ),
+                {"t": when, "r": rep, "n": note, "k": key},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT dedupe_key FROM event ORDER BY id")).scalars().all()
+        lead_id = conn.execute(text("SELECT id FROM lead")).scalar()
+    engine.dispose()
+    assert keys == [event_key(lead_id, "call", "alice", "2024-05-03 14:00:00"), "old-2"]

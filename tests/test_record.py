@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from slactl.errors import UnknownLead
 from slactl.ledger.engine import open_ledger
-from slactl.ledger.imports import import_csv
+from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.models import Lead
 from slactl.ledger.record import record_event
 

@@ -12,13 +12,10 @@ from slactl.cli import (  # noqa: F401  (imported for their commands)
     whatif_cmds,
 )
 from slactl.cli.app import app
-from slactl.ledger import sqlite_lib
 
 
 def main() -> None:
-    """The ``slactl`` command: SQLite configured for this process first (no connection is
-    open yet; see ``slactl.ledger.sqlite_lib``), then the Typer app."""
-    sqlite_lib.configure()
+    """The ``slactl`` command."""
     app()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,11 +15,21 @@ from slactl.cli.app import app, settings
 from slactl.cli.common import local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
+if TYPE_CHECKING:
+    from slactl.timeparse import ZoneRule
+
 
 class Preset(StrEnum):
     generic = "generic"
     hubspot = "hubspot"
     salesforce = "salesforce"
+    zoho = "zoho"
+    pipedrive = "pipedrive"
+
+
+class DateOrder(StrEnum):
+    dmy = "dmy"
+    mdy = "mdy"
 
 
 class Kind(StrEnum):
@@ -50,10 +60,24 @@ def import_(
     rejects: Annotated[
         Path | None, typer.Option(help="Write rejected rows, with line and reason, to this CSV.")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The file's encoding, e.g. cp1252 (default: UTF-8, or UTF-16 by its BOM)."
+        ),
+    ] = None,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(help="Read 03/05/2024 as day-first (dmy) or month-first (mdy)."),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(help="The zone of times without an offset (default: the agreement's)."),
+    ] = None,
 ) -> None:
     """Import leads or activities from a CRM export (atomic and idempotent)."""
     from slactl.ledger.engine import open_ledger
-    from slactl.ledger.imports import import_csv
+    from slactl.ledger.ingest.pipeline import import_csv
 
     s = settings(ctx)
     if rejects is not None:
@@ -63,13 +87,15 @@ def import_(
     if not file.is_file():
         raise SlactlError(f"{file}: no such file")
     outcomes = None
-    agreements = None
+    zone = _zone_option(tz)
     if s.agreements_dir.is_dir():
+        from slactl.agreement.loader import agreement_files
         from slactl.cli.common import load_agreement_set
 
-        agreements = load_agreement_set(s.agreements_dir)
-        outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
-    tz = local_zones(s.agreements_dir, agreements)
+        if agreement_files(s.agreements_dir):
+            agreements = load_agreement_set(s.agreements_dir)
+            outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
+            zone = zone or local_zones(s.agreements_dir, agreements)
     engine = open_ledger(s.db)
     try:
         with _progress(file) as progress:
@@ -82,10 +108,12 @@ def import_(
                 dry_run=dry_run,
                 strict=strict,
                 rejects=rejects,
-                default_tz=tz,
+                default_tz=zone,
                 outcomes=outcomes,
                 now=wall_clock(),
                 progress=progress,
+                encoding=encoding,
+                date_order=date_order.value if date_order else None,
             )
     finally:
         engine.dispose()
@@ -97,12 +125,24 @@ def import_(
         typer.echo(f"  … {summary.rejected - 5} more{more}", err=True)
 
 
+def _zone_option(name: str | None) -> ZoneRule | None:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SlactlError(f"--tz {name}: unknown time zone; e.g. America/New_York") from None
+
+
 PROGRESS_FROM_BYTES = 5_000_000  # smaller files import in about a second
 
 
 @contextmanager
-def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
-    """A Rich progress bar on stderr while a large file imports, when stderr is a terminal."""
+def _progress(file: Path) -> Iterator[Callable[[int, str], None] | None]:
+    """A Rich progress bar on stderr while a large file imports, when stderr is a terminal;
+    after 100 % its label says what the import is still doing (indexing, committing)."""
     size = file.stat().st_size
     if size < PROGRESS_FROM_BYTES or not sys.stderr.isatty():
         yield None
@@ -120,7 +160,9 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
         transient=True,
     ) as bar:
         task = bar.add_task(f"importing {file.name}", total=size)
-        yield lambda chars: bar.update(task, completed=min(chars, size))
+        yield lambda done, phase: bar.update(
+            task, completed=min(done, size), description=f"{phase} {file.name}"
+        )
 
 
 def _record(

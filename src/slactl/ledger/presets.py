@@ -6,7 +6,10 @@ mapping names is kept in the lead's ``extra`` under its header.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from slactl.compliance.model import LEAD_FIELDS
+from slactl.errors import ImportError_
 
 LEAD_COLUMNS = LEAD_FIELDS
 ACTIVITY_COLUMNS = ("lead", "kind", "rep", "at", "outcome", "note")
@@ -50,6 +53,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "id": "external_id",
             "lead id": "external_id",
             "email": "email",
+            "company / account": "company",
             "firstname": "first_name",
             "first name": "first_name",
             "lastname": "last_name",
@@ -65,6 +69,7 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "lead owner": "owner",
             "createddate": "created_at",
             "created date": "created_at",
+            "create date": "created_at",
             "mql_date__c": "handed_off_at",
             "status": "status",
             "lead status": "status",
@@ -80,6 +85,73 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "description": "note",
         },
     },
+    # Zoho CRM: Leads -> Export (or Setup -> Data Administration -> Export)
+    "zoho": {
+        "leads": {
+            "record id": "external_id",
+            "email": "email",
+            "first name": "first_name",
+            "last name": "last_name",
+            "company": "company",
+            "phone": "phone",
+            "mobile": "extra.Mobile",
+            "designation": "title",
+            "title": "title",
+            "lead source": "source",
+            "industry": "segment",
+            "lead owner": "owner",
+            "lead owner id": "extra.Lead Owner Id",
+            "created time": "created_at",
+            "lead status": "status",
+            "score": "score",
+        },
+        "activities": {
+            "related to": "lead",
+            "what id": "lead",
+            "activity type": "kind",
+            "call type": "kind",
+            "call owner": "rep",
+            "activity owner": "rep",
+            "call start time": "at",
+            "created time": "at",
+            "call result": "outcome",
+            "description": "note",
+        },
+    },
+    # Pipedrive: Leads or People -> Export, headers "Lead - Title", "Person - Email"
+    "pipedrive": {
+        "leads": {
+            "lead - id": "external_id",
+            "person - id": "external_id",
+            "person - email": "email",
+            "person - email - work": "email",
+            "person - first name": "first_name",
+            "person - last name": "last_name",
+            "lead - organization": "company",
+            "person - organization": "company",
+            "person - phone": "phone",
+            "person - phone - work": "phone",
+            "person - job title": "title",
+            "lead - source": "source",
+            "lead - source name": "source",
+            "lead - owner": "owner",
+            "person - owner": "owner",
+            "lead - lead created": "created_at",
+            "lead - created": "created_at",
+            "person - person created": "created_at",
+            "lead - labels": "status",
+            "person - label": "status",
+        },
+        "activities": {
+            "activity - lead": "lead",
+            "activity - contact person": "lead",
+            "activity - type": "kind",
+            "activity - assigned to user": "rep",
+            "activity - done time": "at",
+            "activity - due date": "at",
+            "activity - note": "note",
+        },
+    },
 }
 
 
@@ -92,11 +164,19 @@ def detect(headers: list[str]) -> tuple[str, str] | None:
     h = {norm(x) for x in headers}
     if {"lead", "kind", "at"} <= h:
         return "activities", "generic"
+    if "record id" in h and "created time" in h:
+        return "leads", "zoho"
+    if "call start time" in h and ("call owner" in h or "related to" in h):
+        return "activities", "zoho"
+    if "lead - id" in h or "person - id" in h:
+        return "leads", "pipedrive"
+    if "activity - type" in h:
+        return "activities", "pipedrive"
     if "record id" in h and ("create date" in h or "email" in h):
         return "leads", "hubspot"
     if "activity type" in h and "activity date" in h:
         return "activities", "hubspot"
-    if ("id" in h or "lead id" in h) and ("createddate" in h or "created date" in h):
+    if ("id" in h or "lead id" in h) and h & {"createddate", "created date", "create date"}:
         if "whoid" in h:
             return "activities", "salesforce"
         return "leads", "salesforce"
@@ -105,3 +185,62 @@ def detect(headers: list[str]) -> tuple[str, str] | None:
     if "external_id" in h:
         return "leads", "generic"
     return None
+
+
+def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
+    """``--map "Column=field"`` options: header (normalised) -> field."""
+    allowed = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS
+    out: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        target = target.strip()
+        if not sep or not column.strip() or not target:
+            raise ImportError_(
+                f"--map {pair!r}: write it as 'Column=field', e.g. 'Deal Owner=owner'"
+            )
+        if target not in allowed and not (kind == "leads" and target.startswith("extra.")):
+            from difflib import get_close_matches
+
+            close = get_close_matches(target, allowed, n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(allowed)}"
+            )
+            raise ImportError_(f"--map {pair!r}: unknown field '{target}'{hint}")
+        out[norm(column)] = target
+    return out
+
+
+def resolve(
+    path: Path, headers: list[str], kind: str | None, preset: str | None, mapping: list[str]
+) -> tuple[str, str, dict[int, str]]:
+    """(kind, preset, column position -> field, or ``extra.<key>`` for the others)."""
+    detected = detect(headers)
+    if kind is None or preset is None:
+        if detected is None and (kind is None or not mapping):
+            raise ImportError_(
+                f"{path}: cannot tell leads from activities by the header"
+                f" ({', '.join(headers[:6])}{'…' if len(headers) > 6 else ''}):"
+                " pass --kind and --preset, or --map 'Column=field'"
+            )
+        kind = kind or (detected[0] if detected else "leads")
+        preset = preset or (detected[1] if detected else "generic")
+    if preset not in PRESETS:
+        raise ImportError_(f"--preset {preset}: use one of {', '.join(PRESETS)}")
+    if kind not in ("leads", "activities"):
+        raise ImportError_(f"--kind {kind}: use leads or activities")
+    columns = dict(PRESETS[preset][kind])
+    columns.update(parse_mapping(mapping, kind))
+    fields: dict[int, str] = {}
+    for i, h in enumerate(headers):
+        target = columns.get(norm(h))
+        if target and target not in fields.values():
+            fields[i] = target
+        elif kind == "leads" and h and f"extra.{h}" not in fields.values():
+            fields[i] = f"extra.{h}"
+    required = ("external_id", "created_at") if kind == "leads" else ("kind", "at")
+    for r in required:
+        if r not in fields.values():
+            raise ImportError_(
+                f"{path}: no column for '{r}' in the header; name one with --map 'Column={r}'"
+            )
+    return kind, preset, fields

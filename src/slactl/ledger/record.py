@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger.engine import with_retry, write_transaction
-from slactl.ledger.imports import dedupe_key
+from slactl.ledger.ingest import event_key
 from slactl.ledger.types import to_utc_text
 
 
@@ -105,7 +105,7 @@ def record_event(
             lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
             if rep and not new_rep:
                 check_known_rep(conn, rep)
-            key = dedupe_key(lead_id, kind, rep, to_utc_text(at), outcome, note)
+            key = event_key(lead_id, kind, rep, to_utc_text(at))
             result = conn.execute(
                 text(
                     "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin,"

@@ -1,0 +1,297 @@
+"""The ledger side: one ADBC connection and one transaction per import; each batch
+bulk-loaded into a staging table (SQLite's C API, PostgreSQL's ``COPY``) and merged into
+the ledger with set-based SQL, the same statements on both engines."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from adbc_driver_manager import Error as DriverError
+from sqlalchemy import Engine
+
+from slactl.errors import ImportError_, TemporaryFailure
+from slactl.ledger.presets import LEAD_COLUMNS
+from slactl.ledger.utc import to_utc_text
+
+STAGE = "slactl_stage"
+_SECONDARY = {
+    "lead": (
+        ("ix_lead_email", "email"),
+        ("ix_lead_owner", "owner"),
+        ("ix_lead_clock_start_at", "clock_start_at"),
+        ("ix_lead_created_at", "created_at"),
+    ),
+    "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
+}
+# the file stays in WAL mode: readers go on reading the last commit, other writers wait
+# for the lock (the busy timeout) while an import holds it; a larger cache is no faster
+_SQLITE_BEGIN = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
+_SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
+_FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
+
+
+def lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Ledger:
+    """The import's connection: ``with Ledger(…)`` is its transaction, rolled back unless
+    ``commit`` ends it."""
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        url = engine.url
+        self.pg = url.get_backend_name() == "postgresql"
+        if not self.pg and (not url.database or url.database == ":memory:"):
+            raise ImportError_("a ledger in memory cannot take an import; name a file")
+        self.now = (
+            f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(to_utc_text(now))
+        )
+        self.dropped: list[tuple[str, str, str]] = []
+        try:
+            if self.pg:
+                import adbc_driver_postgresql.dbapi as postgresql
+
+                uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self.conn = postgresql.connect(uri, autocommit=True)
+            else:
+                import adbc_driver_sqlite.dbapi as sqlite
+
+                # the part directories an older slactl's killed import left behind
+                for part in Path(str(url.database)).resolve().parent.glob(".slactl-import-*"):
+                    shutil.rmtree(part, ignore_errors=True)
+                self.conn = sqlite.connect(url.database, autocommit=True)
+        except DriverError as exc:
+            raise _failure(exc) from None
+        self.cur = self.conn.cursor()
+
+    def __enter__(self) -> Ledger:
+        try:
+            for statement in ("BEGIN",) if self.pg else _SQLITE_BEGIN:
+                self.run(statement)
+            self.changes_before = self.rows("SELECT COALESCE(MAX(id), 0) FROM lead_change")[0][0]
+        except BaseException as exc:
+            self.__exit__(type(exc), exc)
+            raise
+        return self
+
+    def __exit__(self, kind: Any, exc: Any = None, *_: Any) -> None:
+        """Rolled back unless committed; a driver's error said in one line when it is one
+        a user can act on (a full disk, a ledger kept busy)."""
+        try:
+            if kind is not None:
+                self.cur.execute("ROLLBACK")
+        except DriverError:
+            pass  # SQLite has rolled back itself (a full disk, an I/O error)
+        finally:
+            self.conn.close()
+        if isinstance(exc, DriverError) and _failure(exc) is not exc:
+            raise _failure(exc) from None
+
+    def run(self, sql: str) -> int:
+        """Execute one statement; the rows it changed."""
+        self.cur.execute(sql)
+        if self.pg:
+            return max(self.cur.rowcount, 0)
+        self.cur.execute("SELECT changes()")
+        return int(self.cur.fetchone()[0])
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        self.cur.execute(sql)
+        return list(self.cur.fetchall())
+
+    def stage(self, table: pa.Table, name: str = STAGE) -> None:
+        self.cur.adbc_ingest(name, table, mode="create", temporary=True)
+
+    def differ(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
+
+    def begin_load(self, table: str) -> None:
+        """Into an empty SQLite table, its secondary indexes are built once at the end
+        (``build_indexes``) instead of row by row."""
+        self.fresh = not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
+        if self.pg or not self.fresh:
+            return
+        for name, columns in _SECONDARY[table]:
+            self.run(f"DROP INDEX IF EXISTS {name}")
+            self.dropped.append((name, table, columns))
+
+    def build_indexes(self) -> None:
+        for name, table, columns in self.dropped:
+            self.run(f"CREATE INDEX {name} ON {table} ({columns})")
+        self.dropped = []
+
+    # ------------------------------------------------------------------------ leads
+
+    def merge_leads(self, table: pa.Table) -> tuple[int, int]:
+        """Insert the staged leads that are new, update the changed ones with a
+        ``lead_change`` row per field; (inserted, updated). Only the columns the file has
+        are compared and written: a column it lacks changes nothing. Into a ledger that
+        had no leads, a batch is inserted without comparing, unless a lead of an earlier
+        batch comes again in it."""
+        fields = [f for f in (*LEAD_COLUMNS, "extra") if f in table.column_names]
+        self.stage(table)
+        inserted = updated = 0
+        if self.fresh:
+            self.run("SAVEPOINT batch")
+            inserted = self._insert_leads(fields, STAGE, "true")
+            self.fresh = inserted == table.num_rows
+            if not self.fresh:
+                self.run("ROLLBACK TO batch")
+            self.run("RELEASE batch")
+        if not self.fresh:
+            inserted, updated = self._compare_leads(fields)
+        if "owner" in fields:
+            self._reps("owner")
+        self.run(f"DROP TABLE {STAGE}")
+        return inserted, updated
+
+    def _insert_leads(self, fields: list[str], source: str, where: str) -> int:
+        clock = "s.created_at"
+        if "handed_off_at" in fields:
+            clock = "COALESCE(s.handed_off_at, s.created_at)"
+        return self.run(
+            f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
+            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
+            f" FROM {source} s WHERE {where} ORDER BY s.ordinal"
+            " ON CONFLICT (external_id) DO NOTHING"
+        )
+
+    def _compare_leads(self, fields: list[str]) -> tuple[int, int]:
+        others = fields[1:]  # (external_id comes first)
+        pairs = ", ".join(f"s.{f} AS {f}, l.{f} AS o_{f}" for f in others)
+        changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in others)
+        self.run(
+            "CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, s.ordinal,"
+            f" s.external_id, {pairs} FROM {STAGE} s LEFT JOIN lead l"
+            f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
+        )
+        inserted = self._insert_leads(fields, "slactl_changed", "s.lead_id IS NULL")
+        columns = ", ".join(f"{f}, o_{f}" for f in others)
+        rows = self.rows(
+            f"SELECT lead_id, {columns} FROM slactl_changed WHERE lead_id IS NOT NULL"
+            " ORDER BY lead_id"
+        )
+        if rows:
+            changes: dict[str, list[Any]] = {"lead_id": [], "field": [], "old": [], "new": []}
+            for row in rows:
+                for k, f in enumerate(others):
+                    new, old = _text(row[1 + 2 * k]), _text(row[2 + 2 * k])
+                    if new != old:
+                        for column, value in zip(changes, (row[0], f, old, new), strict=True):
+                            changes[column].append(value)
+            self.stage(pa.table(changes), "slactl_change")
+            self.run(
+                "INSERT INTO lead_change (lead_id, field, old_value, new_value, recorded_at)"
+                f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
+            )
+            self.run("DROP TABLE slactl_change")
+            # a field at a time, where it changed: an index is rewritten for its own changes
+            for f in [*others, "clock_start_at"]:
+                value = f"COALESCE(lead.handed_off_at, {_FIRST_HANDOFF}, lead.created_at)"
+                if f != "clock_start_at":
+                    value = f"c.{f}"
+                self.run(
+                    f"UPDATE lead SET {f} = {value} FROM slactl_changed c"
+                    f" WHERE lead.id = c.lead_id AND {self.differ(f'lead.{f}', value)}"
+                )
+        self.run("DROP TABLE slactl_changed")
+        return inserted, len(rows)
+
+    def _reps(self, column: str, table: str = STAGE) -> None:
+        self.run(
+            f"INSERT INTO rep (name, first_seen_at) SELECT DISTINCT {column}, {self.now}"
+            f" FROM {table} WHERE {column} IS NOT NULL ON CONFLICT (name) DO NOTHING"
+        )
+
+    # ------------------------------------------------------------------- activities
+
+    def merge_events(self, table: pa.Table, given: set[str]) -> tuple[int, int, list[Any]]:
+        """Insert the staged events that are new (by ``event_key``), update the note and
+        outcome of those already there when the file gives others; (inserted, updated,
+        [(row, lead) of the activities whose lead is not in the ledger])."""
+        self.stage(table)
+        self.run(
+            "CREATE TEMP TABLE slactl_events AS SELECT x.*, x.key ||"
+            " COALESCE(CAST(x.lead_id AS TEXT), '') AS dedupe_key FROM (SELECT s.*, COALESCE("
+            "(SELECT l.id FROM lead l WHERE l.external_id = s.lead),"
+            f" (SELECT l.id FROM lead l WHERE l.email = s.lead_lower)) AS lead_id FROM {STAGE} s) x"
+        )
+        unknown = self.rows(
+            "SELECT ordinal, lead FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL"
+        )
+        self.run("DELETE FROM slactl_events WHERE lead IS NOT NULL AND lead_id IS NULL")
+        # the same event twice in a batch: the later row is the one that counts
+        twins = pc.binary_join_element_wise(
+            table["key"], table["lead"], "", null_handling="replace"
+        )
+        if len(pc.unique(twins)) < table.num_rows:
+            self.run(
+                "DELETE FROM slactl_events WHERE ordinal NOT IN"
+                " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
+            )
+        updated = 0
+        said = [c for c in ("note", "outcome") if c in given]
+        if said:
+            sets = ", ".join(f"{c} = x.{c}" for c in said)
+            changed = " OR ".join(self.differ(f"event.{c}", f"x.{c}") for c in said)
+            updated = self.run(
+                f"UPDATE event SET {sets} FROM slactl_events x"
+                f" WHERE event.dedupe_key = x.dedupe_key AND ({changed})"
+            )
+        inserted = self.run(
+            "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin, dedupe_key,"
+            f" recorded_at) SELECT lead_id, kind, at, rep, outcome, note, 'import', dedupe_key,"
+            f" {self.now} FROM slactl_events WHERE true ORDER BY ordinal"
+            " ON CONFLICT (dedupe_key) DO NOTHING"
+        )
+        # a lead without handed_off_at starts its clock at its first handoff
+        self.run(
+            f"UPDATE lead SET clock_start_at = {_FIRST_HANDOFF} WHERE handed_off_at IS NULL"
+            " AND id IN (SELECT lead_id FROM slactl_events WHERE kind = 'handoff')"
+        )
+        self._reps("rep", "slactl_events")
+        self.run("DROP TABLE slactl_events")
+        self.run(f"DROP TABLE {STAGE}")
+        return inserted, updated, unknown
+
+    # ------------------------------------------------------------------------- end
+
+    def record_run(self, s: Any, sha256: str) -> None:
+        """The ``import_run`` row of summary ``s``; this import's changes pointed at it."""
+        counts = (s.read, s.inserted, s.updated, s.unchanged, s.rejected)
+        self.run(
+            "INSERT INTO import_run (path, sha256, kind, preset, started_at, finished_at,"
+            " rows_read, inserted, updated, unchanged, rejected) VALUES"
+            f" ({', '.join(lit(v) for v in (str(s.path), sha256, s.kind, s.preset))},"
+            f" {self.now}, {self.now}, {', '.join(str(int(n)) for n in counts)})"
+        )
+        run_id = self.rows("SELECT MAX(id) FROM import_run")[0][0]
+        self.run(
+            f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
+        )
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return to_utc_text(value)
+    return repr(value) if isinstance(value, float) else None if value is None else str(value)
+
+
+def _failure(exc: Exception) -> Exception:
+    text = str(exc)
+    low = text.lower()
+    if "disk is full" in low or "no space left" in low or "disk i/o error" in low:
+        return TemporaryFailure(
+            "cannot write the ledger (is the disk full?): nothing was imported; free some"
+            " space and try again"
+        )
+    if "locked" in low or "busy" in low:
+        return TemporaryFailure("the ledger stayed busy; nothing was imported; try again")
+    if "connect" in low or "could not" in low:
+        return ImportError_(f"cannot open the ledger: {text.splitlines()[0]}")
+    return exc
