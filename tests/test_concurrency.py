@@ -117,7 +117,7 @@ i = 0
 while not stop.exists() or i < 5:
     at = f"2024-05-{1 + i // 1440 % 28:02d}T{i // 60 % 24:02d}:{i % 60:02d}:{k:02d}Z"
     lead = f"L-{i % 150 + 1:04d}"
-    r = CliRunner().invoke(app, ["log", lead, "call", "--rep", f"w{k}", "--at", at])
+    r = CliRunner().invoke(app, ["log", lead, "call", "--rep", f"w{k}", "--new-rep", "--at", at])
     codes.append(r.exit_code)
     i += 1
 print(len(codes), sorted(set(codes)))
@@ -155,7 +155,9 @@ def test_writers_queue_behind_a_first_load_and_a_reimport(ledger_url: str, tmp_p
         for k in range(8)
     ]
     try:
+        deadline = time.monotonic() + 120
         while cli_events(ledger_url) < 16:  # the loggers are logging
+            assert time.monotonic() < deadline, "the loggers logged nothing"
             time.sleep(0.05)
         for _ in range(2):
             done = subprocess.run(
