@@ -22,7 +22,7 @@ NEUTRAL = "#8c959f"
 INK = "#24292f"
 SERIES = ["#0969da", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#57606a", "#e16f24", "#1b7c83"]
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "slactl",
     "svg.fonttype": "none",  # text stays text: smaller, selectable, readable in the DOM
     "font.family": "sans-serif",
@@ -46,7 +46,7 @@ def _figure(width: float, height: float) -> Figure:
 def _rc() -> Any:
     import matplotlib
 
-    return matplotlib.rc_context(_RC)
+    return matplotlib.rc_context(_RC)  # type: ignore[arg-type]
 
 
 def to_svg(fig: Figure, prefix: str) -> str:
