@@ -105,7 +105,8 @@ def build_message(
                 maintype="image",
                 subtype="png",
                 cid=f"<{cid}>",
-                filename=f"{cid.split('@')[0]}.png",
+                disposition="inline",
+                filename=f"{cid.split('@')[0].rsplit('.', 1)[-1]}.png",  # id's name: trend.png
             )
     return msg
 
