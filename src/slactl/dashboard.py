@@ -8,21 +8,24 @@ own outcomes with their ``explain`` reasons. No rule is evaluated here.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slactl.agreement.loader import AgreementSet
-from slactl.compliance.model import Outcome, State
+from slactl.compliance.engine import clock_start, evaluate_lead
+from slactl.compliance.model import LeadHistory, Outcome, State
 from slactl.compliance.periods import Period, month, week_of
 from slactl.compliance.report import Report
-from slactl.reports import check_rep, load_period, make_report
+from slactl.reports import PeriodData, check_rep, explain_lead, load_period, make_report
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 TREND_WEEKS = 13
 MAX_LEADS_PER_REP = 25  # per commitment; the rest are counted (`slactl status` lists them)
+DAY = timedelta(days=1)
 LONG_PERIOD_DAYS = 62  # longer than two months: the trend is by month over the year
 
 
@@ -93,21 +96,30 @@ def _trend(
     periods: list[Period],
     as_of: datetime,
     rep: str | None,
-) -> tuple[TrendPoint, ...]:
-    """Each period's report at ``as_of``, from one read of the whole span's leads."""
+) -> tuple[tuple[TrendPoint, ...], dict[str, LeadHistory]]:
+    """Each period's report at ``as_of``, from one read of the whole span's leads: each
+    period's report is made from the leads whose clock starts within a day of it (the
+    engine keeps those that start in it), so the span's leads are evaluated once. Also
+    the span's histories by lead, for the reasons of the leads listed."""
     covered = [p for p in periods if agreements.covering(p.start, p.end)]
     if not covered:
-        return tuple(TrendPoint(p, None) for p in periods)
+        return tuple(TrendPoint(p, None) for p in periods), {}
     span = Period(covered[0].start, covered[-1].end, "trend")
-    data = load_period(engine, agreements, span, as_of=as_of, owner=rep)
+    data = load_period(engine, agreements, span, as_of=as_of)  # the team's: quotas count it
+    starts = sorted((clock_start(h, as_of), k) for k, h in enumerate(data.histories))
+    keys = [t for t, _ in starts]
     out = []
     for p in periods:
         if p not in covered:
             out.append(TrendPoint(p, None))
             continue
-        r = make_report(engine, agreements, p, as_of=as_of, rep=rep, data=data, why=False)
+        lo, hi = p.bounds(agreements.zone_on(p.start))  # a day of margin: other zones
+        near = starts[bisect_left(keys, lo - DAY) : bisect_left(keys, hi + DAY)]
+        histories = [data.histories[k] for _, k in sorted(near, key=lambda x: x[1])]
+        part = PeriodData(histories, data.reviews, 0)
+        r = make_report(engine, agreements, p, as_of=as_of, rep=rep, data=part, why=False)
         out.append(TrendPoint(p, r))
-    return tuple(out)
+    return tuple(out), {h.lead.external_id: h for h in data.histories}
 
 
 def _speed(agreements: AgreementSet, report: Report) -> SpeedToLead | None:
@@ -136,7 +148,11 @@ def _speed(agreements: AgreementSet, report: Report) -> SpeedToLead | None:
     return SpeedToLead(first.id, within, dict(sorted(minutes.items())), untouched)
 
 
-def _leads(report: Report) -> tuple[dict[str, tuple[LeadLine, ...]], dict[str, int]]:
+def _leads(
+    report: Report,
+) -> tuple[dict[str, list[LeadLine]], dict[str, int]]:
+    """The breached and at-risk leads of each commitment, by rep then deadline (the first
+    ``MAX_LEADS_PER_REP`` of each rep), without their reasons yet."""
     listed: dict[str, list[LeadLine]] = {c.id: [] for c in report.commitments}
     for o in report.outcomes:
         if o.lead_id is not None and o.state in (State.BREACHED, State.AT_RISK):
@@ -155,8 +171,45 @@ def _leads(report: Report) -> tuple[dict[str, tuple[LeadLine, ...]], dict[str, i
                 kept.append(line)
         if len(kept) < len(lines):
             left[cid] = len(lines) - len(kept)
-        out[cid] = tuple(kept)
+        out[cid] = kept
     return out, left
+
+
+def _with_reasons(
+    engine: Engine,
+    agreements: AgreementSet,
+    lines: dict[str, list[LeadLine]],
+    histories: dict[str, LeadHistory],
+    as_of: datetime,
+) -> dict[str, tuple[LeadLine, ...]]:
+    """Each listed outcome with the reason ``explain`` gives: the lead evaluated again
+    with its reasons (the report itself is made without them: writing every outcome's
+    reason would double its time), from the histories already read, else as ``explain``
+    reads it."""
+    reasons: dict[tuple[str, str], str] = {}
+    for lead in {line.outcome.lead_id for v in lines.values() for line in v}:
+        assert lead is not None
+        history = histories.get(lead)
+        if history is None:
+            explained = explain_lead(engine, agreements, lead, as_of=as_of)
+            outcomes = explained.outcomes
+        else:
+            start = clock_start(history, as_of)
+            agreement = agreements.at(start) or agreements.in_effect(agreements.local_day(start))
+            outcomes = evaluate_lead(agreement, history, as_of)
+        for o in outcomes:
+            reasons[(lead, o.commitment_id)] = o.reason
+    return {
+        cid: tuple(
+            LeadLine(line.outcome._replace(reason=reasons.get((lead_of(line), cid), "")))
+            for line in v
+        )
+        for cid, v in lines.items()
+    }
+
+
+def lead_of(line: LeadLine) -> str:
+    return line.outcome.lead_id or ""
 
 
 def build_dashboard(
@@ -170,9 +223,10 @@ def build_dashboard(
     """The dashboard of ``period`` at ``as_of`` (with ``rep``, that rep's leads only)."""
     if rep is not None:
         check_rep(engine, rep)
-    report = make_report(engine, agreements, period, as_of=as_of, rep=rep, why=True)
+    report = make_report(engine, agreements, period, as_of=as_of, rep=rep, why=False)
     periods, unit = trend_periods(period, agreements.local_day(as_of))
-    trend = _trend(engine, agreements, periods, as_of, rep)
-    leads, left = _leads(report)
+    trend, histories = _trend(engine, agreements, periods, as_of, rep)
+    lines, left = _leads(report)
+    leads = _with_reasons(engine, agreements, lines, histories, as_of)
     names = tuple(dict.fromkeys(a.name for a, _ in agreements.parts(period)))
     return Dashboard(report, trend, unit, _speed(agreements, report), leads, left, names)

@@ -37,10 +37,13 @@ _RC: dict[str, Any] = {
 }
 
 
-def _figure(width: float, height: float) -> Figure:
+def _figure(width: float, height: float, *, fixed: bool = False) -> Figure:
+    """A figure laid out by matplotlib's constrained layout, or, ``fixed``, by the
+    caller's ``subplots_adjust`` (a grid of small panels: constrained layout would measure
+    every label of every panel several times)."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return Figure(figsize=(width, height), dpi=100, layout=None if fixed else "constrained")
 
 
 def _rc() -> Any:
@@ -109,7 +112,16 @@ def trend_chart(
         n = max(1, len(series))
         cols = min(columns, n)
         rows = (n + cols - 1) // cols
-        fig = _figure(width, 1.9 * rows + 0.3)
+        height = 1.9 * rows + 0.3
+        fig = _figure(width, height, fixed=True)
+        fig.subplots_adjust(
+            left=0.6 / width,
+            right=1 - 0.15 / width,
+            bottom=0.35 / height,
+            top=1 - 0.3 / height,
+            wspace=0.12,
+            hspace=0.45 * 1.9 / (1.9 - 0.45),
+        )
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
         xs = list(range(len(labels)))
         step = max(1, -(-len(labels) // 5))  # five labels at most: they never overlap
@@ -170,9 +182,9 @@ def speed_chart(per_rep: dict[str, list[float]], within: float | None) -> Figure
                 widths=0.6,
                 medianprops={"color": INK},
             )
-            for k, values in enumerate(data, start=1):
-                p90 = percentile(sorted(values), 0.9)
-                bottom.plot([p90], [k], marker=">", color=FAIL, markersize=5)
+            p90s = [percentile(sorted(values), 0.9) for values in data]
+            ks = range(1, len(data) + 1)
+            bottom.plot(p90s, ks, linestyle="none", marker=">", color=FAIL, markersize=5)
             bottom.set_yticks(range(1, len(reps) + 1), reps)
             bottom.invert_yaxis()
         bottom.set_xlabel("business minutes (box: 25th-75th, whiskers 10th-90th, ▶ 90th)")
@@ -192,19 +204,4 @@ def funnel_chart(stages: Sequence[tuple[str, int]]) -> Figure:
             ax.text(n + top * 0.01, y, str(n), va="center", fontsize=8)
         ax.set_yticks(ys, [s[0] for s in stages])
         ax.set_xlim(0, top * 1.15)
-    return fig
-
-
-def sparkline(values: Sequence[float | None], target: float | None = None) -> Figure:
-    """A tiny line of compliance per period (no axes), the target dotted."""
-    with _rc():
-        fig = _figure(1.6, 0.35)
-        ax = fig.add_subplot()
-        ys = [float("nan") if v is None else v for v in values]
-        if target is not None:
-            ax.axhline(target, color=NEUTRAL, linestyle=":", linewidth=0.8)
-        ax.plot(range(len(ys)), ys, color=SERIES[0], linewidth=1.2)
-        ax.set_ylim(-0.05, 1.05)
-        ax.set_xlim(-0.5, max(len(ys) - 0.5, 0.5))
-        ax.set_axis_off()
     return fig

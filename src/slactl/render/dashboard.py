@@ -34,7 +34,8 @@ td.fail{color:#cf222e;font-weight:bold}td.at_risk{color:#9a6700;font-weight:bold
 td.breached{color:#cf222e;font-weight:bold}
 p.note{color:#57606a;font-size:13px}
 svg{max-width:100%;height:auto}
-td.spark svg{width:120px;height:26px}
+td.tc{font-size:11px;text-align:center;padding:3px 4px;min-width:26px}
+td.tc.pass{background:#dafbe1;color:#1a7f37}td.tc.fail{background:#ffebe9;color:#cf222e}
 dl.legend{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;font-size:13px}
 dl.legend dt{font-weight:bold}dl.legend dd{margin:0}
 section{break-inside:avoid-page}
@@ -182,26 +183,32 @@ def _funnel(r: Report, ids: _Ids) -> str:
     return f'{svg}<table class="funnel">{rows}</table>'
 
 
-def _reps(d: Dashboard, labels: list[str], ids: _Ids) -> str:
+def _reps(d: Dashboard, labels: list[str]) -> str:
+    """Each rep's figures and, as a strip of cells, the rep's compliance per week (or
+    month) of the trend: green at or above the lowest sales target, red below."""
     r = d.report
     if not r.reps:
         return "<p>No sales outcome for any rep in this period.</p>"
+    bar = min((c.target for c in r.commitments if c.owner == "sales"), default=1.0)
     head = (
         "<tr><th>Rep</th><th>Met</th><th>Breached</th><th>Pending</th><th>Compliance</th>"
-        f"<th>Points</th><th>Trend ({_e(labels[0])}–{_e(labels[-1])})</th></tr>"
+        f"<th>Points</th><th colspan='{len(labels)}'>Compliance per {d.trend_unit}"
+        f" ({_e(labels[0])}–{_e(labels[-1])})</th></tr>"
     )
     rows = [head]
     for x in r.reps:
-        values: list[float | None] = []
-        for t in d.trend:
+        cells = []
+        for label, t in zip(labels, d.trend, strict=True):
             found = next((y for y in t.report.reps if y.rep == x.rep), None) if t.report else None
-            values.append(found.compliance if found else None)
-        spark = charts.to_svg(charts.sparkline(values), ids())
+            v = found.compliance if found else None
+            kind = "" if v is None else ("pass" if v >= bar else "fail")
+            text = "·" if v is None else f"{v * 100:.0f}"
+            cells.append(f"<td class='tc {kind}' title='{_e(label)}'>{text}</td>")
         rows.append(
             f"<tr data-rep='{_e(x.rep)}'><td>{_e(x.rep)}</td><td class='num'>{x.met}</td>"
             f"<td class='num'>{x.breached}</td><td class='num'>{x.pending}</td>"
             f"<td class='num'>{pct(x.compliance)}</td><td class='num'>{x.points}</td>"
-            f"<td class='spark'>{spark}</td></tr>"
+            f"{''.join(cells)}</tr>"
         )
     return f'<table class="reps">{"".join(rows)}</table>'
 
@@ -285,7 +292,7 @@ def render_dashboard(d: Dashboard, tz: tzinfo) -> str:
         f"{_trend_table(d, labels)}</section>\n"
         f'<section id="speed"><h2>Speed to lead</h2>{_speed(d, ids)}</section>\n'
         f'<section id="funnel"><h2>Funnel</h2>{_funnel(r, ids)}</section>\n'
-        f'<section id="reps"><h2>Reps</h2>{_reps(d, labels, ids)}</section>\n'
+        f'<section id="reps"><h2>Reps</h2>{_reps(d, labels)}</section>\n'
         f'<section id="summary"><h2>Summary</h2>{summary_html(r)}</section>\n'
         f'<section id="leads" class="leads"><h2>Breached and at-risk leads</h2>'
         f"{_leads(d, tz)}</section>\n"
