@@ -119,12 +119,27 @@ def test_trend_is_the_weekly_report(env: dict[str, str], tmp_path: Path) -> None
     assert table is not None
     heads = re.findall(r"<th>(W\d\d)</th>", table.group(1))
     assert heads == [f"W{n:02d}" for n in range(10, 23)]
-    row = re.search(r"<tr><td>speed-to-lead</td>(.*?)</tr>", table.group(1))
-    assert row is not None
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
-    week = report_json(env, "--week", "2024-W20")
-    c = next(c for c in week["commitments"] if c["id"] == "speed-to-lead")
-    assert cells[heads.index("W20")] == f"{c['compliance'] * 100:.0f}%"
+    # every commitment, in a week inside the month, one across its end and one before it
+    for name in ("W14", "W20", "W22"):
+        week = report_json(env, "--week", f"2024-{name}")
+        for c in week["commitments"]:
+            row = re.search(rf"<tr><td>{re.escape(c['id'])}</td>(.*?)</tr>", table.group(1))
+            assert row is not None
+            cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+            want = "—" if c["compliance"] is None else f"{c['compliance'] * 100:.0f}%"
+            assert cells[heads.index(name)] == want, (name, c["id"])
+    # each rep's strip: the rep's compliance in that week's report
+    reps = re.search(r'<table class="reps">(.*?)</table>', page)
+    assert reps is not None
+    week = report_json(env, "--week", "2024-W19")
+    for r in week["reps"]:
+        decided = sum(v["met"] + v["breached"] for v in r["commitments"].values())
+        met = sum(v["met"] for v in r["commitments"].values())
+        row = re.search(rf"<tr data-rep='{r['rep']}'>(.*?)</tr>", reps.group(1))
+        assert row is not None
+        cells = re.findall(r"<td class='tc[^']*' title='(W\d\d)'>([^<]*)</td>", row.group(1))
+        want = "·" if not decided else f"{met / decided * 100:.0f}"
+        assert dict(cells)["W19"] == want, r["rep"]
 
 
 def test_rep_filter_lists_only_that_reps_leads(env: dict[str, str], tmp_path: Path) -> None:
