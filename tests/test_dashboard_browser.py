@@ -132,3 +132,16 @@ def test_screenshot(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 50_000  # not a blank page
     print(f"screenshot: {shot}")
+
+
+def test_prints_to_pdf(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Printed (Chromium's print to PDF, A4/Letter by its default), the page gives a PDF
+    of a few pages, the text kept as text."""
+    out, _ = page
+    pdf = tmp_path / "dashboard.pdf"
+    r = browse(out, tmp_path / "profile", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert 2 <= pages <= 12, pages

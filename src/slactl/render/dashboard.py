@@ -32,6 +32,7 @@ td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
 td.num{text-align:right}td.pass{color:#1a7f37;font-weight:bold}
 td.fail{color:#cf222e;font-weight:bold}td.at_risk{color:#9a6700;font-weight:bold}
 td.breached{color:#cf222e;font-weight:bold}
+table.leads td:nth-child(-n+4){white-space:nowrap}
 p.note{color:#57606a;font-size:13px}
 svg{max-width:100%;height:auto}
 td.tc{font-size:11px;text-align:center;padding:3px 4px;min-width:26px}

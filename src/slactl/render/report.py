@@ -343,9 +343,7 @@ def _summary(report: Report, h: _Html) -> str:
         f"{_html_tables(report, h)}\n"
         f"<p{h.attr('note')}>Period {report.period.start} to {report.period.end}; as of"
         f" {as_of}; agreement {html.escape(report.agreement)}. Compliance is met ÷ (met +"
-        " breached); pending and at-risk leads are not decided yet."
-        " <code>slactl dashboard</code> draws the same figures with the trend, speed to"
-        " lead and the breached leads.</p>\n"
+        " breached); pending and at-risk leads are not decided yet.</p>\n"
     )
 
 
