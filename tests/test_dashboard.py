@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,7 +99,7 @@ def test_breached_leads_carry_the_explain_reason(env: dict[str, str], tmp_path: 
     )
     assert rows
     listed = {(lead, state) for lead, _, state, _ in rows}
-    # every breached and at-risk lead of a commitment (fewer than 25 per rep here)
+    # every breached and at-risk lead of a commitment (at most 6 per rep here)
     report = report_json(env, "--month", "2024-05")
     stl = next(c for c in report["commitments"] if c["id"] == "speed-to-lead")
     section = page[page.index("<h3 id='leads-speed-to-lead'>") :]
@@ -210,3 +210,25 @@ def test_only_the_chart_paths_load_matplotlib(env: dict[str, str], tmp_path: Pat
     assert loads_matplotlib(
         "dashboard", "--month", "2024-05", "--as-of", AS_OF, "-o", str(tmp_path / "d.html")
     )
+
+
+def test_at_most_ten_leads_per_rep_and_commitment() -> None:
+    from types import SimpleNamespace
+
+    from slactl.compliance.model import Outcome, State
+    from slactl.dashboard import MAX_LEADS_PER_REP, _leads
+
+    t = datetime(2024, 5, 6, 13, 0, tzinfo=UTC)
+    outcomes = [
+        Outcome("ft", State.BREACHED, "", f"A{k:02d}", "alice", t, t + timedelta(hours=k))
+        for k in range(14)
+    ]
+    outcomes += [
+        Outcome("ft", State.AT_RISK, "", "B1", "bob", t, t),
+        Outcome("ft", State.MET, "", "B2", "bob"),
+    ]
+    report = SimpleNamespace(commitments=[SimpleNamespace(id="ft")], outcomes=outcomes, as_of=t)
+    lines, left = _leads(report)  # type: ignore[arg-type]
+    assert MAX_LEADS_PER_REP == 10
+    assert [x.outcome.lead_id for x in lines["ft"]] == [f"A{k:02d}" for k in range(10)] + ["B1"]
+    assert left == {"ft": 4}

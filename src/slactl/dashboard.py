@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 TREND_WEEKS = 13
-MAX_LEADS_PER_REP = 25  # per commitment; the rest are counted (`slactl status` lists them)
+MAX_LEADS_PER_REP = 10  # per commitment; the rest are counted (`slactl status` lists them)
 DAY = timedelta(days=1)
 LONG_PERIOD_DAYS = 62  # longer than two months: the trend is by month over the year
 

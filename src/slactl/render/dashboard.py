@@ -7,7 +7,7 @@ import html
 from datetime import datetime, timedelta, tzinfo
 
 from slactl.compliance.report import Report
-from slactl.dashboard import Dashboard, percentile
+from slactl.dashboard import MAX_LEADS_PER_REP, Dashboard, percentile
 from slactl.render import charts
 from slactl.render.report import PARTY, pct, summary_html
 from slactl.render.status import business_amount
@@ -241,9 +241,9 @@ def _leads(d: Dashboard, tz: tzinfo) -> str:
         left = d.leads_left_out.get(c.id)
         if left:
             out.append(
-                f"<p class='note'>… and {left} more (the first {25} per rep are listed):"
-                " <code>slactl report --format json</code> counts them,"
-                " <code>slactl explain LEAD</code> explains any one.</p>"
+                f"<p class='note'>… and {left} more (the first {MAX_LEADS_PER_REP} of each"
+                " rep are listed): <code>slactl status --rep REP</code> lists a rep's open"
+                " work, <code>slactl explain LEAD</code> explains any lead.</p>"
             )
     return "".join(out)
 
