@@ -166,6 +166,18 @@ def test_bad_input_is_one_line_and_writes_nothing(env: dict[str, str], tmp_path:
     r = run(env, "dashboard", "--month", "2024-05", "-o", str(ledger), check=False)
     assert r.returncode == 2 and r.stderr.startswith(f"Error: --output {ledger}: that is")
     assert ledger.read_bytes() == before
+    missing = tmp_path / "no-such-dir" / "d.html"
+    r = run(env, "dashboard", "--month", "2024-05", "-o", str(missing), check=False)
+    assert (r.returncode, r.stderr) == (
+        2,
+        f"Error: --output {missing}: no such file or directory\n",
+    )
+    r = run(env, "dashboard", "--month", "2023-05", "-o", str(out), check=False)
+    assert (r.returncode, r.stderr) == (
+        2,
+        "Error: no agreement covers 2023-05 (2023-05-01..2023-05-31): add one whose period"
+        " includes it\n",
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from slactl.cli.app import app, settings
 from slactl.cli.common import load_agreement_set, refuse_output_path
 from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
+from slactl.errors import SlactlError
 
 
 @app.command()
@@ -51,10 +53,15 @@ def dashboard(
     if output is None:
         typer.echo(page, nl=False)
         return
+    # written beside it, then renamed: a failure leaves no half-written page
     tmp = output.with_name(f".{output.name}.tmp")
     try:
         tmp.write_text(page, encoding="utf-8")
         tmp.replace(output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = (exc.strerror or str(exc)).lower()
+            raise SlactlError(f"--output {output}: {reason}") from None
         raise
