@@ -78,6 +78,15 @@ def test_every_commitment_with_the_reports_figure(env: dict[str, str], tmp_path:
     assert '<section id="legend">' in page
 
 
+def test_report_html_is_the_summary_section(env: dict[str, str], tmp_path: Path) -> None:
+    page = dashboard_page(env, tmp_path)
+    report = run(env, "report", "--month", "2024-05", "--as-of", AS_OF, "--format", "html").stdout
+    body = report[report.index("</h2>\n") + 6 : report.index("</body>")]
+    assert body.count("<table") == 3 and "Period 2024-05-01 to 2024-05-31; as of" in body
+    section = page[page.index('<section id="summary">') :]
+    assert section.startswith(f'<section id="summary"><h2>Summary</h2>{body}</section>')
+
+
 def test_self_contained_and_reproducible(env: dict[str, str], tmp_path: Path) -> None:
     page = dashboard_page(env, tmp_path)
     # nothing to fetch: no external src/href, no stylesheet link, no remote script
