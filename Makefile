@@ -35,6 +35,7 @@ bench: $(TEST_STAMP)
 	$(PY) bench/bench_import.py --pg
 	$(PY) bench/bench_report.py
 	$(PY) bench/bench_whatif.py
+	$(PY) bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info demo.db bench/out

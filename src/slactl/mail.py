@@ -112,8 +112,11 @@ def build_message(
     subject: str,
     text: str,
     html: str,
+    images: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
-    """One message: a plain-text part and its HTML alternative (multipart/alternative)."""
+    """One message: a plain-text part and its HTML alternative (multipart/alternative);
+    ``images``, (content id, PNG) pairs the HTML shows as ``<img src="cid:ID">``, go with
+    the HTML part (multipart/related), since mail clients fetch nothing and run no SVG."""
     if not to:
         raise SlactlError("no recipient: give --to ADDR at least once")
     _check_address("--from", sender)
@@ -129,7 +132,25 @@ def build_message(
     msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    if images:
+        html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
+        for cid, png in images:
+            html_part.add_related(
+                png,
+                maintype="image",
+                subtype="png",
+                cid=f"<{cid}>",
+                disposition="inline",
+                filename=f"{cid.split('@')[0].rsplit('.', 1)[-1]}.png",  # id's name: trend.png
+            )
     return msg
+
+
+def content_id(sender: str, name: str) -> str:
+    """A content id for an inline image (without the angle brackets), unique per message."""
+    return make_msgid(idstring=name, domain=parseaddr(sender)[1].rpartition("@")[2] or "slactl")[
+        1:-1
+    ]
 
 
 def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slactl.cli import (  # noqa: F401  (imported for their commands)
     agreement_cmds,
+    dashboard_cmds,
     db_cmds,
     digest_cmds,
     ledger_cmds,

@@ -59,8 +59,8 @@ def digest(
 
     from slactl.digest import build_digest
     from slactl.ledger.lite import open_for_reading
-    from slactl.mail import build_message, insecure_warning, send, smtp_settings
-    from slactl.render.digest import digest_html, digest_text
+    from slactl.mail import build_message, content_id, insecure_warning, send, smtp_settings
+    from slactl.render.digest import digest_html, digest_text, trend_png
 
     if stdout and dry_run:
         raise SlactlError("--stdout and --dry-run: choose one")
@@ -75,8 +75,15 @@ def digest(
     finally:
         engine.dispose()
     text = digest_text(d)
+    # the trend chart as an inline image; --dry-run shows the text only and draws nothing
+    cid = None if dry_run else content_id(sender, "trend")
     msg = build_message(
-        sender=sender, to=to, subject=subject or d.subject(), text=text, html=digest_html(d)
+        sender=sender,
+        to=to,
+        subject=subject or d.subject(),
+        text=text,
+        html=digest_html(d, chart_cid=cid),
+        images=[(cid, trend_png(d))] if cid else (),
     )
     if dry_run:
         typer.echo(f"From: {msg['From']}\nTo: {msg['To']}\nSubject: {msg['Subject']}\n")

@@ -142,7 +142,20 @@ def _table(headers: list[str], rows: list[list[tuple[str, str]]]) -> str:
     return "".join(out)
 
 
-def digest_html(d: Digest) -> str:
+def trend_png(d: Digest) -> bytes:
+    """The trend as a PNG for the email (clients show an inline image, not SVG or JS):
+    each commitment's compliance in the four weeks before and this week, its target
+    dashed."""
+    from slactl.render import charts
+
+    series = [(c.id, d.trend_of(c.id), c.target) for c in d.commitments]
+    fig = charts.trend_chart(_trend_labels(d), series, columns=4, width=8.0)
+    return charts.to_png(fig)
+
+
+def digest_html(d: Digest, *, chart_cid: str | None = None) -> str:
+    """The HTML body; ``chart_cid``: the content id of ``trend_png``'s image, shown above
+    the trend table."""
     e = html.escape
     r = d.week
     trend_rows = []
@@ -159,6 +172,12 @@ def digest_html(d: Digest) -> str:
         f"<p>{e(_heading(d))}</p>",
         html_tables(replace(r, commitments=d.commitments)),
         '<h3 style="margin:16px 0 8px 0">Trend: compliance, four weeks before and this week</h3>',
+        (
+            f'<p><img src="cid:{e(chart_cid)}" alt="Compliance per commitment, five weeks,'
+            ' against target" style="max-width:100%;height:auto" width="800"></p>'
+            if chart_cid
+            else ""
+        ),
         _table(["Commitment", "Result", *_trend_labels(d)], trend_rows),
         f"<p><b>Marketing:</b> {e(volume_line(d))}</p>",
         f'<h3 style="margin:16px 0 8px 0">Due, at risk or overdue in the coming week:'

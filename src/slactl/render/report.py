@@ -331,14 +331,28 @@ def render_report_html(report: Report, *, inline_styles: bool) -> str:
         title += html.escape(f" — {report.rep_filter}")
     head = "" if inline_styles else f"<style>{_STYLE_BLOCK}</style>"
     body = f' style="{_CSS["body"]}"' if inline_styles else ""
-    as_of = html.escape(report.as_of.isoformat(timespec="minutes"))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title>{head}</head>\n<body{body}>\n<h2>{title}</h2>\n"
-        f"{_html_tables(report, h)}\n"
-        f"<p{h.attr('note')}>As of {as_of}; agreement {html.escape(report.agreement)}.</p>\n"
+        f"{_summary(report, h)}"
         "</body></html>\n"
     )
+
+
+def _summary(report: Report, h: _Html) -> str:
+    as_of = html.escape(report.as_of.isoformat(timespec="minutes"))
+    return (
+        f"{_html_tables(report, h)}\n"
+        f"<p{h.attr('note')}>Period {report.period.start} to {report.period.end}; as of"
+        f" {as_of}; agreement {html.escape(report.agreement)}. Compliance is met ÷ (met +"
+        " breached); pending and at-risk leads are not decided yet.</p>\n"
+    )
+
+
+def summary_html(report: Report) -> str:
+    """The page's tables and period line with classes: the dashboard's summary section
+    (``report --format html`` is this section on a page of its own)."""
+    return _summary(report, _Html(inline=False))
 
 
 def render_html(report: Report) -> str:
