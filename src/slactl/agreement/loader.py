@@ -93,7 +93,7 @@ class _Loader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise AgreementError(
                     f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} levels deep:"
                     " an agreement needs far fewer; check the brackets"

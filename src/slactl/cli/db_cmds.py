@@ -140,10 +140,12 @@ def _server_status(db: str) -> tuple[str | None, dict[str, int]]:
     try:
         with engine.connect() as conn:
             rev = current_revision(conn)
-            counts = {}
+            counts: dict[str, int] = {}
             if rev is not None:
                 for table in COUNTED:
-                    counts[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+                    counts[table] = conn.exec_driver_sql(
+                        f"SELECT COUNT(*) FROM {table}"
+                    ).scalar_one()
     except DBAPIError as exc:
         raise database_failure(db, exc) from None
     finally:

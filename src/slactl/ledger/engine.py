@@ -86,7 +86,7 @@ def _create_private(path: Path, db: str) -> None:
     except FileExistsError:
         return
     except OSError as exc:
-        why = "permission denied" if isinstance(exc, PermissionError) else exc.strerror.lower()
+        why = "permission denied" if isinstance(exc, PermissionError) else str(exc.strerror).lower()
         raise LedgerError(f"--db {db}: cannot create {path}: {why}") from None
     os.close(fd)
     new_files.append(path)

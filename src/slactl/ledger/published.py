@@ -161,7 +161,7 @@ def publish(
             "change_high": marks["lead_change"],
             "import_high": marks["import_run"],
         }
-        conn.execute(insert(PublishedPeriod.__table__), row)  # type: ignore[arg-type]
+        conn.execute(insert(PublishedPeriod.__table__), row)  # type: ignore[attr-defined]
         stored = find_publication(conn=conn, period=period)
     assert stored is not None
     return stored, report

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from slactl.agreement.lint import LintMessage, lint, lint_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # line numbers matter below: keep this text as it is, append to it
 AGREEMENT = """\

@@ -10,7 +10,7 @@ import pytest
 from slactl.agreement.loader import load_agreement_text, load_agreements
 from slactl.errors import AgreementError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 BASE = """\
 slactl: 1

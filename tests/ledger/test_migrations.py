@@ -12,7 +12,7 @@ from slactl.cli import app
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.models import Lead
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def at(engine, iso: str):  # type: ignore[no-untyped-def]

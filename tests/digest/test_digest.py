@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
 AS_OF = "2024-05-20T08:00"
 WEEKS = ["2024-W16", "2024-W17", "2024-W18", "2024-W19", "2024-W20"]

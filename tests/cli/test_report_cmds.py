@@ -248,7 +248,7 @@ def test_leaderboard(env: dict[str, str]) -> None:
 def test_docs_commands_lists_every_command() -> None:
     import typer.main
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "commands.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "commands.md").read_text()
 
     def walk(command, path=()):  # type: ignore[no-untyped-def]
         subs = getattr(command, "commands", {})

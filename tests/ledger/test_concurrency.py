@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from slactl.ledger.engine import open_ledger
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # many processes writing at once
+
+ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
 WORKER = """
 import sys

@@ -17,7 +17,7 @@ import pytest
 from slactl.compliance.periods import month, quarter
 from slactl.dashboard import percentile, trend_periods
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
 AS_OF = "2024-06-03T09:00"
 # a lead whose id, company and rep would be markup if the page did not escape them

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from slactl.errors import PermanentFailure, SlactlError
 from slactl.mail import INSECURE_REFUSED, SmtpSettings, insecure_warning, send, smtp_settings
-from tests.test_mail import PASSWORD, Inbox, cert, message, server_context, smtp_server
+from tests.digest.test_mail import PASSWORD, Inbox, cert, message, server_context, smtp_server
 
 __all__ = ["cert"]  # the fixture, shared with tests/test_mail.py
 
@@ -100,7 +100,7 @@ def test_a_non_ascii_password_logs_in(cert: tuple[Path, Path], mechanism: str) -
 
 
 def test_the_digest_warns_before_a_login_in_clear(tmp_path: Path) -> None:
-    from tests.test_mail import free_port
+    from tests.digest.test_mail import free_port
 
     agreements = tmp_path / "agreements"
     agreements.mkdir()

@@ -20,7 +20,7 @@ from slactl.ledger.engine import (
     upgrade,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AGREEMENTS = str(ROOT / "agreements")
 
 

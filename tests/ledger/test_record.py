@@ -14,7 +14,7 @@ from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.models import Lead
 from slactl.ledger.record import record_event
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 

@@ -17,7 +17,7 @@ from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.lite import LiteEngine, open_for_reading, sqlite_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from slactl.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
 BUNDLED = str(ROOT / "agreements")
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from slactl.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AGREEMENTS = str(ROOT / "agreements")
 AS_OF = ["--as-of", "2024-06-03T09:00"]
 

@@ -115,7 +115,7 @@ def test_clean_keeps_newlines_and_text() -> None:
 
 
 def test_every_renderer_builds_tables_and_text_through_the_helper() -> None:
-    render = Path(__file__).parents[1] / "src" / "slactl" / "render"
+    render = Path(__file__).parents[2] / "src" / "slactl" / "render"
     for path in render.glob("*.py"):
         if path.name == "safe.py":
             continue

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slactl.clock import BusinessCalendar, CalendarError, Duration, parse_duration, parse_hours
-from tests.test_clock_properties import calendars, instants
+from tests.clock.test_properties import calendars, instants
 
 
 @pytest.mark.filterwarnings("ignore:Requested Holidays are available only:UserWarning")

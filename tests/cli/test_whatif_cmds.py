@@ -13,7 +13,7 @@ from slactl.cli.whatif_cmds import WhatIfFormat
 from slactl.render.whatif import FORMATTERS
 
 # reuse the hand-worked ledger of the end-to-end test
-from tests.test_e2e_report import AGREEMENT, ledger, slactl  # noqa: F401
+from tests.cli.test_report_e2e import AGREEMENT, ledger, slactl  # noqa: F401
 
 MAY = ["--month", "2024-05", "--as-of", "2024-06-03T09:00"]
 TWO_HOURS = AGREEMENT.replace("within: 4 business hours", "within: 2 business hours")

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from slactl.cli import app
-from tests.test_report_cli import ACTIVITIES, AGREEMENT, LEADS
+from tests.cli.test_report_cmds import ACTIVITIES, AGREEMENT, LEADS
 
 AS_OF = "2024-06-03T09:00"
 

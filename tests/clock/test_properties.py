@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from slactl.clock import BusinessCalendar, Duration, parse_hours
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from reference_clock import ReferenceClock  # noqa: E402
 
 ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata"]
