@@ -15,7 +15,8 @@ from slactl.errors import SlactlError
 from slactl.ledger import queries
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.ingest.pipeline import import_csv
-from slactl.ledger.lite import LiteEngine, open_for_reading, sqlite_path
+from slactl.ledger.lite import LiteEngine, sqlite_path
+from slactl.ledger.opening import open_for_reading
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -164,8 +164,9 @@ def test_a_migrated_ledger_has_the_indexes_of_a_new_one(tmp_path: Path) -> None:
 
 
 def test_the_head_schema_snapshot_is_what_the_migrations_build(tmp_path: Path) -> None:
+    from slactl.ledger.engine import migrated_schema
     from slactl.ledger.revision import HEAD_REVISION
-    from slactl.ledger.schema import HEAD_SCHEMA, SNAPSHOT_REVISION, migrated_schema
+    from slactl.ledger.schema import HEAD_SCHEMA, SNAPSHOT_REVISION
 
     assert SNAPSHOT_REVISION == HEAD_REVISION, "run: python -m slactl.ledger.schema"
     assert list(HEAD_SCHEMA) == migrated_schema(), "run: python -m slactl.ledger.schema"

@@ -33,7 +33,7 @@ def dashboard(
     and the breached and at-risk leads with the reason for each. Works offline."""
     from slactl.compliance.periods import parse_period
     from slactl.dashboard import build_dashboard
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
     from slactl.render.dashboard import render_dashboard
 
     s = settings(ctx)
