@@ -103,6 +103,23 @@ def test_the_package_has_no_import_cycle() -> None:
     assert cycles(graph) == []
 
 
+def _top(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_the_parts_are_layered_without_a_cycle() -> None:
+    # the parts (slactl.agreement, slactl.ledger, slactl.records, ...) import each other
+    # one way only; in particular the agreement is below compliance, which reads it
+    parts: dict[str, set[str]] = {}
+    for module, imported in import_graph().items():
+        parts.setdefault(_top(module), set()).update(
+            _top(m) for m in imported if _top(m) != _top(module)
+        )
+    assert cycles(parts) == []
+    assert "slactl.compliance" not in parts["slactl.agreement"]
+    assert parts["slactl.records"] == set()
+
+
 def test_the_check_finds_a_cycle_through_a_lazy_import() -> None:
     # the cycle engine -> lite -> engine that lite.open_for_reading's lazy import once made
     source = {

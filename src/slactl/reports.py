@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
-from slactl.compliance.model import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
-from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
+from slactl.periods import Period
+from slactl.records import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
 
 
 @contextmanager
@@ -373,7 +373,7 @@ def rep_status(
 ) -> tuple[list[StatusItem], Report]:
     """The rep's open items by deadline (``by_urgency`` orders them for people) and the
     rep's report for the month so far."""
-    from slactl.compliance.periods import month
+    from slactl.periods import month
 
     check_rep(engine, rep)
     today = agreements.local_day(as_of)

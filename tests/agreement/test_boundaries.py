@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from slactl.agreement.loader import load_agreements
 from slactl.cli import app
-from slactl.compliance.periods import month
+from slactl.periods import month
 
 AGREEMENT = """\
 slactl: 1

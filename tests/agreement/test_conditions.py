@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from slactl.agreement.conditions import ConditionError, parse_condition
-from slactl.compliance.model import Lead
+from slactl.records import Lead
 
 
 def lead(**kw: Any) -> Lead:

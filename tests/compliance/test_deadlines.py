@@ -14,8 +14,8 @@ from slactl.clock import parse_duration
 from slactl.compliance import engine
 from slactl.compliance.deadlines import PeriodCalendar, add_many
 from slactl.compliance.engine import evaluate_lead, evaluate_period, in_period
-from slactl.compliance.model import Event, Lead, LeadHistory, Outcome
-from slactl.compliance.periods import month
+from slactl.periods import month
+from slactl.records import Event, Lead, LeadHistory, Outcome
 
 CALENDARS = {
     "new-york": """

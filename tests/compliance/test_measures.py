@@ -14,10 +14,10 @@ import pytest
 from slactl.agreement.loader import load_agreement_text, read_quotas
 from slactl.compliance.engine import evaluate, evaluate_lead
 from slactl.compliance.measures import prorated_quota, review_windows
-from slactl.compliance.model import Event, Lead, LeadHistory, Outcome, State
-from slactl.compliance.periods import Period, month, parse_period, quarter, week
 from slactl.compliance.report import CommitmentResult, build_report
 from slactl.errors import SlactlError
+from slactl.periods import Period, month, parse_period, quarter, week
+from slactl.records import Event, Lead, LeadHistory, Outcome, State
 
 NY = ZoneInfo("America/New_York")
 

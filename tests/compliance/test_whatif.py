@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from slactl.agreement.loader import load_agreement_text
 from slactl.compliance.engine import Cohorts
-from slactl.compliance.model import Event, Lead, LeadHistory
-from slactl.compliance.periods import Period
 from slactl.compliance.report import build_report
 from slactl.compliance.whatif import Flip, WhatIf, explain_flips, flipped_leads, flips
+from slactl.periods import Period
+from slactl.records import Event, Lead, LeadHistory
 
 NY = ZoneInfo("America/New_York")
 

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from slactl.agreement.loader import load_agreement_text
 from slactl.cli.report_cmds import Format
-from slactl.compliance.model import Event, Lead, LeadHistory
-from slactl.compliance.periods import month
 from slactl.compliance.report import build_report
+from slactl.periods import month
+from slactl.records import Event, Lead, LeadHistory
 from slactl.render.report import FORMATTERS, ReportFormat, html_tables, render_report_html
 
 AGREEMENT = """\

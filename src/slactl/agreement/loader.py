@@ -34,7 +34,7 @@ from slactl.errors import AgreementError
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
-    from slactl.compliance.periods import Period
+    from slactl.periods import Period
     from slactl.timeparse import ZoneRule
 
 QUOTAS_FILE = "quotas.yaml"
@@ -822,7 +822,7 @@ class AgreementSet:
     def parts(self, period: Period) -> list[tuple[Agreement, Period]]:
         """``period`` cut where agreements begin and end (gaps left out), each part with
         the instants it starts and ends at where it meets another agreement."""
-        from slactl.compliance.periods import Period
+        from slactl.periods import Period
 
         spans = dict(zip((id(a) for a in self.agreements), self.spans(), strict=True))
         out = []

@@ -39,11 +39,11 @@ def publish(
     ] = False,
 ) -> None:
     """Store a period's report as published: later reports of it show these figures."""
-    from slactl.compliance.periods import parse_period
     from slactl.errors import SlactlError
     from slactl.ledger.engine import safe_url
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.published import publish as store
+    from slactl.periods import parse_period
     from slactl.reports import make_report
 
     s = settings(ctx)

@@ -14,9 +14,9 @@ from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
-    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
     from slactl.ledger.published import Publication
+    from slactl.periods import Period
     from slactl.reports import PublishedView
 
 
@@ -63,8 +63,8 @@ def period_report(
 ) -> Report:
     """The report of the period named by --month/--week/--quarter/--from/--to (without
     each outcome's reason unless ``why``: the tables show counts)."""
-    from slactl.compliance.periods import parse_period
     from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.reports import make_report
 
     month, week, quarter, from_, to = period_options
@@ -84,8 +84,8 @@ def published_period_view(
     period_options: tuple[str | None, str | None, str | None, str | None, str | None],
 ) -> PublishedView | None:
     """The period's published report beside today's, None if it was never published."""
-    from slactl.compliance.periods import parse_period
     from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.reports import published_view
 
     month, week, quarter, from_, to = period_options

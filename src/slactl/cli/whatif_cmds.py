@@ -40,8 +40,8 @@ def whatif(
     """A period's report under the agreement in effect and under a draft, side by side,
     and the leads whose outcome flips."""
     from slactl.agreement.loader import load_agreement
-    from slactl.compliance.periods import parse_period
     from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.render.whatif import FORMATTERS
     from slactl.reports import replay
 

@@ -19,8 +19,8 @@ from slactl.ledger.queries import _Times
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
+    from slactl.periods import Period
 
 _COLS = (
     "id, label, period_start, period_end, agreement, title, as_of, published_at,"

@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slactl.compliance.model import State
 from slactl.compliance.report import Report
+from slactl.records import State
 from slactl.render.report import pct
 
 if TYPE_CHECKING:

@@ -1,6 +1,9 @@
-"""What the compliance engine reads and what it returns (pure data, no database).
+"""The records every layer reads (pure data, no database): a lead and its fields, its
+events and their kinds, its history; and what the compliance engine returns for it.
 
-The ledger builds ``LeadHistory`` records; the engine turns them into ``Outcome`` records.
+The ledger builds ``LeadHistory`` records, the agreement's conditions match ``Lead``s,
+and the engine turns histories into ``Outcome`` records. This module imports nothing of
+slactl, so everything can sit above it.
 """
 
 from __future__ import annotations
