@@ -5,7 +5,7 @@ PIP := $(PY) -m pip -q --disable-pip-version-check
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test test-fast lint bench install clean
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest
+
+# the quick loop: no PostgreSQL, no slow end-to-end or property tests
+test-fast: $(TEST_STAMP)
+	$(PY) -m pytest -m "not slow and not postgres"
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check src tests bench

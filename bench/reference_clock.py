@@ -1,7 +1,7 @@
 """A straightforward business clock: walk day by day, span by span.
 
 The reference that ``slactl.clock`` is measured against (bench/bench_clock.py) and checked
-against (tests/test_clock_properties.py). It shares nothing with ``slactl.clock`` but the
+against (tests/clock/test_properties.py). It shares nothing with ``slactl.clock`` but the
 inputs: the weekday spans and the closed dates.
 """
 

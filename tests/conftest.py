@@ -64,3 +64,31 @@ def ledger_url(request, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-d
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
     else:
         yield from pg_schema_url()
+
+
+def _uses_postgresql(item: pytest.Item) -> bool:
+    """A test needs the server when it asks for a PostgreSQL fixture or is the PostgreSQL
+    case of a parametrised one (``ledger_url[postgresql]``)."""
+    if "pg_url" in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(
+        isinstance(value, str) and value.startswith("postgres")
+        for value in callspec.params.values()
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the ``postgres`` marker from the fixtures and ``slow`` to the Hypothesis
+    properties, so ``make test-fast`` (``-m "not slow and not postgres"``) is exact without
+    each test remembering to mark itself."""
+    for item in items:
+        if _uses_postgresql(item) and item.get_closest_marker("postgres") is None:
+            item.add_marker(pytest.mark.postgres)
+        if _is_property(item) and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
+def _is_property(item: pytest.Item) -> bool:
+    """A Hypothesis property (``@given``): many examples each, so ``slow``."""
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from slactl.agreement.loader import AgreementSet
 from slactl.compliance.engine import clock_start, evaluate_lead
-from slactl.compliance.model import LeadHistory, Outcome, State
-from slactl.compliance.periods import Period, month, week_of
 from slactl.compliance.report import Report
+from slactl.periods import Period, month, week_of
+from slactl.records import LeadHistory, Outcome, State
 from slactl.reports import PeriodData, check_rep, explain_lead, load_period, make_report
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 from slactl.agreement.loader import AgreementSet
-from slactl.compliance.periods import Period, month, week, week_of
 from slactl.compliance.report import CommitmentResult, Report
 from slactl.errors import SlactlError
+from slactl.periods import Period, month, week, week_of
 from slactl.reports import StatusItem, check_rep, make_report, open_items
 
 

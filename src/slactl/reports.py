@@ -17,15 +17,17 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from slactl.compliance.whatif import WhatIf
+
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
-from slactl.compliance.model import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
-from slactl.compliance.periods import Period
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
+from slactl.periods import Period
+from slactl.records import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
 
 
 @contextmanager
@@ -208,6 +210,7 @@ class Explained:
     history: LeadHistory
     outcomes: list[Outcome]
     mql: bool
+    clock_start: datetime
 
 
 def explain_lead(
@@ -232,6 +235,7 @@ def explain_lead(
         history,
         evaluate_lead(agreement, history, as_of),
         is_mql(agreement, history, as_of),
+        start,
     )
 
 
@@ -369,7 +373,7 @@ def rep_status(
 ) -> tuple[list[StatusItem], Report]:
     """The rep's open items by deadline (``by_urgency`` orders them for people) and the
     rep's report for the month so far."""
-    from slactl.compliance.periods import month
+    from slactl.periods import month
 
     check_rep(engine, rep)
     today = agreements.local_day(as_of)
@@ -490,3 +494,46 @@ def published_view(
         changes = changes_since(conn=conn, publication=publication, start=lo, end=hi)
     published = report_from_publication(publication, agreements, period)
     return PublishedView(publication, published, current, changes)
+
+
+def replay(
+    engine: Engine,
+    agreements: AgreementSet,
+    draft: Agreement,
+    period: Period,
+    *,
+    as_of: datetime,
+) -> WhatIf:
+    """The period's report under the agreements in effect and under ``draft`` (for the
+    whole period), from one read of the ledger; the flips with their reasons."""
+    from slactl.agreement.diff import diff_agreements
+    from slactl.compliance.whatif import WhatIf, explain_flips, flips
+
+    parts = segments(agreements, period)
+    with bulk():
+        data = load_period(engine, agreements, period, as_of=as_of)
+        # the draft's cohort is the current one when it keeps the definitions
+        cohorts = Cohorts(data.histories)
+        current = make_report(
+            engine, agreements, period, as_of=as_of, data=data, why=False, cohorts=cohorts
+        )
+        proposed = make_report(
+            engine,
+            agreements,
+            period,
+            as_of=as_of,
+            data=data,
+            parts=[(draft, period)],
+            why=False,
+            cohorts=cohorts,
+        )
+        found = explain_flips(
+            flips(current, proposed), data.histories, parts, [(draft, period)], as_of=as_of
+        )
+    changes: list[str] = []
+    for old, part in parts:
+        lines = diff_agreements(old, draft, terms_only=True)
+        if len(parts) > 1:
+            lines = [f"{part.start}..{part.end} ({old.name}): {x}" for x in lines or ["no changes"]]
+        changes += lines
+    return WhatIf(current, proposed, found, changes)

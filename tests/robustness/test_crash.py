@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_report_cmds import ACTIVITIES, AGREEMENT, LEADS
 from tests.robustness.harness import SLACTL, ledger_digest
-from tests.test_report_cli import ACTIVITIES, AGREEMENT, LEADS
+
+pytestmark = pytest.mark.slow  # processes killed at random points
 
 
 def slactl(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_report_cmds import ACTIVITIES, AGREEMENT, LEADS
 from tests.robustness.harness import ledger_digest, run
-from tests.test_report_cli import ACTIVITIES, AGREEMENT, LEADS
+
+pytestmark = pytest.mark.slow  # seeded mutations through the installed slactl
 
 SEEDS = (1, 2)
 MB = 1 << 20

@@ -15,7 +15,7 @@ from dataclasses import field as _field
 from datetime import date, datetime
 from typing import Any
 
-from slactl.compliance.model import LEAD_FIELDS
+from slactl.records import LEAD_FIELDS
 
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|>|<)\s*(.*?)\s*$")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {

@@ -34,7 +34,7 @@ from slactl.errors import AgreementError
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
-    from slactl.compliance.periods import Period
+    from slactl.periods import Period
     from slactl.timeparse import ZoneRule
 
 QUOTAS_FILE = "quotas.yaml"
@@ -93,7 +93,7 @@ class _Loader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise AgreementError(
                     f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} levels deep:"
                     " an agreement needs far fewer; check the brackets"
@@ -822,7 +822,7 @@ class AgreementSet:
     def parts(self, period: Period) -> list[tuple[Agreement, Period]]:
         """``period`` cut where agreements begin and end (gaps left out), each part with
         the instants it starts and ends at where it meets another agreement."""
-        from slactl.compliance.periods import Period
+        from slactl.periods import Period
 
         spans = dict(zip((id(a) for a in self.agreements), self.spans(), strict=True))
         out = []

@@ -44,7 +44,8 @@ def init(
     from importlib.resources import files
 
     from slactl.cli.common import wall_clock
-    from slactl.ledger.engine import open_ledger, safe_url
+    from slactl.ledger.engine import safe_url
+    from slactl.ledger.opening import open_for_writing
 
     s = settings(ctx)
     if year is not None and not 2000 <= year <= 9999:
@@ -67,7 +68,7 @@ def init(
     for path in writes:
         if path.exists():
             raise SlactlError(f"{path} already exists: slactl init never overwrites; edit it")
-    open_ledger(s.db).dispose()
+    open_for_writing(s.db).dispose()
     typer.echo(f"ledger ready: {safe_url(s.db)}", err=True)
     s.agreements_dir.mkdir(parents=True, exist_ok=True)
     for path, data in writes.items():

@@ -74,7 +74,7 @@ class HelpGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         readable_metavars(self)
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if not args and not ctx.resilient_parsing:  # (shell completion parses no args too)
             typer.echo(ctx.get_help())
             ctx.exit(0)
@@ -85,7 +85,7 @@ class SlactlGroup(HelpGroup):
     """Turns our exceptions into ``Error: …`` on stderr and their exit code, never a traceback;
     a ledger file the failed command created is removed again."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         engine = sys.modules.get("slactl.ledger.engine")
         if engine is not None:  # (tests run many commands in one process)
             engine.new_files.clear()

@@ -125,3 +125,15 @@ def local_time(t: datetime, zones: ZoneRule) -> datetime:
         return t.astimezone(zones(t.date()))
     except SlactlError:
         return t
+
+
+def emit(rendered: object) -> None:
+    """Print what a renderer made: text as it is, anything else (a rich table) through rich."""
+    if isinstance(rendered, str):
+        import typer
+
+        typer.echo(rendered, nl=False)
+    else:
+        from rich.console import Console
+
+        Console().print(rendered)

@@ -31,9 +31,9 @@ def dashboard(
 ) -> None:
     """An HTML dashboard: commitments against target, trend, speed to lead, funnel, reps
     and the breached and at-risk leads with the reason for each. Works offline."""
-    from slactl.compliance.periods import parse_period
     from slactl.dashboard import build_dashboard
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.render.dashboard import render_dashboard
 
     s = settings(ctx)

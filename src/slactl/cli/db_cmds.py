@@ -140,10 +140,12 @@ def _server_status(db: str) -> tuple[str | None, dict[str, int]]:
     try:
         with engine.connect() as conn:
             rev = current_revision(conn)
-            counts = {}
+            counts: dict[str, int] = {}
             if rev is not None:
                 for table in COUNTED:
-                    counts[table] = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar()
+                    counts[table] = conn.exec_driver_sql(
+                        f"SELECT COUNT(*) FROM {table}"
+                    ).scalar_one()
     except DBAPIError as exc:
         raise database_failure(db, exc) from None
     finally:
@@ -158,11 +160,12 @@ def copy(
 ) -> None:
     """Copy the whole ledger to a new, empty database (SQLite <-> PostgreSQL)."""
     from slactl.ledger.copy import copy_ledger
-    from slactl.ledger.engine import open_ledger, safe_url
+    from slactl.ledger.engine import safe_url
+    from slactl.ledger.opening import open_for_writing
 
     s = settings(ctx)
-    source = open_ledger(s.db, create=False)
-    target = open_ledger(to)
+    source = open_for_writing(s.db, create=False)
+    target = open_for_writing(to)
     try:
         summary = copy_ledger(source, target)
     finally:

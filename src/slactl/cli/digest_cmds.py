@@ -58,7 +58,7 @@ def digest(
     import os
 
     from slactl.digest import build_digest
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
     from slactl.mail import build_message, content_id, insecure_warning, send, smtp_settings
     from slactl.render.digest import digest_html, digest_text, trend_png
 

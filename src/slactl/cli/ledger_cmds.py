@@ -76,8 +76,8 @@ def import_(
     ] = None,
 ) -> None:
     """Import leads or activities from a CRM export (atomic and idempotent)."""
-    from slactl.ledger.engine import open_ledger
     from slactl.ledger.ingest.pipeline import import_csv
+    from slactl.ledger.opening import open_for_writing
 
     s = settings(ctx)
     if rejects is not None:
@@ -96,7 +96,7 @@ def import_(
             agreements = load_agreement_set(s.agreements_dir)
             outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
             zone = zone or local_zones(s.agreements_dir, agreements)
-    engine = open_ledger(s.db)
+    engine = open_for_writing(s.db)
     try:
         with _progress(file) as progress:
             summary = import_csv(
@@ -178,14 +178,14 @@ def _record(
     new_rep: bool = False,
 ) -> None:
     from slactl.cli.common import local_time, typed_time_zones
-    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.opening import open_for_writing
     from slactl.ledger.record import record_event
 
     s = settings(ctx)
     now = wall_clock()
     zones = typed_time_zones(s.agreements_dir, tz, "--at")
     when = parse_time_option(at, "--at", zones, now)
-    engine = open_ledger(s.db)
+    engine = open_for_writing(s.db)
     try:
         done = record_event(
             engine,

@@ -39,10 +39,11 @@ def publish(
     ] = False,
 ) -> None:
     """Store a period's report as published: later reports of it show these figures."""
-    from slactl.compliance.periods import parse_period
     from slactl.errors import SlactlError
-    from slactl.ledger.engine import open_ledger, safe_url
+    from slactl.ledger.engine import safe_url
+    from slactl.ledger.opening import open_for_writing
     from slactl.ledger.published import publish as store
+    from slactl.periods import parse_period
     from slactl.reports import make_report
 
     s = settings(ctx)
@@ -52,7 +53,7 @@ def publish(
     who = (by if by is not None else _who()).strip()
     if not who or any(not c.isprintable() for c in who):
         raise SlactlError("--by: give a name (printable text)")
-    engine = open_ledger(s.db, create=False)
+    engine = open_for_writing(s.db, create=False)
     try:
         publication, report = store(
             engine,

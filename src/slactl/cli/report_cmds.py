@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from slactl.cli.app import app, settings
-from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
+from slactl.cli.common import emit, load_agreement_set, local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
     from slactl.agreement.loader import AgreementSet
-    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
     from slactl.ledger.published import Publication
+    from slactl.periods import Period
     from slactl.reports import PublishedView
 
 
@@ -63,8 +63,8 @@ def period_report(
 ) -> Report:
     """The report of the period named by --month/--week/--quarter/--from/--to (without
     each outcome's reason unless ``why``: the tables show counts)."""
-    from slactl.compliance.periods import parse_period
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.reports import make_report
 
     month, week, quarter, from_, to = period_options
@@ -84,8 +84,8 @@ def published_period_view(
     period_options: tuple[str | None, str | None, str | None, str | None, str | None],
 ) -> PublishedView | None:
     """The period's published report beside today's, None if it was never published."""
-    from slactl.compliance.periods import parse_period
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.reports import published_view
 
     month, week, quarter, from_, to = period_options
@@ -100,7 +100,7 @@ def published_period_view(
 
 
 def publication_of(ctx: typer.Context, period: Period) -> Publication | None:
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
     from slactl.ledger.published import find_publication
 
     engine = open_for_reading(settings(ctx).db)
@@ -121,21 +121,12 @@ def _emit_published(view: PublishedView, format_: str) -> None:
     )
 
     if format_ == "table":
-        _emit(render_published_table(view))
+        emit(render_published_table(view))
     elif format_ == "json":
-        _emit(render_published_json(view))
+        emit(render_published_json(view))
     else:  # the published figures in that format; how they were published on stderr
         typer.echo(f"note: {published_heading(view)}", err=True)
-        _emit(FORMATTERS[ReportFormat(format_)](view.published))
-
-
-def _emit(rendered: object) -> None:
-    if isinstance(rendered, str):
-        typer.echo(rendered, nl=False)
-    else:
-        from rich.console import Console
-
-        Console().print(rendered)
+        emit(FORMATTERS[ReportFormat(format_)](view.published))
 
 
 @app.command()
@@ -183,7 +174,7 @@ def report(
         typer.echo(f"warning: {warning}", err=True)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
-    _emit(FORMATTERS[ReportFormat(format_.value)](result))
+    emit(FORMATTERS[ReportFormat(format_.value)](result))
     if fail_on_breach and result.failed:
         names = ", ".join(c.id for c in result.failed)
         typer.echo(f"below target: {names}", err=True)
@@ -204,7 +195,7 @@ def status(
     ] = 25,
 ) -> None:
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_status, status_json
     from slactl.reports import by_urgency, rep_status
 
@@ -220,9 +211,9 @@ def status(
     finally:
         engine.dispose()
     if format_ is StatusFormat.json:
-        _emit(status_json(rep, when, items, month_report, tz))
+        emit(status_json(rep, when, items, month_report, tz))
     else:
-        _emit(render_status(rep, when, by_urgency(items), month_report, tz, limit=limit or None))
+        emit(render_status(rep, when, by_urgency(items), month_report, tz, limit=limit or None))
 
 
 @app.command()
@@ -232,7 +223,7 @@ def explain(
     as_of: AS_OF = None,
 ) -> None:
     """A lead's timeline and, per commitment, its deadline, outcome and why."""
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_explain
     from slactl.reports import explain_lead
 
@@ -244,7 +235,7 @@ def explain(
         explained = explain_lead(engine, agreements, lead, as_of=when)
     finally:
         engine.dispose()
-    _emit(render_explain(explained, when))
+    emit(render_explain(explained, when))
 
 
 @app.command()
@@ -260,4 +251,4 @@ def leaderboard(
     """Reps ranked by points (met × points.met + breached × points.breached)."""
     from slactl.render.status import render_leaderboard
 
-    _emit(render_leaderboard(period_report(ctx, (month, week, quarter, from_, to), as_of)))
+    emit(render_leaderboard(period_report(ctx, (month, week, quarter, from_, to), as_of)))

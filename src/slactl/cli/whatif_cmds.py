@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,76 +10,17 @@ import typer
 
 from slactl.cli.agreement_cmds import agreement_app
 from slactl.cli.app import app, settings
-from slactl.cli.common import load_agreement_set
-from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, _emit, as_of_moment
+from slactl.cli.common import emit, load_agreement_set
+from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from sqlalchemy import Engine
-
-    from slactl.agreement.loader import AgreementSet
-    from slactl.agreement.model import Agreement
-    from slactl.compliance.periods import Period
-    from slactl.compliance.whatif import WhatIf
+    pass
 
 
 class WhatIfFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
-
-
-def replay(
-    engine: Engine,
-    agreements: AgreementSet,
-    draft: Agreement,
-    period: Period,
-    *,
-    as_of: datetime,
-) -> WhatIf:
-    """The period's report under the agreements in effect and under ``draft`` (for the
-    whole period), from one read of the ledger; the flips with their reasons."""
-    from slactl.agreement.diff import diff_agreements
-    from slactl.compliance.engine import Cohorts
-    from slactl.compliance.whatif import WhatIf, explain_flips, flips
-    from slactl.reports import load_period, make_report, segments
-
-    parts = segments(agreements, period)
-    # a month is ~100k lead histories that live to the end and hold no reference cycles:
-    # the cyclic collector would only walk them again and again (about 15% of the time)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        data = load_period(engine, agreements, period, as_of=as_of)
-        # the draft's cohort is the current one when it keeps the definitions
-        cohorts = Cohorts(data.histories)
-        current = make_report(
-            engine, agreements, period, as_of=as_of, data=data, why=False, cohorts=cohorts
-        )
-        proposed = make_report(
-            engine,
-            agreements,
-            period,
-            as_of=as_of,
-            data=data,
-            parts=[(draft, period)],
-            why=False,
-            cohorts=cohorts,
-        )
-        found = explain_flips(
-            flips(current, proposed), data.histories, parts, [(draft, period)], as_of=as_of
-        )
-    finally:
-        if collecting:
-            gc.enable()
-    changes: list[str] = []
-    for old, part in parts:
-        lines = diff_agreements(old, draft, terms_only=True)
-        if len(parts) > 1:
-            lines = [f"{part.start}..{part.end} ({old.name}): {x}" for x in lines or ["no changes"]]
-        changes += lines
-    return WhatIf(current, proposed, found, changes)
 
 
 @app.command()
@@ -100,9 +40,10 @@ def whatif(
     """A period's report under the agreement in effect and under a draft, side by side,
     and the leads whose outcome flips."""
     from slactl.agreement.loader import load_agreement
-    from slactl.compliance.periods import parse_period
-    from slactl.ledger.lite import open_for_reading
+    from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.render.whatif import FORMATTERS
+    from slactl.reports import replay
 
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
@@ -116,7 +57,7 @@ def whatif(
         engine.dispose()
     for note in result.current.notes:
         typer.echo(f"note: {note}", err=True)
-    _emit(FORMATTERS[format_.value](result))
+    emit(FORMATTERS[format_.value](result))
 
 
 @agreement_app.command("diff")

@@ -22,8 +22,8 @@ from slactl.compliance.measures import (
     LeadMeasure,
     PeriodFacts,
 )
-from slactl.compliance.model import DISPOSITION, HANDOFF, Event, Lead, LeadHistory, Outcome
-from slactl.compliance.periods import Period
+from slactl.periods import Period
+from slactl.records import DISPOSITION, HANDOFF, Event, Lead, LeadHistory, Outcome
 
 
 def clock_start(history: LeadHistory, as_of: datetime | None = None) -> datetime:

@@ -24,8 +24,8 @@ from typing import Any, Literal
 
 from slactl.agreement.model import Agreement, Commitment, Quotas
 from slactl.clock import BusinessCalendar, Duration
-from slactl.compliance.model import LEAD_FIELDS, Event, Lead, Outcome, State
-from slactl.compliance.periods import Period
+from slactl.periods import Period
+from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NOT_DIGIT = re.compile(r"\D")

@@ -14,8 +14,8 @@ from typing import Any
 
 from slactl.agreement.model import Agreement, Points, Quotas
 from slactl.compliance.engine import Cohorts, evaluate_period, mql_cohort
-from slactl.compliance.model import Event, LeadHistory, Outcome, State
-from slactl.compliance.periods import Period
+from slactl.periods import Period
+from slactl.records import Event, LeadHistory, Outcome, State
 
 
 @dataclass

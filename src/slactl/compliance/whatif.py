@@ -16,9 +16,9 @@ from typing import Any
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import clock_start, facts_of, in_period, start_deadlines
 from slactl.compliance.measures import LEAD_MEASURES
-from slactl.compliance.model import LeadHistory, Outcome, State
-from slactl.compliance.periods import Period
 from slactl.compliance.report import Report
+from slactl.periods import Period
+from slactl.records import LeadHistory, Outcome, State
 
 NOT_COUNTED = "not counted"  # no outcome: not an MQL, not in the period, or not applicable
 

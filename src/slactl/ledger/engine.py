@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import Connection, make_url
@@ -26,8 +26,6 @@ from slactl.ledger.revision import HEAD_REVISION, current_revision
 
 __all__ = ["current_revision"]  # with the head constant, in revision.py
 
-if TYPE_CHECKING:  # the ORM costs 0.1 s of start-up; only session_scope needs it
-    from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -86,7 +84,7 @@ def _create_private(path: Path, db: str) -> None:
     except FileExistsError:
         return
     except OSError as exc:
-        why = "permission denied" if isinstance(exc, PermissionError) else exc.strerror.lower()
+        why = "permission denied" if isinstance(exc, PermissionError) else str(exc.strerror).lower()
         raise LedgerError(f"--db {db}: cannot create {path}: {why}") from None
     os.close(fd)
     new_files.append(path)
@@ -226,6 +224,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
+def migrated_schema() -> list[str]:
+    """sqlite_master's sql after running every migration on an empty in-memory ledger,
+    in the order the snapshot keeps."""
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    with engine.connect() as conn:
+        # tables first, then indexes, each by name (the migrations' own order varies:
+        # batch mode recreates a table's indexes in no set order)
+        rows = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index', name"
+        ).all()
+    engine.dispose()
+    return [r[0] for r in rows]
+
+
 def _create_sqlite(engine: Engine) -> bool:
     """A new SQLite ledger created from the head schema's snapshot (``schema``); False when
     that cannot be done (another process got there first), for Alembic to see to it."""
@@ -282,18 +295,6 @@ def open_ledger(db: str, *, create: bool = True) -> Engine:
         f"the ledger {safe_url(db)} is at an older schema ({rev}, current {head}):"
         " run 'slactl db upgrade' (SQLite files are backed up first)"
     )
-
-
-@contextmanager
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with engine.connect() as conn:
-        if write:
-            conn = conn.execution_options(write=True)
-        from sqlalchemy.orm import Session
-
-        with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-            yield session
 
 
 @contextmanager

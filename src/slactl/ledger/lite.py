@@ -156,18 +156,13 @@ def sqlite_path(db: str) -> Path | None:
     return Path(db).expanduser()
 
 
-def open_for_reading(db: str) -> Any:
-    """An engine to read the ledger at ``db`` with: ``LiteEngine`` for a SQLite file at
-    the current schema, else ``engine.open_ledger(db, create=False)`` (which refuses what
-    it cannot read, in one line)."""
+def open_lite(db: str) -> LiteEngine | None:
+    """``LiteEngine`` for a SQLite file at the current schema, else None (for
+    ``opening.open_for_reading`` to hand to ``engine.open_ledger``)."""
     path = sqlite_path(db)
     if path is not None and path.is_file():
-        lite = _try_lite(path)
-        if lite is not None:
-            return lite
-    from slactl.ledger.engine import open_ledger
-
-    return open_ledger(db, create=False)
+        return _try_lite(path)
+    return None
 
 
 def _try_lite(path: Path) -> LiteEngine | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+from sqlmodel import SQLModel as SQLModel  # re-exported: the metadata with every table
 
 from slactl.ledger.types import UTCDateTime
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from slactl.compliance.model import LEAD_FIELDS
 from slactl.errors import ImportError_
+from slactl.records import LEAD_FIELDS
 
 LEAD_COLUMNS = LEAD_FIELDS
 ACTIVITY_COLUMNS = ("lead", "kind", "rep", "at", "outcome", "note")

@@ -19,8 +19,8 @@ from slactl.ledger.queries import _Times
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from slactl.compliance.periods import Period
     from slactl.compliance.report import Report
+    from slactl.periods import Period
 
 _COLS = (
     "id, label, period_start, period_end, agreement, title, as_of, published_at,"
@@ -161,7 +161,7 @@ def publish(
             "change_high": marks["lead_change"],
             "import_high": marks["import_run"],
         }
-        conn.execute(insert(PublishedPeriod.__table__), row)  # type: ignore[arg-type]
+        conn.execute(insert(PublishedPeriod.__table__), row)  # type: ignore[attr-defined]
         stored = find_publication(conn=conn, period=period)
     assert stored is not None
     return stored, report

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-from slactl.compliance.model import NO_EXTRA, Event, Lead, LeadHistory
 from slactl.ledger.utc import to_utc_text
+from slactl.records import NO_EXTRA, Event, Lead, LeadHistory
 
 _LEAD_COLS = (
     "id, external_id, email, first_name, last_name, company, phone, title, source, segment,"

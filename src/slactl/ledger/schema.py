@@ -59,24 +59,10 @@ def create_at_head(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def migrated_schema() -> list[str]:
-    """sqlite_master's sql after running every migration on an empty in-memory ledger,
-    in the order the snapshot keeps."""
-    from slactl.ledger.engine import make_engine, upgrade
-
-    engine = make_engine("sqlite://")
-    upgrade(engine)
-    with engine.connect() as conn:
-        # tables first, then indexes, each by name (the migrations' own order varies:
-        # batch mode recreates a table's indexes in no set order)
-        rows = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index', name"
-        ).all()
-    engine.dispose()
-    return [r[0] for r in rows]
-
-
 if __name__ == "__main__":
+    # (the script alone needs the migrations: the module stays below ``engine``)
+    from slactl.ledger.engine import migrated_schema
+
     print(f'SNAPSHOT_REVISION = "{HEAD_REVISION}"')
     print("HEAD_SCHEMA: tuple[str, ...] = (")
     for sql in migrated_schema():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slactl.compliance.model import State
 from slactl.compliance.report import Report
+from slactl.records import State
 from slactl.render.report import pct
+
+if TYPE_CHECKING:
+    from slactl.reports import Explained
 
 
 def business_amount(delta: timedelta) -> str:
@@ -108,10 +111,9 @@ def status_json(rep: str, as_of: datetime, items: list[Any], month: Report, tz: 
     )
 
 
-def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-def]
+def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-untyped-def]
     from rich.console import Group
 
-    from slactl.compliance.engine import clock_start
     from slactl.render.safe import table, text
 
     a = explained.agreement
@@ -148,8 +150,9 @@ def render_explain(explained: Any, as_of: datetime):  # type: ignore[no-untyped-
         rows.append((e.at, what, e.rep or "", e.note or ""))
     for at, what, rep, note in sorted(rows, key=lambda r: r[0]):
         tl.add_row(local(at), what, rep, note)
-    start = clock_start(explained.history, as_of)
-    ot = table(title=f"Commitments (clock start {local(start)})", title_justify="left")
+    ot = table(
+        title=f"Commitments (clock start {local(explained.clock_start)})", title_justify="left"
+    )
     for h in ("Commitment", "Deadline (local)", "Outcome"):
         ot.add_column(h)
     why = []

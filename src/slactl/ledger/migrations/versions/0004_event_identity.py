@@ -11,6 +11,7 @@ Revises: 0003
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 
-def _events() -> tuple[Any, list[Any]]:
+def _events() -> tuple[Any, Sequence[Any]]:
     conn = op.get_bind()
     rows = conn.execute(
         text("SELECT id, lead_id, kind, at, rep, outcome, note FROM event ORDER BY id")

@@ -1,0 +1,37 @@
+"""The two ways a command opens the ledger: to read (``open_for_reading``) and to write
+(``open_for_writing``). Every command goes through one of them.
+
+Reading a SQLite file at the current schema takes ``lite.LiteEngine`` (no SQLAlchemy
+import); everything else, and every write, takes SQLAlchemy's engine from
+``engine.open_ledger``, which refuses what it cannot use in one line. Both imports are
+lazy, so this module costs nothing at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def open_for_reading(db: str) -> Any:
+    """An engine to read the ledger at ``db`` with: ``LiteEngine`` for a SQLite file at
+    the current schema, else ``engine.open_ledger(db, create=False)`` (which refuses what
+    it cannot read, in one line)."""
+    from slactl.ledger.lite import open_lite
+
+    lite = open_lite(db)
+    if lite is not None:
+        return lite
+    from slactl.ledger.engine import open_ledger
+
+    return open_ledger(db, create=False)
+
+
+def open_for_writing(db: str, *, create: bool = True) -> Engine:
+    """SQLAlchemy's engine of the ledger at ``db`` at the current schema, created if new
+    (and ``create``): ``engine.open_ledger``."""
+    from slactl.ledger.engine import open_ledger
+
+    return open_ledger(db, create=create)
