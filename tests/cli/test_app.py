@@ -55,8 +55,15 @@ def test_shell_completion_is_on() -> None:
     env["COMP_CWORD"] = "2"
     proc = subprocess.run([str(SLACTL)], capture_output=True, text=True, env=env, check=False)
     assert (proc.returncode, proc.stdout.split()) == (0, ["upgrade"])
+    # (Typer's own switch: the shell named on the command line, not detected from the parent
+    # process, which is sh under make)
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     shown = subprocess.run(
-        [str(SLACTL), "--show-completion", "bash"], capture_output=True, text=True, check=False
+        [str(SLACTL), "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert shown.returncode == 0
     assert "_SLACTL_COMPLETE=complete_bash" in shown.stdout
