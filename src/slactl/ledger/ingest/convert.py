@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
@@ -293,10 +294,7 @@ def _null_if_empty(a: Any) -> Any:
 
 
 def _any(masks: list[Any], n: int | None = None) -> Any:
-    out = masks[0] if n is None else pa.array([False] * n, pa.bool_())
-    for m in masks:
-        out = pc.or_(out, m)
-    return out
+    return reduce(pc.or_, masks, masks[0] if n is None else pa.array([False] * n, pa.bool_()))
 
 
 # as json.dumps(…, ensure_ascii=False) escapes: backslash first, then quote and controls
