@@ -266,6 +266,34 @@ def test_progress_reaches_the_size_then_names_its_phases(tmp_path: Path) -> None
     assert [p for _, p in again if p != "importing"] == ["committing", "committing"]
 
 
+def test_a_first_load_builds_the_indexes_once_at_the_end_on_both_engines(
+    ledger_url: str,
+) -> None:
+    """Into empty lead and event tables, PostgreSQL as SQLite: the secondary indexes are
+    dropped, built after the rows (the "indexing" phase), and all there afterwards."""
+    from sqlalchemy import inspect
+
+    engine = open_ledger(ledger_url)
+    phases: list[str] = []
+    try:
+        names = {t: {i["name"] for i in inspect(engine).get_indexes(t)} for t in ("lead", "event")}
+        for f in ("leads.csv", "activities.csv"):
+            import_csv(
+                engine,
+                ROOT / "examples" / f,
+                default_tz=NY,
+                now=NOW,
+                progress=lambda n, p: phases.append(p),
+            )
+            phases.append("--")
+        engine.dispose()
+        after = {t: {i["name"] for i in inspect(engine).get_indexes(t)} for t in ("lead", "event")}
+    finally:
+        engine.dispose()
+    assert after == names and len(names["lead"]) >= 4 and len(names["event"]) >= 2
+    assert phases.count("indexing") == 2
+
+
 def test_a_lead_again_in_a_later_batch_of_a_first_load(ledger_url: str, tmp_path: Path) -> None:
     """A first load inserts batch after batch without comparing; a batch with a lead of an
     earlier one is rolled back to its savepoint and merged as an update."""
