@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from adbc_driver_manager import Error as DriverError
+from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 from sqlalchemy import Engine
 
 from slactl.errors import ImportError_, TemporaryFailure
