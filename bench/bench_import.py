@@ -113,7 +113,13 @@ def pg_reset() -> None:
         c.execute("CREATE SCHEMA bench")
 
 
+_OPTIONS = ("--pg", "--no-docs", "--leads", "--activities")
+
+
 def main() -> None:
+    unknown = [a for a in sys.argv[1:] if a.startswith("-") and a not in _OPTIONS]
+    if unknown:  # --help among them: say how to run, rather than run for many minutes
+        sys.exit(__doc__ if unknown == ["--help"] else f"unknown option {unknown[0]}\n{__doc__}")
     n_leads = int(sys.argv[sys.argv.index("--leads") + 1]) if "--leads" in sys.argv else 0
     n_acts = int(sys.argv[sys.argv.index("--activities") + 1]) if "--activities" in sys.argv else 0
     data = ROOT / "bench" / (f"data-{n_leads}" if n_leads else "data")

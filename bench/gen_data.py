@@ -42,6 +42,8 @@ def iso(ts: np.ndarray) -> np.ndarray:
 
 
 def main() -> None:
+    if any(a.startswith("-") for a in sys.argv[1:]):
+        sys.exit("usage: gen_data.py [LEADS [ACTIVITIES [DIR]]] (default 1000000 5000000 data)")
     n_leads = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     n_acts = int(sys.argv[2]) if len(sys.argv) > 2 else 5_000_000
     data = Path(sys.argv[3]) if len(sys.argv) > 3 else DATA

@@ -8,12 +8,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta, tzinfo
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slactl.timeparse import TimeParseError, ZoneRule, parse_instant
+from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead
 _READ_HINT = "use ISO 8601 such as 2024-05-03T14:22 or 2024-05-03T14:22-04:00"
@@ -137,7 +138,8 @@ class Converter:
         an empty cell is NULL, a cell that is no time a reject."""
         utc = self._read(pc.if_else(pc.equal(text, ""), None, text), text)
         year = pc.year(utc)
-        ok = pc.fill_null(pc.and_(pc.greater_equal(year, 1), pc.less_equal(year, 9999)), False)
+        ok = pc.and_(pc.greater_equal(year, FIRST_DAY.year), pc.less_equal(year, LAST_DAY.year))
+        ok = pc.fill_null(ok, False)  # (the years slactl works with, as parse_instant)
         failed = pc.indices_nonzero(pc.and_(pc.not_equal(text, ""), pc.invert(ok)))
         if len(failed):
             utc, ok = self._by_python(text, failed.to_pylist(), utc, ok)
@@ -275,8 +277,6 @@ def _time_reason(column: str, text: str) -> str:
         parse_instant(text, UTC).astimezone(UTC)
     except TimeParseError as exc:
         return f"column {column}: {exc}"
-    except OverflowError:
-        return f"column {column}: {text!r} is outside the years 1-9999 once in UTC"
     return f"column {column}: cannot read time {text!r}: {_READ_HINT}"
 
 
@@ -294,10 +294,7 @@ def _null_if_empty(a: Any) -> Any:
 
 
 def _any(masks: list[Any], n: int | None = None) -> Any:
-    out = masks[0] if n is None else pa.array([False] * n, pa.bool_())
-    for m in masks:
-        out = pc.or_(out, m)
-    return out
+    return reduce(pc.or_, masks, masks[0] if n is None else pa.array([False] * n, pa.bool_()))
 
 
 # as json.dumps(…, ensure_ascii=False) escapes: backslash first, then quote and controls

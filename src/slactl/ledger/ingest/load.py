@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from adbc_driver_manager import Error as DriverError
+from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 from sqlalchemy import Engine
 
 from slactl.errors import ImportError_, TemporaryFailure
@@ -32,6 +32,7 @@ _SECONDARY = {
 # for the lock (the busy timeout) while an import holds it; a larger cache is no faster
 _SQLITE_BEGIN = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
 _SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
+_PG_BEGIN = ("BEGIN", "SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sort
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
@@ -48,9 +49,8 @@ class Ledger:
         self.pg = url.get_backend_name() == "postgresql"
         if not self.pg and (not url.database or url.database == ":memory:"):
             raise ImportError_("a ledger in memory cannot take an import; name a file")
-        self.now = (
-            f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(to_utc_text(now))
-        )
+        self.at = now if self.pg else to_utc_text(now)
+        self.now = f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(self.at)
         self.dropped: list[tuple[str, str, str]] = []
         try:
             if self.pg:
@@ -71,7 +71,7 @@ class Ledger:
 
     def __enter__(self) -> Ledger:
         try:
-            for statement in ("BEGIN",) if self.pg else _SQLITE_BEGIN:
+            for statement in _PG_BEGIN if self.pg else _SQLITE_BEGIN:
                 self.run(statement)
             self.changes_before = self.rows("SELECT COALESCE(MAX(id), 0) FROM lead_change")[0][0]
         except BaseException as exc:
@@ -105,16 +105,16 @@ class Ledger:
         return list(self.cur.fetchall())
 
     def stage(self, table: pa.Table, name: str = STAGE) -> None:
-        self.cur.adbc_ingest(name, table, mode="create", temporary=True)
+        self.cur.adbc_ingest(name, table, mode="replace", temporary=True)
 
     def differ(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
     def begin_load(self, table: str) -> None:
-        """Into an empty SQLite table, its secondary indexes are built once at the end
-        (``build_indexes``) instead of row by row."""
+        """Into an empty table, its secondary indexes are built once at the end
+        (``build_indexes``), not row by row (PostgreSQL: under the import's lock)."""
         self.fresh = not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
-        if self.pg or not self.fresh:
+        if not self.fresh:
             return
         for name, columns in _SECONDARY[table]:
             self.run(f"DROP INDEX IF EXISTS {name}")
@@ -134,32 +134,30 @@ class Ledger:
         had no leads, a batch is inserted without comparing, unless a lead of an earlier
         batch comes again in it."""
         fields = [f for f in (*LEAD_COLUMNS, "extra") if f in table.column_names]
-        self.stage(table)
         inserted = updated = 0
         if self.fresh:
-            self.run("SAVEPOINT batch")
-            inserted = self._insert_leads(fields, STAGE, "true")
-            self.fresh = inserted == table.num_rows
-            if not self.fresh:
-                self.run("ROLLBACK TO batch")
-            self.run("RELEASE batch")
+            inserted = self._append_leads(table, fields)
         if not self.fresh:
+            self.stage(table)
             inserted, updated = self._compare_leads(fields)
         if "owner" in fields:
-            self._reps("owner")
-        self.run(f"DROP TABLE {STAGE}")
+            self.stage(pa.table({"owner": pc.unique(table["owner"])}), "slactl_reps")
+            self._reps("owner", "slactl_reps")
         return inserted, updated
 
-    def _insert_leads(self, fields: list[str], source: str, where: str) -> int:
-        clock = "s.created_at"
-        if "handed_off_at" in fields:
-            clock = "COALESCE(s.handed_off_at, s.created_at)"
-        return self.run(
-            f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
-            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
-            f" FROM {source} s WHERE {where} ORDER BY s.ordinal"
-            " ON CONFLICT (external_id) DO NOTHING"
-        )
+    def _append_leads(self, table: pa.Table, fields: list[str]) -> int:
+        """The batch appended to ``lead`` as it is; 0 (no longer fresh) if a lead is there."""
+        clock = pc.coalesce(*[table[f] for f in ("handed_off_at", "created_at") if f in fields])
+        now = pa.repeat(pa.scalar(self.at, clock.type), table.num_rows)
+        rows = table.select(fields).append_column("clock_start_at", clock)
+        self.run("SAVEPOINT batch")
+        try:
+            self.cur.adbc_ingest("lead", rows.append_column("recorded_at", now), mode="append")
+        except DriverError:
+            self.run("ROLLBACK TO batch")
+            self.fresh = False
+        self.run("RELEASE batch")
+        return table.num_rows if self.fresh else 0
 
     def _compare_leads(self, fields: list[str]) -> tuple[int, int]:
         others = fields[1:]  # (external_id comes first)
@@ -170,7 +168,14 @@ class Ledger:
             f" s.external_id, {pairs} FROM {STAGE} s LEFT JOIN lead l"
             f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
         )
-        inserted = self._insert_leads(fields, "slactl_changed", "s.lead_id IS NULL")
+        clock = "s.created_at"
+        if "handed_off_at" in fields:
+            clock = "COALESCE(s.handed_off_at, s.created_at)"
+        inserted = self.run(
+            f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
+            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
+            " FROM slactl_changed s WHERE s.lead_id IS NULL ORDER BY s.ordinal"
+        )
         columns = ", ".join(f"{f}, o_{f}" for f in others)
         rows = self.rows(
             f"SELECT lead_id, {columns} FROM slactl_changed WHERE lead_id IS NOT NULL"
@@ -189,7 +194,6 @@ class Ledger:
                 "INSERT INTO lead_change (lead_id, field, old_value, new_value, recorded_at)"
                 f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
             )
-            self.run("DROP TABLE slactl_change")
             # a field at a time, where it changed: an index is rewritten for its own changes
             for f in [*others, "clock_start_at"]:
                 value = f"COALESCE(lead.handed_off_at, {_FIRST_HANDOFF}, lead.created_at)"
@@ -202,7 +206,7 @@ class Ledger:
         self.run("DROP TABLE slactl_changed")
         return inserted, len(rows)
 
-    def _reps(self, column: str, table: str = STAGE) -> None:
+    def _reps(self, column: str, table: str) -> None:
         self.run(
             f"INSERT INTO rep (name, first_seen_at) SELECT DISTINCT {column}, {self.now}"
             f" FROM {table} WHERE {column} IS NOT NULL ON CONFLICT (name) DO NOTHING"
@@ -256,7 +260,6 @@ class Ledger:
         )
         self._reps("rep", "slactl_events")
         self.run("DROP TABLE slactl_events")
-        self.run(f"DROP TABLE {STAGE}")
         return inserted, updated, unknown
 
     # ------------------------------------------------------------------------- end
