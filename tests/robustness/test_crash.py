@@ -1,6 +1,6 @@
 """The crash matrix: the installed slactl killed with SIGKILL at points across a ``log``, an
 ``import`` and a ``db upgrade`` (the import's white-box kill tests, which wait for pages to
-be written before killing, are in tests/test_import.py). After each kill
+be written before killing, are in tests/ledger/test_import.py). After each kill
 the ledger passes SQLite's integrity check, holds exactly the state before or after the
 command, and the next command works.
 

@@ -119,11 +119,6 @@ MUTATIONS: dict[str, Callable[[bytes, random.Random], bytes]] = {
     )  # fmt: skip
 }
 
-# Cases that fail on today's import because of import bugs #17 is fixing (extreme dates,
-# NUL in ids, 10 MB ids), each marked rather than fixed here: a created_at of
-# 9999-12-31T23:59:59-14:00 aborts the import with a NOT NULL traceback.
-KNOWN_17: set[tuple[str, str, int]] = {("extreme_dates", "leads", 1)}
-
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -155,8 +150,6 @@ def fresh_ledger(base: dict[str, Path], where: Path) -> Path:
 def test_mutated_csv(
     base: dict[str, Path], tmp_path: Path, mutation: str, kind: str, seed: int
 ) -> None:
-    if (mutation, kind, seed) in KNOWN_17:
-        pytest.xfail("#17: 9999-12-31T23:59:59-14:00 aborts the import (NOT NULL traceback)")
     rnd = random.Random(f"{mutation}-{kind}-{seed}")
     source = (base["dir"] / f"{kind}.csv").read_bytes()
     data = MUTATIONS[mutation](source, rnd)

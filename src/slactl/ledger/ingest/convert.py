@@ -80,7 +80,7 @@ class Converter:
                 )
                 check(
                     pc.and_(pc.invert(number), pc.not_equal(column, "")),
-                    lambda i, t=column: f"column score: {t[i].as_py()!r} is not a number",
+                    lambda i, t=column: f"column score: {t[i].as_py()!r} is not a number",  # type: ignore[misc]
                 )
                 out[name] = pc.cast(pc.if_else(number, column, None), pa.float64())
             elif not name.startswith("extra."):

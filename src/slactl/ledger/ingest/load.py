@@ -30,7 +30,7 @@ _SECONDARY = {
 }
 # the file stays in WAL mode: readers go on reading the last commit, other writers wait
 # for the lock (the busy timeout) while an import holds it; a larger cache is no faster
-_SQLITE_BEGIN = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
+_SQLITE_BEGIN: tuple[str, ...] = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
 _SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
 _PG_BEGIN = ("BEGIN", "SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sort
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
@@ -50,7 +50,7 @@ class Ledger:
         if not self.pg and (not url.database or url.database == ":memory:"):
             raise ImportError_("a ledger in memory cannot take an import; name a file")
         self.at = now if self.pg else to_utc_text(now)
-        self.now = f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(self.at)
+        self.now = f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(str(self.at))
         self.dropped: list[tuple[str, str, str]] = []
         try:
             if self.pg:
@@ -96,7 +96,7 @@ class Ledger:
         """Execute one statement; the rows it changed."""
         self.cur.execute(sql)
         if self.pg:
-            return max(self.cur.rowcount, 0)
+            return max(int(self.cur.rowcount), 0)
         self.cur.execute("SELECT changes()")
         return int(self.cur.fetchone()[0])
 

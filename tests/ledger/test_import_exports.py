@@ -15,7 +15,7 @@ from slactl.errors import ImportError_
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXPORTS = ROOT / "tests" / "data" / "exports"
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.ingest.read import BLOCK
-from tests.test_import_formats import query, run_import, write
+from tests.ledger.test_import_formats import query, run_import, write
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 SLACTL = Path(sys.executable).parent / "slactl"

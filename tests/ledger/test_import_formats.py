@@ -15,7 +15,7 @@ from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.models import Lead
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 AGREEMENTS = str(ROOT / "agreements")
