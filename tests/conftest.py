@@ -3,10 +3,35 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SLACTL = Path(sys.executable).parent / "slactl"
+
+
+def example_ledger(directory: Path) -> dict[str, str]:
+    """The bundled example imported by the installed ``slactl`` into ``directory/l.db``:
+    the environment that points the command at it and at the example agreements."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACTL_DB": str(directory / "l.db"),
+        "SLACTL_AGREEMENTS": str(ROOT / "agreements"),
+    }
+    for name in ("leads.csv", "activities.csv"):
+        subprocess.run(
+            [str(SLACTL), "import", str(ROOT / "examples" / name)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    return env
+
 
 PG_ADMIN_URL = os.environ.get("SLACTL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import example_ledger
+
 pytestmark = pytest.mark.slow  # a real Chromium
 
 
@@ -67,18 +69,7 @@ def browse(page: Path, profile: Path, *how: str) -> subprocess.CompletedProcess[
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
     d = tmp_path_factory.mktemp("browser")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACTL_DB": str(d / "l.db"),
-        "SLACTL_AGREEMENTS": str(ROOT / "agreements"),
-    }
-    for name in ("leads.csv", "activities.csv"):
-        subprocess.run(
-            [str(SLACTL), "import", str(ROOT / "examples" / name)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    env = example_ledger(d)
     out = d / "dashboard.html"
     subprocess.run(
         [str(SLACTL), "dashboard", "--month", "2024-05", "--as-of", AS_OF, "-o", str(out)],

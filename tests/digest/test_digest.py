@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import re
 import socket
 import ssl
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+
+from tests.conftest import example_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
@@ -83,19 +84,7 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     d = tmp_path_factory.mktemp("ledger")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACTL_DB": str(d / "l.db"),
-        "SLACTL_AGREEMENTS": str(ROOT / "agreements"),
-    }
-    for name in ("leads.csv", "activities.csv"):
-        subprocess.run(
-            [str(SLACTL), "import", str(ROOT / "examples" / name)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    return env
+    return example_ledger(d)
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
