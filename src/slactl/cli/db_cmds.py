@@ -21,11 +21,10 @@ def upgrade(ctx: typer.Context) -> None:
     from pathlib import Path
 
     from sqlalchemy import inspect
-    from sqlalchemy.exc import DBAPIError
 
     from slactl.ledger.engine import (
+        connect,
         current_revision,
-        database_failure,
         head_revision,
         known_revisions,
         make_engine,
@@ -38,12 +37,9 @@ def upgrade(ctx: typer.Context) -> None:
     path = sqlite_path(s.db)
     engine = make_engine(s.db)
     try:
-        try:
-            with engine.connect() as conn:
-                rev = current_revision(conn)
-                tables = inspect(conn).get_table_names() if rev is None else []
-        except DBAPIError as exc:
-            raise database_failure(s.db, exc) from None
+        with connect(engine, s.db) as conn:
+            rev = current_revision(conn)
+            tables = inspect(conn).get_table_names() if rev is None else []
         head = head_revision()
         if rev == head:
             typer.echo(f"the ledger is already at the current schema ({head})", err=True)
@@ -132,13 +128,11 @@ def _sqlite_status(db: str, path: Path) -> tuple[str | None, dict[str, int]]:
 
 
 def _server_status(db: str) -> tuple[str | None, dict[str, int]]:
-    from sqlalchemy.exc import DBAPIError
-
-    from slactl.ledger.engine import current_revision, database_failure, make_engine
+    from slactl.ledger.engine import connect, current_revision, make_engine
 
     engine = make_engine(db)
     try:
-        with engine.connect() as conn:
+        with connect(engine, db) as conn:
             rev = current_revision(conn)
             counts: dict[str, int] = {}
             if rev is not None:
@@ -146,8 +140,6 @@ def _server_status(db: str) -> tuple[str | None, dict[str, int]]:
                     counts[table] = conn.exec_driver_sql(
                         f"SELECT COUNT(*) FROM {table}"
                     ).scalar_one()
-    except DBAPIError as exc:
-        raise database_failure(db, exc) from None
     finally:
         engine.dispose()
     return rev, counts
