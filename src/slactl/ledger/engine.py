@@ -268,8 +268,10 @@ def open_ledger(db: str, *, create: bool = True) -> Engine:
     engine = make_engine(db)
     try:
         with connect(engine, db) as conn:
-            rev = current_revision(conn)
-            has_tables = rev is not None or bool(inspect(conn).get_table_names())
+            # tables first, then the revision: a process creating the schema meanwhile
+            # commits both at once, so a revision read after the tables is never older
+            has_tables = bool(inspect(conn).get_table_names())
+            rev = current_revision(conn) if has_tables else None
     except SlactlError:
         engine.dispose()
         raise
