@@ -43,6 +43,11 @@ DISPOSITION = "disposition"
 HANDOFF = "handoff"
 REASSIGN = "reassign"
 REVIEW = "review"
+PAUSE = "pause"  # SPEC 7.3: the lead's clocks stop (with a reason) until its next resume
+RESUME = "resume"
+ACCEPT = "accept"  # SPEC 7.4: sales accepted the MQL
+# kinds that are events of their own and can never be a touch kind
+RESERVED_KINDS = frozenset({DISPOSITION, HANDOFF, REASSIGN, REVIEW, PAUSE, RESUME, ACCEPT})
 
 
 class Lead(NamedTuple):
@@ -76,17 +81,33 @@ class Event(NamedTuple):
     """One ledger event as the engine reads it. A named tuple rather than a frozen
     dataclass: a month's report makes ~400,000 of them, at half the cost each."""
 
-    kind: str  # a touch kind, "disposition", "handoff", "reassign", "review", or other activity
+    kind: str  # a touch kind, one of RESERVED_KINDS, or another activity
     at: datetime  # aware
-    rep: str | None = None
+    rep: str | None = None  # for a reassign: the new owner
     outcome: str | None = None  # dispositions only
     note: str | None = None
+    reason: str | None = None  # a disposition's or a pause's reason (SPEC 7.3, 7.4)
+    duration: float | None = None  # minutes spent (SPEC 7.5)
+    from_rep: str | None = None  # a reassign's previous owner (SPEC 7.2)
+
+
+class Opportunity(NamedTuple):
+    """An opportunity a lead turned into (SPEC section 9), as the engine reads it."""
+
+    external_id: str
+    created_at: datetime  # aware
+    amount: float | None = None
+    currency: str | None = None
+    stage: str | None = None
+    closed_at: datetime | None = None  # aware
+    won: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LeadHistory:
     lead: Lead
     events: tuple[Event, ...]  # sorted by ``at``
+    opportunities: tuple[Opportunity, ...] = ()  # sorted by ``created_at``
 
 
 class State(StrEnum):

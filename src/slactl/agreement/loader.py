@@ -25,12 +25,14 @@ from slactl.agreement.model import (
     CalendarSpec,
     Commitment,
     Definitions,
+    PauseRules,
     Points,
     Quotas,
     Signatory,
 )
 from slactl.clock import CalendarError, Duration, DurationError, parse_duration, parse_hours
 from slactl.errors import AgreementError
+from slactl.records import RESERVED_KINDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
@@ -53,13 +55,15 @@ TOP_KEYS = (
     "points",
 )
 COMMITMENT_KEYS = {
-    "first_touch": ("within", "warn", "applies_to"),
-    "disposition": ("within", "warn", "applies_to"),
+    "first_touch": ("within", "warn", "applies_to", "pausable"),
+    "disposition": ("within", "warn", "applies_to", "pausable"),
     "touches_before_return": ("minimum", "open_for", "applies_to"),
-    "touch_cadence": ("max_gap", "until", "warn", "applies_to"),
+    "touch_cadence": ("max_gap", "until", "warn", "applies_to", "pausable"),
     "complete_fields": ("fields", "applies_to"),
     "mql_volume": (),
     "review_meeting": ("every",),
+    "acceptance": ("within", "warn", "applies_to", "pausable"),
+    "time_spent": ("minimum", "within", "assume", "warn", "applies_to", "pausable"),
 }
 # Bounds on what an agreement may say (docs/agreement.md): a deadline of at most a year,
 # a few touches, dates that every time zone can reach a day either side of
@@ -429,7 +433,7 @@ def _read_definitions(r: _Reader, doc: LineDict) -> Definitions:
         return Definitions(
             None, ("call", "email", "meeting"), ("qualified", "disqualified", "nurture")
         )
-    r.check_keys(defs, ("mql", "touch_kinds", "outcomes"), "definitions")
+    r.check_keys(defs, ("mql", "touch_kinds", "outcomes", "reasons", "pauses"), "definitions")
     mql = None
     if "mql" in defs:
         mql = _condition(r, defs["mql"], r.line(defs, "mql"), "definitions.mql")
@@ -440,13 +444,76 @@ def _read_definitions(r: _Reader, doc: LineDict) -> Definitions:
             r.fail(r.line(defs, key), f"definitions.{key} takes a non-empty list")
     kinds = [str(k).strip().lower() for k in kinds] if isinstance(kinds, list) else []
     outcomes = [str(o).strip().lower() for o in outcomes] if isinstance(outcomes, list) else []
-    reserved = {"disposition", "handoff", "review", "reassign"} & set(kinds)
+    reserved = RESERVED_KINDS & set(kinds)
     if reserved:
         r.fail(
             r.line(defs, "touch_kinds"),
             f"'{sorted(reserved)[0]}' is an event of its own and cannot be a touch kind",
         )
-    return Definitions(mql, tuple(kinds), tuple(outcomes))
+    reasons = _read_reasons(r, defs, outcomes)
+    pauses = _read_pauses(r, defs)
+    return Definitions(mql, tuple(kinds), tuple(outcomes), reasons, pauses)
+
+
+def _reason_list(r: _Reader, value: Any, line: int, where: str) -> tuple[str, ...]:
+    """A non-empty list of reasons, each a plain name (``no-budget``)."""
+    if not isinstance(value, list) or not value:
+        r.fail(line, f"{where} takes a non-empty list of reasons, e.g. [no-budget, student]")
+        return ()
+    out: list[str] = []
+    for v in value:
+        name = str(v).strip().lower()
+        if not name or isinstance(v, (dict, list)):
+            r.fail(line, f"{where}: each reason is a plain name such as no-budget")
+        elif name in out:
+            r.fail(line, f"{where}: reason '{name}' is listed twice")
+        else:
+            out.append(name)
+    return tuple(out)
+
+
+def _read_reasons(
+    r: _Reader, defs: LineDict, outcomes: list[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``definitions.reasons``: outcome -> the reasons a disposition with it may give."""
+    if "reasons" not in defs:
+        return ()
+    reasons = r.mapping(defs["reasons"], "definitions.reasons", r.line(defs, "reasons"))
+    if reasons is None:
+        return ()
+    out = []
+    for outcome, value in reasons.items():
+        line = r.line(reasons, outcome)
+        name = str(outcome).strip().lower()
+        if name not in outcomes:
+            close = get_close_matches(name, outcomes, n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(outcomes)}"
+            )
+            r.fail(line, f"definitions.reasons: '{outcome}' is not an outcome{hint}")
+            continue
+        out.append((name, _reason_list(r, value, line, f"definitions.reasons.{name}")))
+    return tuple(out)
+
+
+def _read_pauses(r: _Reader, defs: LineDict) -> PauseRules | None:
+    """``definitions.pauses: {reasons: [...], max: 10 business days}``."""
+    if "pauses" not in defs:
+        return None
+    pauses = r.mapping(defs["pauses"], "definitions.pauses", r.line(defs, "pauses"))
+    if pauses is None:
+        return None
+    r.check_keys(pauses, ("reasons", "max"), "definitions.pauses")
+    line = r.line(defs, "pauses")
+    if "reasons" not in pauses:
+        r.fail(line, "definitions.pauses needs 'reasons', e.g. [callback-requested]")
+    reasons = _reason_list(
+        r, pauses.get("reasons", ["-"]), r.line(pauses, "reasons"), "definitions.pauses.reasons"
+    )
+    longest = None
+    if "max" in pauses:
+        longest = r.duration(pauses["max"], r.line(pauses, "max"), "definitions.pauses.max")
+    return PauseRules(reasons, longest)
 
 
 def _condition(r: _Reader, obj: Any, line: int, where: str) -> Any:
@@ -534,9 +601,28 @@ def _read_commitment(
     if "applies_to" in item:
         applies_to = _condition(r, item["applies_to"], r.line(item, "applies_to"), where)
     kw: dict[str, Any] = {}
-    if measure in ("first_touch", "disposition"):
+    if "pausable" in item:
+        if not isinstance(item["pausable"], bool):
+            r.fail(r.line(item, "pausable"), f"{where} pausable takes true or false")
+        kw["pausable"] = item["pausable"] is True
+    if measure in ("first_touch", "disposition", "acceptance"):
         kw["within"] = dur("within", True)
         kw["warn"] = dur("warn")
+    elif measure == "time_spent":
+        kw["within"] = dur("within", True)
+        kw["warn"] = dur("warn")
+        if "minimum" not in item:
+            r.fail(item.line, f"{where} (time_spent) needs 'minimum', e.g. '15 minutes'")
+        else:
+            kw["minimum_time"] = r.duration(
+                item["minimum"], r.line(item, "minimum"), f"{where} minimum"
+            )
+            if kw["minimum_time"] is not None and kw["minimum_time"].business:
+                r.fail(
+                    r.line(item, "minimum"),
+                    f"{where} minimum is time spent: use minutes or hours, e.g. '15 minutes'",
+                )
+        kw["assume"] = _read_assume(r, item, where)
     elif measure == "touches_before_return":
         kw["minimum"] = count("minimum")
         kw["open_for"] = dur("open_for", True)
@@ -577,6 +663,25 @@ def _read_commitment(
         applies_to=applies_to,
         **kw,
     )
+
+
+def _read_assume(r: _Reader, item: LineDict, where: str) -> tuple[tuple[str, Duration], ...]:
+    """time_spent ``assume: {email: 2 minutes}``: the time a touch of a kind counts for
+    when it carries no duration."""
+    if "assume" not in item:
+        return ()
+    line = r.line(item, "assume")
+    assume = r.mapping(item["assume"], f"{where} assume", line)
+    if assume is None:
+        return ()
+    out = []
+    for kind, value in assume.items():
+        d = r.duration(value, r.line(assume, kind), f"{where} assume.{kind}")
+        if d is not None and d.business:
+            r.fail(r.line(assume, kind), f"{where} assume.{kind}: use minutes, e.g. '2 minutes'")
+        elif d is not None:
+            out.append((str(kind).strip().lower(), d))
+    return tuple(out)
 
 
 def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:

@@ -26,7 +26,11 @@ MEASURES = (
     "complete_fields",
     "mql_volume",
     "review_meeting",
+    "acceptance",
+    "time_spent",
 )
+# measures whose deadlines a pause can move (SPEC 7.3)
+PAUSABLE_MEASURES = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ class Commitment:
     warn: Duration | None = None
     applies_to: Condition | None = None
     minimum: int | None = None  # touches_before_return
+    minimum_time: Duration | None = None  # time_spent: the attention each cycle must get
+    assume: tuple[tuple[str, Duration], ...] = ()  # time_spent: kind -> time when not logged
+    pausable: bool = False  # SPEC 7.3: pauses move this commitment's deadlines
     open_for: Duration | None = None  # touches_before_return
     max_gap: Duration | None = None  # touch_cadence
     until: int | None = None  # touch_cadence
@@ -88,8 +95,10 @@ class Commitment:
     def timeframe(self) -> str:
         """The 'Timeframe' cell of the sign-off template, in words."""
         m = self.measure
-        if m in ("first_touch", "disposition") and self.within:
+        if m in ("first_touch", "disposition", "acceptance") and self.within:
             return f"within {self.within}"
+        if m == "time_spent" and self.within:
+            return f"at least {self.minimum_time} within {self.within}"
         if m == "touches_before_return":
             return f"at least {self.minimum} touches, open {self.open_for}"
         if m == "touch_cadence":
@@ -105,10 +114,31 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class PauseRules:
+    """``definitions.pauses`` (SPEC 7.3): the reasons a pause may give, its longest run."""
+
+    reasons: tuple[str, ...]
+    max: Duration | None = None
+
+
+@dataclass(frozen=True)
 class Definitions:
+    """Hashable (a what-if remembers cohorts by it): tuples, not dicts."""
+
     mql: Condition | None
     touch_kinds: tuple[str, ...]
     outcomes: tuple[str, ...]
+    # definitions.reasons (SPEC 7.4): outcome -> the reasons allowed; an outcome not
+    # listed takes any reason or none
+    reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    pauses: PauseRules | None = None  # None: pause events are not allowed
+
+    def reasons_for(self, outcome: str) -> tuple[str, ...] | None:
+        """The reasons allowed for ``outcome``, or None when it takes any."""
+        for name, allowed in self.reasons:
+            if name == outcome:
+                return allowed
+        return None
 
 
 @dataclass(frozen=True)
