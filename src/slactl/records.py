@@ -125,9 +125,11 @@ class Outcome(NamedTuple):
     state: State
     reason: str  # in words, for `explain`
     lead_id: str | None = None  # external id; None for per-period outcomes
-    owner: str | None = None  # the rep credited (the lead's current owner)
+    owner: str | None = None  # the rep responsible (SPEC 7.2; without reassigns, the owner)
     clock_start: datetime | None = None
     deadline: datetime | None = None
     event_at: datetime | None = None  # the event that decided it, if any
     actual: int | None = None  # mql_volume: MQLs handed off in the period
     quota: float | None = None  # mql_volume: the (pro-rated) quota
+    cycle: int = 1  # which cycle of the lead (SPEC 7.1): 1 for its first handoff
+    paused: bool = False  # pending because a pause is open at as_of (SPEC 7.3)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -22,12 +22,27 @@ if TYPE_CHECKING:
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
+from slactl.compliance.measures import LeadFacts, Pause
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
 from slactl.periods import Period
-from slactl.records import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
+from slactl.records import (
+    ACCEPT,
+    DISPOSITION,
+    HANDOFF,
+    PAUSE,
+    REASSIGN,
+    RESUME,
+    Event,
+    LeadHistory,
+    Outcome,
+    State,
+)
+
+# the kinds of event the engine reads besides the touch kinds
+ENGINE_KINDS = frozenset({DISPOSITION, HANDOFF, REASSIGN, PAUSE, RESUME, ACCEPT})
 
 
 @contextmanager
@@ -110,7 +125,7 @@ def load_period(
     lo, hi = _bounds(agreements, period)
     exact_lo, exact_hi = created_bounds(agreements, period)
     # only the events the engine reads: touches, dispositions, handoffs
-    kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
+    kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     with engine.connect() as conn:
         histories = queries.load_histories(
             conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
@@ -211,6 +226,7 @@ class Explained:
     outcomes: list[Outcome]
     mql: bool
     clock_start: datetime
+    cycles: list[LeadFacts] = field(default_factory=list)  # SPEC 7.1, each with its pauses
 
 
 def explain_lead(
@@ -218,7 +234,7 @@ def explain_lead(
 ) -> Explained:
     """One lead's history and outcomes at ``as_of``, with the reasons, under the agreement
     in effect on its clock start."""
-    from slactl.compliance.engine import clock_start, is_mql
+    from slactl.compliance.engine import clock_start, cycles_of, is_mql
 
     with engine.connect() as conn:
         history = queries.lead_history(conn=conn, key=key)
@@ -236,6 +252,7 @@ def explain_lead(
         evaluate_lead(agreement, history, as_of),
         is_mql(agreement, history, as_of),
         start,
+        cycles_of(agreement, history, as_of),
     )
 
 
@@ -245,6 +262,17 @@ class StatusItem:
     lead: str
     company: str | None
     left: timedelta  # business time to the deadline; negative when overdue
+    pause: Pause | None = None  # the pause open at as_of, when the pair is paused
+
+
+def _pause_at(agreement: Agreement, h: LeadHistory, o: Outcome, as_of: datetime) -> Pause | None:
+    """The pause that holds ``o`` at ``as_of`` (its reason and end, for ``status``)."""
+    from slactl.compliance.engine import cycles_of
+
+    for f in cycles_of(agreement, h, as_of):
+        if f.cycle == o.cycle:
+            return f.paused_at(as_of)
+    return None
 
 
 def check_rep(engine: Engine, rep: str) -> bool:
@@ -314,15 +342,21 @@ def open_items(
             cal = agreement.calendar
             result = evaluate_period(agreement, histories, as_of=as_of, period=part, why=False)
             for o in result.outcomes:
-                if o.lead_id is None or party[o.commitment_id] != "sales" or o.deadline is None:
+                if o.lead_id is None or party[o.commitment_id] != "sales":
                     continue
+                if o.deadline is None and not o.paused:
+                    continue
+                if rep is not None and o.owner != rep:
+                    continue  # held by another rep then (SPEC 7.2)
                 h = by_lead[o.lead_id]
                 # overdue with nothing done: dispositioned leads were set aside above
                 overdue_open = o.state is State.BREACHED and o.event_at is None
                 if o.state in (State.PENDING, State.AT_RISK) or overdue_open:
-                    left = cal.elapsed(as_of, o.deadline)
-                    items.append(StatusItem(o, h.lead.external_id, h.lead.company, left))
-    items.sort(key=lambda i: (i.outcome.deadline, i.lead))
+                    left = cal.elapsed(as_of, o.deadline) if o.deadline else timedelta(0)
+                    pause = _pause_at(agreement, h, o, as_of) if o.paused else None
+                    items.append(StatusItem(o, h.lead.external_id, h.lead.company, left, pause))
+    far = datetime.max.replace(tzinfo=UTC)
+    items.sort(key=lambda i: (i.outcome.deadline or far, i.lead))
     return items
 
 
@@ -340,7 +374,7 @@ def _read(
     dispositioned: the others have no open work."""
     lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
-    kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
+    kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     with engine.connect() as conn:
         return queries.load_histories(
             conn=conn,
@@ -404,15 +438,21 @@ def rep_status(
 
 
 def _settled(h: LeadHistory, as_of: datetime) -> bool:
-    """Whether the lead has its disposition (at or after its clock start) by ``as_of``."""
+    """Whether the lead's last cycle has its disposition by ``as_of`` (no handoff after
+    it: that would start a new cycle, SPEC 7.1)."""
     start = None
+    settled = False
     for e in h.events:
-        if e.kind == DISPOSITION and e.at <= as_of:
+        if e.at > as_of:
+            break
+        if e.kind == DISPOSITION and not settled:
             if start is None:
                 start = clock_start(h, as_of)
-            if e.at >= start:
-                return True
-    return False
+            settled = e.at >= start
+        elif e.kind == HANDOFF and settled:
+            settled = False
+            start = e.at
+    return settled
 
 
 # -- published periods (slactl publish; docs/ledger.md) -----------------------------------

@@ -162,3 +162,66 @@ class PeriodCalendar:
             if got is not None:
                 return got
         return self._cal.add(start, d)
+
+
+# -- pauses (SPEC 7.3) -------------------------------------------------------------------
+
+Interval = tuple[datetime, "datetime | None"]  # [start, end); end None: open, no end known
+
+
+def merge_pauses(start: datetime, pauses: Sequence[Interval]) -> list[Interval]:
+    """The pauses from ``start`` on, cut at ``start``, sorted, overlapping ones joined
+    (they count once)."""
+    cut: list[Interval] = []
+    for a, b in sorted(pauses, key=lambda p: p[0]):
+        if b is not None and b <= start:
+            continue
+        a = max(a, start)
+        if b is not None and b <= a:
+            continue
+        if cut:
+            pa, pb = cut[-1]
+            if pb is None or a <= pb:
+                cut[-1] = (pa, None if pb is None or b is None else max(pb, b))
+                continue
+        cut.append((a, b))
+    return cut
+
+
+def paused_deadline(
+    cal: BusinessCalendar,
+    start: datetime,
+    deadline: datetime,
+    pauses: Sequence[Interval],
+    *,
+    business: bool,
+) -> datetime | None:
+    """The deadline without pauses, moved later by the paused time (SPEC 7.3): the
+    earliest instant, not before ``deadline``, at which the unpaused time since ``start``
+    (business time when ``business``, else elapsed time) equals the time from ``start`` to
+    ``deadline``. None when a pause with no end known holds it open."""
+    if not pauses:
+        return deadline
+
+    def between(a: datetime, b: datetime) -> int:
+        if business:
+            return int(cal.elapsed(a, b) / timedelta(microseconds=1))
+        return int((b - a) / timedelta(microseconds=1))
+
+    def advance(t: datetime, us: int) -> datetime:
+        if business:
+            return cal._from_us(cal._add_business_us(to_micros(t), us))
+        return t + timedelta(microseconds=us)
+
+    rest = between(start, deadline)
+    cursor = start
+    for a, b in merge_pauses(start, pauses):
+        gained = between(cursor, a)
+        if gained >= rest:
+            break
+        rest -= gained
+        if b is None:
+            return None
+        cursor = max(cursor, b)
+    moved = advance(cursor, rest) if rest > 0 else cursor
+    return max(moved, deadline)

@@ -6,8 +6,9 @@ the clock on the wall. The measures themselves are in ``measures.py``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -20,15 +21,27 @@ from slactl.compliance.measures import (
     PERIOD_MEASURES,
     LeadFacts,
     LeadMeasure,
+    Pause,
     PeriodFacts,
 )
 from slactl.periods import Period
-from slactl.records import DISPOSITION, HANDOFF, Event, Lead, LeadHistory, Outcome
+from slactl.records import (
+    ACCEPT,
+    DISPOSITION,
+    HANDOFF,
+    PAUSE,
+    REASSIGN,
+    RESUME,
+    Event,
+    Lead,
+    LeadHistory,
+    Outcome,
+)
 
 
 def clock_start(history: LeadHistory, as_of: datetime | None = None) -> datetime:
-    """The lead's handoff if known at ``as_of`` (its ``handed_off_at``, else its first
-    handoff event), else its creation."""
+    """The clock start of the lead's first cycle: its handoff if known at ``as_of`` (its
+    ``handed_off_at``, else its first handoff event), else its creation."""
     lead = history.lead
     if lead.handed_off_at is not None and (as_of is None or lead.handed_off_at <= as_of):
         return lead.handed_off_at
@@ -36,6 +49,131 @@ def clock_start(history: LeadHistory, as_of: datetime | None = None) -> datetime
         if e.kind == HANDOFF and (as_of is None or e.at <= as_of):
             return e.at
     return lead.created_at
+
+
+def handoffs(history: LeadHistory, as_of: datetime) -> list[datetime]:
+    """The lead's handoffs known at ``as_of``, sorted: ``handed_off_at`` first when set (it
+    is the first cycle's start, as in section 4), then its ``handoff`` events."""
+    lead = history.lead
+    out = [e.at for e in history.events if e.kind == HANDOFF and e.at <= as_of]
+    if lead.handed_off_at is not None and lead.handed_off_at <= as_of:
+        first = lead.handed_off_at
+        out = [first, *(t for t in out if t > first)]
+    return out
+
+
+def cycles_of(
+    agreement: Agreement,
+    history: LeadHistory,
+    as_of: datetime,
+    mql: Matcher | Condition | None = None,
+    *,
+    why: bool = True,
+) -> list[LeadFacts]:
+    """The lead's cycles by ``as_of`` (SPEC 7.1), each with its own clock start, touches
+    (up to the next cycle's start), disposition, accepts and pauses; empty when the lead
+    is not an MQL. A cycle ends at its first disposition; a handoff after that end starts
+    the next cycle, one while it is open moves nothing."""
+    lead = history.lead
+    starts = handoffs(history, as_of)
+    if starts:
+        first = starts[0]
+    else:
+        test = mql or agreement.definitions.mql
+        if test is None or not test.matches(lead):
+            return []
+        first = lead.created_at
+    if first > as_of:
+        return []
+    kinds = agreement.definitions.touch_kinds
+    rules = agreement.definitions.pauses
+    out: list[LeadFacts] = []
+    reassigns: list[Event] = []
+    start = first
+    touches: list[Event] = []
+    accepts: list[Event] = []
+    pauses: list[Event] = []
+    resumes: list[datetime] = []
+    disp: Event | None = None
+    nxt: datetime | None = None
+
+    def close() -> None:
+        out.append(
+            LeadFacts(
+                lead,
+                start,
+                tuple(touches),
+                disp,
+                why,
+                None,
+                len(out) + 1,
+                _pauses(agreement, pauses, resumes, disp, as_of) if rules else (),
+                (),
+                tuple(accepts),
+            )
+        )
+
+    for e in history.events:
+        at = e.at
+        if at > as_of:
+            break
+        kind = e.kind
+        if kind == REASSIGN:
+            reassigns.append(e)
+            continue
+        if at < start:
+            continue
+        while nxt is not None and at >= nxt:
+            close()
+            start, nxt, disp = nxt, None, None
+            touches, accepts, pauses, resumes = [], [], [], []
+        if kind in kinds:
+            touches.append(e)
+        elif kind == DISPOSITION:
+            if disp is None:
+                disp = e
+                i = bisect_right(starts, at)
+                nxt = starts[i] if i < len(starts) else None
+        elif kind == ACCEPT:
+            accepts.append(e)
+        elif kind == PAUSE:
+            if disp is None:  # a pause after the cycle's end is outside every cycle
+                pauses.append(e)
+        elif kind == RESUME:
+            resumes.append(at)
+    close()
+    while nxt is not None:
+        start, nxt, disp = nxt, None, None
+        touches, accepts, pauses, resumes = [], [], [], []
+        close()
+    if reassigns:
+        held = tuple(reassigns)
+        out = [replace(f, reassigns=held) for f in out]
+    return out
+
+
+def _pauses(
+    agreement: Agreement,
+    pauses: Sequence[Event],
+    resumes: Sequence[datetime],
+    disp: Event | None,
+    as_of: datetime,
+) -> tuple[Pause, ...]:
+    """Each pause from its event to the next ``resume``, the cycle's end or ``max`` after
+    it, whichever is first (SPEC 7.3); open (no end) when none of them is known."""
+    if not pauses:
+        return ()
+    rules = agreement.definitions.pauses
+    longest = rules.max if rules is not None else None
+    out = []
+    for p in pauses:
+        ends = [t for t in resumes if t > p.at][:1]
+        if disp is not None:
+            ends.append(disp.at)
+        if longest is not None:
+            ends.append(agreement.calendar.add(p.at, longest))
+        out.append(Pause(p.at, min(ends) if ends else None, p.reason))
+    return tuple(out)
 
 
 def is_mql(
@@ -141,14 +279,12 @@ def lead_outcomes(
 def evaluate_lead(
     agreement: Agreement, history: LeadHistory, as_of: datetime, *, why: bool = True
 ) -> list[Outcome]:
-    """Every lead commitment's outcome for one lead (empty when it is not an MQL at
-    ``as_of``, or its clock has not started yet)."""
-    if not is_mql(agreement, history, as_of):
-        return []
-    facts = facts_of(agreement, history, as_of, why=why)
-    if facts.start > as_of:
-        return []
-    return lead_outcomes(agreement, facts, as_of)
+    """Every lead commitment's outcome for one lead, cycle by cycle (empty when it is not
+    an MQL at ``as_of``, or its clock has not started yet)."""
+    out: list[Outcome] = []
+    for facts in cycles_of(agreement, history, as_of, why=why):
+        out += lead_outcomes(agreement, facts, as_of)
+    return out
 
 
 def in_period(agreement: Agreement, t: datetime, period: Period) -> bool:
@@ -197,43 +333,40 @@ def period_calendar(agreement: Agreement, period: Period, as_of: datetime) -> Bu
 
 @dataclass
 class PeriodResult:
-    """A period's outcomes and the funnel counts of its MQL cohort."""
+    """A period's outcomes and the funnel counts of its MQL cohort (one per cycle)."""
 
     outcomes: list[Outcome] = field(default_factory=list)
-    mql: int = 0
-    dispositions: dict[str, int] = field(default_factory=dict)  # outcome -> MQLs
+    mql: int = 0  # cycles that start in the period
+    dispositions: dict[str, int] = field(default_factory=dict)  # outcome -> cycles
+    recycled: int = 0  # cycles after a lead's first that start in the period
+    cycles: list[LeadFacts] = field(default_factory=list)  # the cohort (for `quality`)
 
 
 def mql_cohort(
     agreement: Agreement, histories: Iterable[LeadHistory], *, as_of: datetime, period: Period
-) -> list[tuple[LeadHistory, datetime]]:
-    """The MQLs whose clock starts in ``period`` by ``as_of``, with their clock start."""
+) -> list[LeadFacts]:
+    """The cycles whose clock starts in ``period`` by ``as_of`` (SPEC 7.1)."""
     lo, hi = period.bounds(agreement.calendar.tz)
-    cohort: list[tuple[LeadHistory, datetime]] = []
+    cohort: list[LeadFacts] = []
     definition = agreement.definitions.mql
     mql = Matcher(definition) if definition is not None else None
     for h in histories:
-        start = clock_start(h, as_of)
-        if start > as_of or not lo <= start < hi:
-            continue
-        if is_mql(agreement, h, as_of, mql):
-            cohort.append((h, start))
+        for f in cycles_of(agreement, h, as_of, mql):
+            if lo <= f.start < hi:
+                cohort.append(f)
     return cohort
 
 
-Seen = tuple[LeadHistory, datetime, tuple[Event, ...], "Event | None"]
-
-
 class Cohorts:
-    """The MQL cohorts of one set of histories with each lead's clock start, touches and
-    disposition, remembered for a second evaluation of the same histories (a what-if
-    evaluates the period under two agreements). They depend on the agreement's
-    definitions, the period's instants and ``as_of`` alone, not on its calendar or
-    commitments: an agreement with other definitions gets its own."""
+    """The cycles of one set of histories that start in a period, remembered for a second
+    evaluation of the same histories (a what-if evaluates the period under two
+    agreements). They depend on the agreement's definitions, the period's instants and
+    ``as_of`` alone (and the calendar a pause's ``max`` is counted on): an agreement with
+    other definitions gets its own."""
 
     def __init__(self, histories: Sequence[LeadHistory]) -> None:
         self.histories = histories
-        self.seen: dict[object, list[Seen]] = {}
+        self.seen: dict[object, list[LeadFacts]] = {}
 
     def of(
         self,
@@ -241,30 +374,25 @@ class Cohorts:
         histories: Sequence[LeadHistory],
         as_of: datetime,
         period: Period,
-    ) -> list[Seen]:
-        key = (agreement.definitions, period.bounds(agreement.calendar.tz), as_of)
+    ) -> list[LeadFacts]:
+        key = (
+            agreement.definitions,
+            agreement.calendar_spec if agreement.definitions.pauses else None,
+            period.bounds(agreement.calendar.tz),
+            as_of,
+        )
         try:
             got = self.seen.get(key)
         except TypeError:  # a definition with an unhashable value: not remembered
-            return _seen(agreement, histories, as_of, period)
+            return mql_cohort(agreement, histories, as_of=as_of, period=period)
         same = len(histories) == len(self.histories) and all(
             a is b for a, b in zip(histories, self.histories, strict=True)
         )
         if got is None or not same:
-            got = _seen(agreement, histories, as_of, period)
+            got = mql_cohort(agreement, histories, as_of=as_of, period=period)
             if same:
                 self.seen[key] = got
         return got
-
-
-def _seen(
-    agreement: Agreement, histories: Iterable[LeadHistory], as_of: datetime, period: Period
-) -> list[Seen]:
-    out = []
-    for h, start in mql_cohort(agreement, histories, as_of=as_of, period=period):
-        f = facts_of(agreement, h, as_of, start=start)
-        out.append((h, start, f.touches, f.disposition))
-    return out
 
 
 def evaluate_period(
@@ -279,7 +407,7 @@ def evaluate_period(
     team_mqls: int | None = None,
     cohorts: Cohorts | None = None,
 ) -> PeriodResult:
-    """Every outcome of ``period`` under ``agreement``: the lead commitments of the MQLs
+    """Every outcome of ``period`` under ``agreement``: the lead commitments of the cycles
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
     the MQL count the quota is judged on, when ``histories`` are one rep's. ``cohorts``:
     where the cohort of these same histories may be remembered (see ``Cohorts``)."""
@@ -287,14 +415,17 @@ def evaluate_period(
     if cohorts is not None:
         seen = cohorts.of(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
     else:
-        seen = _seen(agreement, histories, as_of, period)
+        seen = mql_cohort(agreement, histories, as_of=as_of, period=period)
     result.mql = len(seen)
-    due = start_deadlines(agreement, [s for _, s, _, _ in seen])
+    result.cycles = seen
+    due = start_deadlines(agreement, [f.start for f in seen])
     cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
     plan = lead_plan(agreement, memo=True)
-    for n, (h, start, touches, disposition) in enumerate(seen):
+    for n, f in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
-        facts = LeadFacts(h.lead, start, touches, disposition, why, mine)
+        facts = replace(f, why=why, due=mine) if mine is not None or f.why != why else f
+        if facts.cycle > 1:
+            result.recycled += 1
         if facts.disposition is not None:
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from slactl.agreement.model import Agreement, Commitment, Quotas
 from slactl.clock import BusinessCalendar, Duration
+from slactl.compliance.deadlines import paused_deadline
+from slactl.compliance.owners import owner_among
 from slactl.periods import Period
 from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State
 
@@ -32,16 +34,30 @@ _NOT_DIGIT = re.compile(r"\D")
 RETURNED = "nurture"  # the disposition outcome that sends a lead back to marketing
 
 
+class Pause(NamedTuple):
+    """One pause of a cycle (SPEC 7.3): from its event to the next ``resume``, the end of
+    the cycle or ``max`` after it, whichever is first; ``end`` None while it is open at
+    ``as_of`` with no ``max`` to end it."""
+
+    start: datetime
+    end: datetime | None
+    reason: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class LeadFacts:
-    """What every lead measure needs, computed once per lead."""
+    """What every lead measure needs, computed once per (lead, cycle) (SPEC 7.1)."""
 
     lead: Lead
-    start: datetime  # the clock start
-    touches: tuple[Event, ...]  # touch kinds, at or after the start, at or before as_of
+    start: datetime  # the cycle's clock start
+    touches: tuple[Event, ...]  # touch kinds, from the start to the next cycle's, by as_of
     disposition: Event | None  # the first at or after the start, at or before as_of
     why: bool = True  # write the reasons (explain, status, what-if); a report skips them
     due: Mapping[Duration, datetime] | None = None  # start + duration, computed in bulk
+    cycle: int = 1  # 1 for the first handoff, 2 for the first recycling, ...
+    pauses: tuple[Pause, ...] = ()  # the cycle's pauses (none when pauses are off)
+    reassigns: tuple[Event, ...] = ()  # the lead's reassignments by as_of (SPEC 7.2)
+    accepts: tuple[Event, ...] = ()  # the cycle's accept events by as_of (SPEC 7.4)
 
     def deadline(self, d: Duration, cal: BusinessCalendar) -> datetime:
         """``start + d`` on the calendar (from the bulk computation when there is one)."""
@@ -50,6 +66,30 @@ class LeadFacts:
             if got is not None:
                 return got
         return cal.add(self.start, d)
+
+    def owner_at(self, t: datetime) -> str | None:
+        """Who held the lead at ``t`` (SPEC 7.2)."""
+        if not self.reassigns:
+            return self.lead.owner
+        return owner_among(self.lead.owner, self.reassigns, t)
+
+    def paused_at(self, t: datetime) -> Pause | None:
+        """The pause open at ``t``, if any."""
+        for p in self.pauses:
+            if p.start <= t and (p.end is None or t < p.end):
+                return p
+        return None
+
+    def moved(
+        self, c: Commitment, d: Duration, cal: BusinessCalendar, frm: datetime, due: datetime
+    ) -> datetime | None:
+        """``due`` (``frm + d`` without pauses) moved by the cycle's pauses when ``c`` is
+        pausable; None while a pause with no end known holds it open."""
+        if not c.pausable or not self.pauses:
+            return due
+        return paused_deadline(
+            cal, frm, due, [(p.start, p.end) for p in self.pauses], business=d.business
+        )
 
 
 # -- words ------------------------------------------------------------------------------
@@ -124,18 +164,35 @@ def _outcome(
     reason: Callable[[], str],
     deadline: datetime | None = None,
     event_at: datetime | None = None,
+    *,
+    held: datetime | None = None,
+    paused: bool = False,
 ) -> Outcome:
+    """``held``: the instant whose owner is responsible (SPEC 7.2), when not the rule's:
+    the event that met it, the deadline that was missed, ``as_of`` for a pending pair
+    (the measures pass that one)."""
     lead = facts.lead
+    owner = lead.owner
+    if facts.reassigns:
+        t = held
+        if t is None:
+            t = event_at if state is State.MET else deadline
+        if t is not None:
+            owner = facts.owner_at(t)
     # positional: a month's report makes ~225,000 of them
     return Outcome(
         c.id,
         state,
         reason() if facts.why else "",
         lead.external_id,
-        lead.owner,
+        owner,
         facts.start,
         deadline,
         event_at,
+        None,
+        None,
+        facts.cycle,
+        paused,
     )
 
 
@@ -143,18 +200,29 @@ def _pending(
     c: Commitment,
     facts: LeadFacts,
     cal: BusinessCalendar,
-    deadline: datetime,
+    deadline: datetime | None,
     as_of: datetime,
     reason: Callable[[], str],
 ) -> Outcome:
-    """Pending, or at risk when the deadline is at or before ``as_of + warn``."""
+    """Pending, or at risk when the deadline is at or before ``as_of + warn``; paused (and
+    never at risk) when ``c`` is pausable and a pause is open at ``as_of``."""
+    pause = facts.paused_at(as_of) if c.pausable and facts.pauses else None
+    if pause is not None or deadline is None:
+
+        def held() -> str:
+            if pause is None:
+                return reason()
+            until = f"until {when(pause.end, cal)}" if pause.end is not None else "no end yet"
+            return f"{reason()}; paused ({pause.reason or 'no reason'}, {until})"
+
+        return _outcome(c, facts, State.PENDING, held, deadline, held=as_of, paused=True)
     if c.warn is not None and deadline <= cal.add(as_of, c.warn):
 
         def risky() -> str:
             return f"{reason()}; at risk: {amount(cal.elapsed(as_of, deadline))} left"
 
-        return _outcome(c, facts, State.AT_RISK, risky, deadline)
-    return _outcome(c, facts, State.PENDING, reason, deadline)
+        return _outcome(c, facts, State.AT_RISK, risky, deadline, held=as_of)
+    return _outcome(c, facts, State.PENDING, reason, deadline, held=as_of)
 
 
 def _decided(
@@ -197,56 +265,57 @@ def _decided(
 # -- the measures -----------------------------------------------------------------------
 
 
-def first_touch(
-    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
-) -> Outcome | None:
-    """Met by the first touch or the disposition, whichever comes first, by start + within."""
+def moved_words(d: Duration, cal: BusinessCalendar, due: datetime, moved: datetime | None) -> str:
+    """How far the cycle's pauses moved a deadline, in words ('' when they did not)."""
+    if moved is None:
+        return "; held open by a pause"
+    if moved == due:
+        return ""
+    if d.business:
+        by = amount(cal.elapsed(due, moved))
+    else:
+        by = amount(moved - due).replace("business ", "")
+    return f"; moved {by} later by pauses, to {when(moved, cal)}"
+
+
+def _by_deadline(
+    c: Commitment,
+    facts: LeadFacts,
+    cal: BusinessCalendar,
+    as_of: datetime,
+    deciding: Event | None,
+    what: str,
+    missing: str,
+) -> Outcome:
+    """Met when ``deciding`` comes at or before ``start + within`` (moved by pauses when
+    ``c`` is pausable), breached when after it or none and ``as_of`` is past it."""
     assert c.within is not None
     within = c.within
-    deadline = facts.deadline(within, cal)
+    due = facts.deadline(within, cal)
+    deadline = facts.moved(c, within, cal, facts.start, due)
 
     def how() -> str:
-        return deadline_words(facts, cal, within, deadline)
+        return deadline_words(facts, cal, within, due) + moved_words(within, cal, due, deadline)
 
-    first = facts.touches[0] if facts.touches else None
-    disp = facts.disposition
-    if disp is not None and (first is None or disp.at < first.at):
-        return _decided(c, facts, cal, f"disposition ({disp.outcome})", disp.at, deadline, how)
-    if first is not None:
-        return _decided(c, facts, cal, "first touch", first.at, deadline, how)
+    if deadline is None:  # a pause with no end known: only an event decides it, and meets it
+        if deciding is not None:
+            return _outcome(
+                c,
+                facts,
+                State.MET,
+                lambda: f"{what} {when(deciding.at, cal)}: {how()}",
+                None,
+                deciding.at,
+            )
+        return _pending(c, facts, cal, None, as_of, lambda: f"no {missing} yet: {how()}")
+    if deciding is not None:
+        return _decided(c, facts, cal, what, deciding.at, deadline, how)
     if as_of > deadline:
         return _outcome(
             c,
             facts,
             State.BREACHED,
-            lambda: f"no touch by the deadline {when(deadline, cal)}: {how()}",
-            deadline,
-        )
-    return _pending(
-        c, facts, cal, deadline, as_of, lambda: f"no touch yet; due {when(deadline, cal)}: {how()}"
-    )
-
-
-def disposition(
-    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
-) -> Outcome | None:
-    """Met by a disposition at or before start + within."""
-    assert c.within is not None
-    within = c.within
-    deadline = facts.deadline(within, cal)
-
-    def how() -> str:
-        return deadline_words(facts, cal, within, deadline)
-
-    disp = facts.disposition
-    if disp is not None:
-        return _decided(c, facts, cal, f"disposition ({disp.outcome})", disp.at, deadline, how)
-    if as_of > deadline:
-        return _outcome(
-            c,
-            facts,
-            State.BREACHED,
-            lambda: f"no disposition by the deadline {when(deadline, cal)}: {how()}",
+            lambda: f"no {missing} by the deadline {when(deadline, cal)}: {how()}",
             deadline,
         )
     return _pending(
@@ -255,7 +324,102 @@ def disposition(
         cal,
         deadline,
         as_of,
-        lambda: f"no disposition yet; due {when(deadline, cal)}: {how()}",
+        lambda: f"no {missing} yet; due {when(deadline, cal)}: {how()}",
+    )
+
+
+def first_touch(
+    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
+) -> Outcome | None:
+    """Met by the first touch or the disposition, whichever comes first, by start + within."""
+    first = facts.touches[0] if facts.touches else None
+    disp = facts.disposition
+    if disp is not None and (first is None or disp.at < first.at):
+        return _by_deadline(c, facts, cal, as_of, disp, f"disposition ({disp.outcome})", "touch")
+    return _by_deadline(c, facts, cal, as_of, first, "first touch", "touch")
+
+
+def disposition(
+    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
+) -> Outcome | None:
+    """Met by a disposition at or before start + within."""
+    disp = facts.disposition
+    what = f"disposition ({disp.outcome})" if disp is not None else ""
+    return _by_deadline(c, facts, cal, as_of, disp, what, "disposition")
+
+
+def acceptance(
+    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
+) -> Outcome | None:
+    """Met by an ``accept`` or a disposition, whichever comes first, by start + within
+    (SPEC 7.4)."""
+    accept = facts.accepts[0] if facts.accepts else None
+    disp = facts.disposition
+    if disp is not None and (accept is None or disp.at < accept.at):
+        return _by_deadline(
+            c, facts, cal, as_of, disp, f"disposition ({disp.outcome})", "acceptance"
+        )
+    return _by_deadline(c, facts, cal, as_of, accept, "acceptance", "acceptance")
+
+
+def minutes_of(d: Duration) -> float:
+    """A duration's length in minutes (a day is 1440, a week 7 days)."""
+    if d.micros:
+        return d.micros / 60_000_000
+    return float(d.amount) * 1440 * (7 if d.unit == "weeks" else 1)
+
+
+def time_spent(
+    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
+) -> Outcome | None:
+    """Met when the cycle's touches up to start + within add up to at least ``minimum``
+    minutes (a touch without a duration counts what ``assume`` says for its kind, else
+    nothing); a disposition does not end the count (SPEC 7.5)."""
+    assert c.within is not None and c.minimum_time is not None
+    within, minimum = c.within, c.minimum_time
+    need = minutes_of(minimum)
+    assumed = {kind: minutes_of(d) for kind, d in c.assume}
+    due = facts.deadline(within, cal)
+    deadline = facts.moved(c, within, cal, facts.start, due)
+
+    def how() -> str:
+        return deadline_words(facts, cal, within, due) + moved_words(within, cal, due, deadline)
+
+    total = 0.0
+    reached: Event | None = None
+    for t in facts.touches:
+        if deadline is not None and t.at > deadline:
+            break
+        total += t.duration if t.duration is not None else assumed.get(t.kind, 0.0)
+        if total >= need - 1e-9:
+            reached = t
+            break
+    if reached is not None:
+        got, at = total, reached.at
+        return _outcome(
+            c,
+            facts,
+            State.MET,
+            lambda: f"{_num(got)} minutes by {when(at, cal)} (at least {minimum}): {how()}",
+            deadline,
+            at,
+        )
+    spent = total
+    if deadline is not None and as_of > deadline:
+        return _outcome(
+            c,
+            facts,
+            State.BREACHED,
+            lambda: f"{_num(spent)} of {minimum} by the deadline {when(deadline, cal)}: {how()}",
+            deadline,
+        )
+    return _pending(
+        c,
+        facts,
+        cal,
+        deadline,
+        as_of,
+        lambda: f"{_num(spent)} of {minimum} so far: {how()}",
     )
 
 
@@ -282,6 +446,7 @@ def touches_before_return(
             ),
             earliest,
             disp.at,
+            held=disp.at,
         )
 
     def why() -> str:
@@ -294,7 +459,7 @@ def touches_before_return(
             )
         return f"returned to marketing {when(disp.at, cal)} " + " and ".join(problems)
 
-    return _outcome(c, facts, State.BREACHED, why, earliest, disp.at)
+    return _outcome(c, facts, State.BREACHED, why, earliest, disp.at, held=disp.at)
 
 
 def surely_before(t: datetime, d: Duration, cal: BusinessCalendar) -> datetime:
@@ -329,11 +494,18 @@ def touch_cadence(
         ended = True
     prev_name, prev = "the clock start", facts.start
     late: tuple[str, datetime, datetime] | None = None  # (step, at, its deadline)
+    pausing = c.pausable and bool(facts.pauses)
     for name, at in steps:
-        if at < surely_before(prev, gap, cal):
+        if at < surely_before(prev, gap, cal):  # a pause only moves a deadline later
             prev_name, prev = name, at
             continue
         deadline = cal.add(prev, gap)
+        if pausing:
+            moved = facts.moved(c, gap, cal, prev, deadline)
+            if moved is None:  # held open by a pause: the step came in time
+                prev_name, prev = name, at
+                continue
+            deadline = moved
         if at > deadline:
             late = (name, at, deadline)
             break
@@ -355,8 +527,14 @@ def touch_cadence(
     if ended:
         last = steps[-1][0]
         return _outcome(c, facts, State.MET, lambda: f"no gap over {gap} up to {last}", None, prev)
-    deadline = cal.add(prev, gap)
+    deadline0 = cal.add(prev, gap)
+    deadline1 = facts.moved(c, gap, cal, prev, deadline0) if pausing else deadline0
     nxt = f"touch {len(steps) + 1}"
+    if deadline1 is None:
+        return _pending(
+            c, facts, cal, None, as_of, lambda: f"{nxt} due {gap} after {pn} {when(p, cal)}"
+        )
+    deadline = deadline1
     if as_of > deadline:
         return _outcome(
             c,
@@ -533,6 +711,8 @@ MEASURES: dict[str, Measure] = {
         Measure("touches_before_return", "lead", touches_before_return),
         Measure("touch_cadence", "lead", touch_cadence),
         Measure("complete_fields", "lead", complete_fields),
+        Measure("acceptance", "lead", acceptance),
+        Measure("time_spent", "lead", time_spent),
         Measure("mql_volume", "period", mql_volume),
         Measure("review_meeting", "period", review_meeting),
     )

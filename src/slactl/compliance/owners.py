@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from slactl.records import REASSIGN, LeadHistory
+from slactl.records import REASSIGN, Event, LeadHistory
+
+
+def owner_among(owner: str | None, reassigns: Iterable[Event], t: datetime) -> str | None:
+    """The owner at ``t`` given the lead's ``owner`` column and its ``reassign`` events
+    (sorted by time, already cut at ``as_of``)."""
+    current = None
+    first = True
+    for e in reassigns:
+        if e.at > t:
+            if first:
+                return e.from_rep if e.from_rep is not None else owner
+            break
+        current, first = e.rep, False
+    return owner if first else current
+
+
+def reassigns_of(history: LeadHistory, as_of: datetime | None = None) -> tuple[Event, ...]:
+    """The lead's reassignments known at ``as_of``."""
+    return tuple(
+        e for e in history.events if e.kind == REASSIGN and (as_of is None or e.at <= as_of)
+    )
 
 
 def owner_at(history: LeadHistory, t: datetime, as_of: datetime | None = None) -> str | None:
@@ -12,14 +34,23 @@ def owner_at(history: LeadHistory, t: datetime, as_of: datetime | None = None) -
     ``reassign``, that event's ``from_rep`` if given, else the lead's ``owner`` column.
     Reassignments after ``as_of`` are not known yet and are ignored (their ``from_rep``
     too)."""
-    owner = None
-    first = True
-    for e in history.events:
-        if e.kind != REASSIGN or (as_of is not None and e.at > as_of):
+    return owner_among(history.lead.owner, reassigns_of(history, as_of), t)
+
+
+def holders(
+    owner: str | None, reassigns: Sequence[Event], start: datetime, end: datetime
+) -> list[tuple[str | None, datetime, datetime]]:
+    """Who held the lead from ``start`` to ``end``: (owner, from, to) in order."""
+    out: list[tuple[str | None, datetime, datetime]] = []
+    t = start
+    current = owner_among(owner, reassigns, start)
+    for e in reassigns:
+        if e.at <= start:
             continue
-        if e.at > t:
-            if first:
-                return e.from_rep if e.from_rep is not None else history.lead.owner
+        if e.at >= end:
             break
-        owner, first = e.rep, False
-    return history.lead.owner if first else owner
+        if e.rep != current:
+            out.append((current, t, e.at))
+            t, current = e.at, e.rep
+    out.append((current, t, end))
+    return out

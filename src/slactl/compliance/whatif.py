@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import clock_start, facts_of, in_period, start_deadlines
+from slactl.compliance.engine import cycles_of, in_period
 from slactl.compliance.measures import LEAD_MEASURES
 from slactl.compliance.report import Report
 from slactl.periods import Period
@@ -34,9 +34,10 @@ class Flip:
     after: str
     reason_before: str = ""
     reason_after: str = ""
+    cycle: int = 1  # the lead's cycle (SPEC 7.1)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "lead": self.lead,
             "commitment": self.commitment,
             "owner": self.owner,
@@ -45,6 +46,9 @@ class Flip:
             "reason_current": self.reason_before,
             "reason_draft": self.reason_after,
         }
+        if self.cycle > 1:  # a recycled lead's later cycle (SPEC 7.1)
+            out["cycle"] = self.cycle
+        return out
 
 
 def _state(o: Outcome | None) -> str:
@@ -55,21 +59,21 @@ def flips(current: Report, draft: Report) -> list[Flip]:
     """Every (lead, commitment) whose outcome differs, in the order of the commitments
     (the draft's, then any it removed), then by lead; with the reasons the reports carry
     (empty when they were built without)."""
-    before: dict[tuple[str, str], Outcome] = {
-        (o.lead_id, o.commitment_id): o for o in current.outcomes if o.lead_id is not None
+    before: dict[tuple[str, str, int], Outcome] = {
+        (o.lead_id, o.commitment_id, o.cycle): o for o in current.outcomes if o.lead_id is not None
     }
     out = []
     for o in draft.outcomes:
         if o.lead_id is None:
             continue
-        old = before.pop((o.lead_id, o.commitment_id), None)
+        old = before.pop((o.lead_id, o.commitment_id, o.cycle), None)
         if old is None or old.state is not o.state:
             out.append(_flip(old, o))
     out += [_flip(old, None) for old in before.values()]
     order = {c.id: i for i, c in enumerate(draft.commitments)}
     for c in current.commitments:
         order.setdefault(c.id, len(order))
-    out.sort(key=lambda f: (order.get(f.commitment, len(order)), f.lead))
+    out.sort(key=lambda f: (order.get(f.commitment, len(order)), f.lead, f.cycle))
     return out
 
 
@@ -84,6 +88,7 @@ def _flip(old: Outcome | None, new: Outcome | None) -> Flip:
         _state(new),
         old.reason if old else "",
         new.reason if new else "",
+        some.cycle,
     )
 
 
@@ -92,44 +97,26 @@ def flipped_leads(found: Iterable[Flip]) -> set[str]:
 
 
 class _Reasons:
-    """The reason ``explain`` gives for a lead and commitment under one side's agreements:
-    the measure of that commitment alone, under the agreement of the part of the period
-    the lead starts in. The deadlines from the clock start of all the leads it will be
-    asked about are computed at once, as a report does (``start_deadlines``)."""
+    """The reason ``explain`` gives for a lead, cycle and commitment under one side's
+    agreements: the measure of that commitment alone, under the agreement of the part of
+    the period the cycle starts in."""
 
-    def __init__(
-        self,
-        parts: Sequence[tuple[Agreement, Period]],
-        histories: Iterable[LeadHistory],
-        as_of: datetime,
-    ) -> None:
+    def __init__(self, parts: Sequence[tuple[Agreement, Period]], as_of: datetime) -> None:
         self.parts = parts
         self.as_of = as_of
-        self.placed: dict[str, tuple[int, datetime, int]] = {}  # lead -> part, start, row
-        starts: list[list[datetime]] = [[] for _ in parts]
-        for h in histories:
-            start = clock_start(h, as_of)
-            for i, (agreement, part) in enumerate(parts):
-                if in_period(agreement, start, part):
-                    self.placed[h.lead.external_id] = (i, start, len(starts[i]))
-                    starts[i].append(start)
-                    break
-        self.due = [start_deadlines(a, s) for (a, _), s in zip(parts, starts, strict=True)]
 
-    def __call__(self, history: LeadHistory, commitment: str) -> str:
-        found = self.placed.get(history.lead.external_id)
-        if found is None:
-            return ""
-        i, start, row = found
-        agreement = self.parts[i][0]
-        c = next((c for c in agreement.commitments if c.id == commitment), None)
-        fn = LEAD_MEASURES.get(c.measure) if c else None
-        if c is None or fn is None:
-            return ""
-        due = {d: v[row] for d, v in self.due[i].items()} or None
-        facts = facts_of(agreement, history, self.as_of, why=True, start=start, due=due)
-        outcome = fn(c, facts, agreement.calendar, self.as_of)
-        return outcome.reason if outcome else ""
+    def __call__(self, history: LeadHistory, commitment: str, cycle: int) -> str:
+        for agreement, part in self.parts:
+            for facts in cycles_of(agreement, history, self.as_of):
+                if facts.cycle != cycle or not in_period(agreement, facts.start, part):
+                    continue
+                c = next((c for c in agreement.commitments if c.id == commitment), None)
+                fn = LEAD_MEASURES.get(c.measure) if c else None
+                if c is None or fn is None:
+                    return ""
+                outcome = fn(c, facts, agreement.calendar, self.as_of)
+                return outcome.reason if outcome else ""
+        return ""
 
 
 def explain_flips(
@@ -144,14 +131,14 @@ def explain_flips(
     (writing the reasons of a whole month costs as much as evaluating it)."""
     leads = flipped_leads(found)
     by_id = {h.lead.external_id: h for h in histories if h.lead.external_id in leads}
-    now = _Reasons(current, by_id.values(), as_of)
-    then = _Reasons(draft, by_id.values(), as_of)
+    now = _Reasons(current, as_of)
+    then = _Reasons(draft, as_of)
     out = []
     for f in found:
         h = by_id[f.lead]
-        before = now(h, f.commitment) if f.before != NOT_COUNTED else ""
-        after = then(h, f.commitment) if f.after != NOT_COUNTED else ""
-        out.append(Flip(f.lead, f.commitment, f.owner, f.before, f.after, before, after))
+        before = now(h, f.commitment, f.cycle) if f.before != NOT_COUNTED else ""
+        after = then(h, f.commitment, f.cycle) if f.after != NOT_COUNTED else ""
+        out.append(Flip(f.lead, f.commitment, f.owner, f.before, f.after, before, after, f.cycle))
     return out
 
 

@@ -173,25 +173,35 @@ def _load_histories(
     # had not been handed off then: its clock started at its creation, or at a handoff
     # event by ``as_of`` (the engine's ``clock_start``), so such leads are selected by
     # those too (both indexed); the engine then keeps those whose start is in the period.
+    # A lead handed back after an earlier cycle ended starts a later cycle in the period
+    # (SPEC 7.1): a handoff event in the period selects it whatever its first clock start.
     where = (
         f"((lead.clock_start_at >= {p} AND lead.clock_start_at < {p})"
-        f" OR (lead.clock_start_at > {p} AND ((lead.created_at >= {p} AND lead.created_at < {p}"
+        f" OR (lead.clock_start_at > {p} AND lead.created_at >= {p} AND lead.created_at < {p}"
         f" AND lead.created_at <= {p}) OR lead.id IN (SELECT h.lead_id FROM event h"
-        f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))))"
+        f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))"
     )
     params: list[Any] = [lo, hi, now, lo, hi, now, lo, hi, now]
     if owner is not None:
-        where += f" AND lead.owner = {p}"
-        params.append(owner)
+        # the rep's leads: owned now, or reassigned to them (SPEC 7.2: the engine credits
+        # each pair to whoever held the lead then)
+        where += (
+            f" AND (lead.owner = {p} OR lead.id IN (SELECT r.lead_id FROM event r"
+            f" WHERE r.kind = 'reassign' AND r.rep = {p}))"
+        )
+        params += [owner, owner]
     if unsettled_before is not None:
         where += (
             f" AND (lead.clock_start_at >= {p} OR NOT EXISTS (SELECT 1 FROM event d"
             f" WHERE d.lead_id = lead.id AND d.at >= lead.clock_start_at AND d.at <= {p}"
             # SQLite: + keeps it on ix_event_lead_at (the lead's own events), not on
             # every disposition of the window through ix_event_kind_at
-            f" AND {'' if t.pg else '+'}d.kind = 'disposition'))"
+            f" AND {'' if t.pg else '+'}d.kind = 'disposition')"
+            # handed back in the window: a later cycle may be open (SPEC 7.1)
+            f" OR lead.id IN (SELECT h2.lead_id FROM event h2 WHERE h2.kind = 'handoff'"
+            f" AND h2.at >= {p} AND h2.at <= {p}))"
         )
-        params += [t.bind(unsettled_before), now]
+        params += [t.bind(unsettled_before), now, lo, now]
     extras: dict[str, Any] = {}
     cols = _LEAD_COLS if t.pg else _LEAD_COLS_TEXT
     build = _lead_fast if not t.pg else lambda row, extras: _lead(row, t, extras)

@@ -21,7 +21,9 @@ def business_amount(delta: timedelta) -> str:
     return text + (" late" if delta < timedelta(0) else " left")
 
 
-def _state(state: State, left: timedelta) -> str:
+def _state(state: State, left: timedelta, paused: bool = False) -> str:
+    if paused:
+        return "PAUSED"
     if left < timedelta(0):
         return "OVERDUE"
     return "AT RISK" if state is State.AT_RISK else "due"
@@ -42,9 +44,11 @@ def render_status(  # type: ignore[no-untyped-def]
 
     from slactl.render.safe import table, text
 
-    states = [_state(i.outcome.state, i.left) for i in items]
+    states = [_state(i.outcome.state, i.left, i.outcome.paused) for i in items]
     counts = ", ".join(
-        f"{states.count(s)} {s.lower()}" for s in ("AT RISK", "OVERDUE", "due") if s in states
+        f"{states.count(s)} {s.lower()}"
+        for s in ("AT RISK", "OVERDUE", "due", "PAUSED")
+        if s in states
     )
     title = f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}"
     t = table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
@@ -53,15 +57,15 @@ def render_status(  # type: ignore[no-untyped-def]
     shown = items if limit is None else items[:limit]
     for i, st in zip(shown, states, strict=False):
         o = i.outcome
-        style = {"OVERDUE": "bold red", "AT RISK": "yellow"}.get(st, "")
-        t.add_row(
-            i.lead,
-            i.company or "",
-            o.commitment_id,
-            f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}",
-            business_amount(i.left),
-            text(st, style=style),
-        )
+        style = {"OVERDUE": "bold red", "AT RISK": "yellow", "PAUSED": "cyan"}.get(st, "")
+        due = f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}" if o.deadline else "—"
+        left = business_amount(i.left) if o.deadline else "—"
+        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3)
+            end = i.pause.end
+            left = f"{i.pause.reason or 'paused'}, " + (
+                f"until {end.astimezone(tz):%a %m-%d %H:%M}" if end else "no end yet"
+            )
+        t.add_row(i.lead, i.company or "", o.commitment_id, due, left, text(st, style=style))
     parts: list[Any] = [t]
     if not items:  # a sentence, not an empty table
         parts = [text(f"{rep}: nothing open as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}")]
@@ -91,9 +95,25 @@ def status_json(rep: str, as_of: datetime, items: list[Any], month: Report, tz: 
                         "lead": i.lead,
                         "company": i.company,
                         "commitment": i.outcome.commitment_id,
-                        "deadline": i.outcome.deadline.astimezone(tz).isoformat(),
+                        "deadline": (
+                            i.outcome.deadline.astimezone(tz).isoformat()
+                            if i.outcome.deadline
+                            else None
+                        ),
                         "business_minutes_left": int(i.left.total_seconds() // 60),
-                        "state": _state(i.outcome.state, i.left).lower().replace(" ", "_"),
+                        "state": _state(i.outcome.state, i.left, i.outcome.paused)
+                        .lower()
+                        .replace(" ", "_"),
+                        **(
+                            {
+                                "pause_reason": i.pause.reason,
+                                "pause_until": (
+                                    i.pause.end.astimezone(tz).isoformat() if i.pause.end else None
+                                ),
+                            }
+                            if i.pause is not None
+                            else {}
+                        ),
                     }
                     for i in items
                 ],
@@ -150,23 +170,53 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
         rows.append((e.at, what, e.rep or "", e.note or ""))
     for at, what, rep, note in sorted(rows, key=lambda r: r[0]):
         tl.add_row(local(at), what, rep, note)
-    ot = table(
-        title=f"Commitments (clock start {local(explained.clock_start)})", title_justify="left"
-    )
-    for h in ("Commitment", "Deadline (local)", "Outcome"):
-        ot.add_column(h)
-    why = []
-    for o in explained.outcomes:
-        style = {"met": "green", "breached": "bold red", "at_risk": "yellow"}.get(o.state.value, "")
-        ot.add_row(
-            o.commitment_id,
-            local(o.deadline) if o.deadline else "—",
-            text(o.state.value, style=style),
-        )
-        why.append(text(f"{o.commitment_id}: {o.reason}"))
     if not explained.outcomes:
         return Group(head, tl, text("not an MQL: no sales commitment applies"))
-    return Group(head, tl, ot, text("Why:", style="bold"), *why)
+    parts: list[Any] = [head, tl]
+    cycles = explained.cycles
+    many = len(cycles) > 1
+    cal = a.calendar
+    for f in cycles:
+        mine = [o for o in explained.outcomes if o.cycle == f.cycle]
+        end = f.disposition.at if f.disposition is not None else as_of
+        label = f"Cycle {f.cycle}: " if many else ""
+        ot = table(title=f"{label}Commitments (clock start {local(f.start)})", title_justify="left")
+        for h in ("Commitment", "Deadline (local)", "Outcome", "Responsible"):
+            ot.add_column(h)
+        for o in mine:
+            style = {"met": "green", "breached": "bold red", "at_risk": "yellow"}.get(
+                o.state.value, ""
+            )
+            state = o.state.value + (" (paused)" if o.paused else "")
+            ot.add_row(
+                o.commitment_id,
+                local(o.deadline) if o.deadline else "—",
+                text(state, style=style),
+                o.owner or "—",
+            )
+        parts.append(ot)
+        if f.reassigns:  # who held the lead when (SPEC 7.2)
+            from slactl.compliance.owners import holders
+
+            ht = table(title=f"{label}Who held the lead", title_justify="left")
+            for h in ("Owner", "From (local)", "To (local)", "Business time"):
+                ht.add_column(h)
+            for who_, lo, hi in holders(lead.owner, f.reassigns, f.start, max(end, f.start)):
+                spent = cal.elapsed(lo, hi)
+                ht.add_row(who_ or "—", local(lo), local(hi), business_amount(spent)[:-5])
+            parts.append(ht)
+        if f.pauses:  # each pause and how far it moved each deadline (SPEC 7.3)
+            pt = table(title=f"{label}Pauses", title_justify="left")
+            for h in ("From (local)", "To (local)", "Reason", "Business time"):
+                pt.add_column(h)
+            for p in f.pauses:
+                to = local(p.end) if p.end is not None else "open"
+                length = business_amount(cal.elapsed(p.start, p.end))[:-5] if p.end else "—"
+                pt.add_row(local(p.start), to, p.reason or "", length)
+            parts.append(pt)
+        parts.append(text("Why:", style="bold"))
+        parts += [text(f"{o.commitment_id}: {o.reason}") for o in mine]
+    return Group(*parts)
 
 
 def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
