@@ -16,6 +16,7 @@ from slactl.cli.common import local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
+    from slactl.ledger.ingest.rules import EventRules
     from slactl.timeparse import ZoneRule
 
 
@@ -87,14 +88,17 @@ def import_(
     if not file.is_file():
         raise SlactlError(f"{file}: no such file")
     outcomes = None
+    rules: tuple[EventRules, ...] = ()
     zone = _zone_option(tz)
     if s.agreements_dir.is_dir():
         from slactl.agreement.loader import agreement_files
         from slactl.cli.common import load_agreement_set
+        from slactl.ledger.ingest.rules import event_rules
 
         if agreement_files(s.agreements_dir):
             agreements = load_agreement_set(s.agreements_dir)
             outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
+            rules = event_rules(agreements.agreements)
             zone = zone or local_zones(s.agreements_dir, agreements)
     engine = open_for_writing(s.db)
     try:
@@ -114,6 +118,7 @@ def import_(
                 progress=progress,
                 encoding=encoding,
                 date_order=date_order.value if date_order else None,
+                rules=rules,
             )
     finally:
         engine.dispose()
@@ -175,9 +180,13 @@ def _record(
     tz: str | None,
     outcome: str | None = None,
     note: str | None = None,
+    reason: str | None = None,
+    duration: str | None = None,
+    from_rep: str | None = None,
     new_rep: bool = False,
 ) -> None:
     from slactl.cli.common import local_time, typed_time_zones
+    from slactl.ledger.ingest.rules import event_rules, minutes
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.record import record_event
 
@@ -185,6 +194,17 @@ def _record(
     now = wall_clock()
     zones = typed_time_zones(s.agreements_dir, tz, "--at")
     when = parse_time_option(at, "--at", zones, now)
+    try:
+        spent = None if duration is None else minutes(duration.strip())
+    except ValueError as exc:
+        raise SlactlError(str(exc)) from None
+    rules: tuple[EventRules, ...] = ()
+    if kind in ("disposition", "pause"):
+        from slactl.agreement.loader import agreement_files
+        from slactl.cli.common import load_agreement_set
+
+        if s.agreements_dir.is_dir() and agreement_files(s.agreements_dir):
+            rules = event_rules(load_agreement_set(s.agreements_dir).agreements)
     engine = open_for_writing(s.db)
     try:
         done = record_event(
@@ -196,11 +216,17 @@ def _record(
             rep=rep,
             outcome=outcome,
             note=note,
+            reason=reason.strip().lower() or None if reason is not None else None,
+            duration=spent,
+            from_rep=from_rep,
             new_rep=new_rep,
+            rules=rules,
         )
     finally:
         engine.dispose()
     what = f"{kind} {outcome}" if outcome else kind
+    if kind == "reassign":
+        what = f"reassign to {rep}" + (f" from {from_rep}" if from_rep else "")
     target = f" on {done.lead}" if done.lead else ""
     state = "logged" if done.added else "already in the ledger:"
     shown = local_time(when, zones).isoformat(timespec="minutes")
@@ -208,6 +234,7 @@ def _record(
 
 
 REP = Annotated[str, typer.Option("--rep", help="The rep who did it.")]
+SOME_REP = Annotated[str | None, typer.Option("--rep", help="The rep who did it (optional).")]
 AT = Annotated[
     str | None, typer.Option("--at", help="When (ISO 8601; default now, agreement's zone).")
 ]
@@ -224,6 +251,11 @@ NEW_REP = Annotated[
     bool,
     typer.Option("--new-rep", help="--rep names a rep the ledger has not seen yet (not a typo)."),
 ]
+DURATION = Annotated[
+    str | None,
+    typer.Option("--duration", metavar="MINUTES", help="Minutes spent, e.g. 12 or 12.5."),
+]
+REASON = Annotated[str | None, typer.Option(help="Why, kept with the event.")]
 
 
 @app.command()
@@ -235,13 +267,28 @@ def log(
     at: AT = None,
     tz: TZ = None,
     note: Annotated[str | None, typer.Option(help="A note kept with the touch.")] = None,
+    duration: DURATION = None,
+    reason: REASON = None,
     new_rep: NEW_REP = False,
 ) -> None:
     """Log a touch (or another activity) on a lead."""
+    from slactl.records import RESERVED_KINDS
+
     kind = kind.strip().lower()
-    if kind in ("disposition", "handoff", "review"):
+    if kind in RESERVED_KINDS:
         raise SlactlError(f"'{kind}' has its own command: slactl {kind} …")
-    _record(ctx, lead=lead, kind=kind, rep=rep, at=at, tz=tz, note=note, new_rep=new_rep)
+    _record(
+        ctx,
+        lead=lead,
+        kind=kind,
+        rep=rep,
+        at=at,
+        tz=tz,
+        note=note,
+        duration=duration,
+        reason=reason,
+        new_rep=new_rep,
+    )
 
 
 @app.command()
@@ -252,7 +299,12 @@ def disposition(
     rep: REP,
     at: AT = None,
     tz: TZ = None,
-    reason: Annotated[str | None, typer.Option(help="Why, kept with the disposition.")] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Why (required when the agreement lists reasons for the outcome)."),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the disposition.")] = None,
+    duration: DURATION = None,
     new_rep: NEW_REP = False,
 ) -> None:
     """Record a lead's disposition (qualified, disqualified, returned to marketing…)."""
@@ -282,7 +334,9 @@ def disposition(
         at=at,
         tz=tz,
         outcome=outcome,
-        note=reason,
+        note=note,
+        reason=reason,
+        duration=duration,
         new_rep=new_rep,
     )
 
@@ -309,3 +363,89 @@ def review(
 ) -> None:
     """Record a sales & marketing SLA review meeting."""
     _record(ctx, lead=None, kind="review", rep=None, at=at, tz=tz, note=note)
+
+
+@app.command()
+def pause(
+    ctx: typer.Context,
+    lead: LEAD,
+    reason: Annotated[
+        str, typer.Option(help="Why: one of the agreement's definitions.pauses reasons.")
+    ],
+    rep: SOME_REP = None,
+    at: AT = None,
+    tz: TZ = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the pause.")] = None,
+    new_rep: NEW_REP = False,
+) -> None:
+    """Pause a lead's clocks (the prospect asked to be called later) until 'slactl resume'."""
+    _record(
+        ctx,
+        lead=lead,
+        kind="pause",
+        rep=rep,
+        at=at,
+        tz=tz,
+        note=note,
+        reason=reason,
+        new_rep=new_rep,
+    )
+
+
+@app.command()
+def resume(
+    ctx: typer.Context,
+    lead: LEAD,
+    rep: SOME_REP = None,
+    at: AT = None,
+    tz: TZ = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the resumption.")] = None,
+    new_rep: NEW_REP = False,
+) -> None:
+    """End a lead's pause: its clocks run again."""
+    _record(ctx, lead=lead, kind="resume", rep=rep, at=at, tz=tz, note=note, new_rep=new_rep)
+
+
+@app.command()
+def accept(
+    ctx: typer.Context,
+    lead: LEAD,
+    rep: SOME_REP = None,
+    at: AT = None,
+    tz: TZ = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the acceptance.")] = None,
+    new_rep: NEW_REP = False,
+) -> None:
+    """Record that sales accepted the lead (a sales-accepted lead)."""
+    _record(ctx, lead=lead, kind="accept", rep=rep, at=at, tz=tz, note=note, new_rep=new_rep)
+
+
+@app.command()
+def reassign(
+    ctx: typer.Context,
+    lead: LEAD,
+    to: Annotated[str, typer.Option("--to", help="The lead's new owner.")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Its previous owner (default: as the ledger knows it)."),
+    ] = None,
+    at: AT = None,
+    tz: TZ = None,
+    note: Annotated[str | None, typer.Option(help="A note kept with the reassignment.")] = None,
+    new_rep: Annotated[
+        bool,
+        typer.Option("--new-rep", help="--to or --from names a rep the ledger has not seen yet."),
+    ] = False,
+) -> None:
+    """Reassign a lead to another rep (they answer for its deadlines from then on)."""
+    _record(
+        ctx,
+        lead=lead,
+        kind="reassign",
+        rep=to,
+        at=at,
+        tz=tz,
+        note=note,
+        from_rep=from_,
+        new_rep=new_rep,
+    )

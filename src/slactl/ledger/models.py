@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field
 from sqlmodel import SQLModel as SQLModel  # re-exported: the metadata with every table
 
@@ -61,9 +61,16 @@ class Event(SQLModel, table=True):
     outcome: str | None = Field(default=None, sa_column=Column(Text))
     note: str | None = Field(default=None, sa_column=Column(Text))
     origin: str = Field(sa_column=Column(Text, nullable=False))  # "cli" or "import:<id>"
-    # the same fact however often recorded: a hash of lead, kind, rep, at, outcome, note
+    # the same fact however often recorded: its UTC time, kind, lower-cased rep and lead
+    # (``ingest.event_key``); what the event says (outcome, note, reason, duration,
+    # from_rep) is not part of it
     dedupe_key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # SPEC 7 (migration 0006): a disposition's or a pause's reason, the minutes spent,
+    # and a reassignment's previous owner (``rep`` is the new one)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    duration: float | None = Field(default=None, sa_column=Column(Float))
+    from_rep: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class LeadChange(SQLModel, table=True):

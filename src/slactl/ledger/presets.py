@@ -12,7 +12,17 @@ from slactl.errors import ImportError_
 from slactl.records import LEAD_FIELDS
 
 LEAD_COLUMNS = LEAD_FIELDS
-ACTIVITY_COLUMNS = ("lead", "kind", "rep", "at", "outcome", "note")
+ACTIVITY_COLUMNS = (
+    "lead",
+    "kind",
+    "rep",
+    "at",
+    "outcome",
+    "note",
+    "reason",
+    "duration",
+    "from_rep",
+)
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "generic": {

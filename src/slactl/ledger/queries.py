@@ -55,6 +55,8 @@ class _Times:
         return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+# an event's columns after kind and at, in ``records.Event``'s order
+_EVENT_SAYS = "e.rep, e.outcome, e.note, e.reason, e.duration, e.from_rep"
 _AT = attrgetter("at")
 _LEAD_ID = itemgetter(0)
 
@@ -224,14 +226,17 @@ def _load_histories(
         event_params += sorted(kinds)
     rows = _rows(
         conn,
-        f"SELECT e.lead_id, e.kind, {at_col}, e.rep, e.outcome, e.note FROM event e"
+        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e"
         f" JOIN lead ON lead.id = e.lead_id WHERE {event_where}{order}",
         tuple(event_params),
     )
     grouped: dict[int, list[Event]] = {}
     parse = t.read if t.pg else datetime.fromisoformat
     for lead_id, group in groupby(rows, key=_LEAD_ID):
-        events = [Event(k, parse(at), r, o, n) for _, k, at, r, o, n in group]  # type: ignore[arg-type]
+        events = [
+            Event(k, parse(at), r, o, n, why, d, f)  # type: ignore[arg-type]
+            for _, k, at, r, o, n, why, d, f in group
+        ]
         got = grouped.get(lead_id)
         if got is None:
             grouped[lead_id] = events
@@ -273,11 +278,11 @@ def load_reviews(*, conn: Connection, start: datetime, end: datetime) -> list[Ev
     """Review meetings in [start, end), sorted by time."""
     t = _Times(conn)
     rows = conn.exec_driver_sql(
-        "SELECT kind, at, rep, outcome, note FROM event WHERE kind = 'review'"
-        f" AND at >= {t.ph} AND at < {t.ph} ORDER BY at, id",
+        f"SELECT e.kind, e.at, {_EVENT_SAYS} FROM event e WHERE e.kind = 'review'"
+        f" AND e.at >= {t.ph} AND e.at < {t.ph} ORDER BY e.at, e.id",
         (t.bind(start), t.bind(end)),
     )
-    return [Event(k, t.read(at), r, o, n) for k, at, r, o, n in rows]  # type: ignore[arg-type]
+    return [Event(k, t.read(at), *says) for k, at, *says in rows]  # type: ignore[arg-type]
 
 
 def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
@@ -294,10 +299,10 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
     if row is None:
         return None
     events = [
-        Event(k, t.read(at), r, o, n)  # type: ignore[arg-type]
-        for k, at, r, o, n in conn.exec_driver_sql(
-            f"SELECT kind, at, rep, outcome, note FROM event WHERE lead_id = {t.ph}"
-            " ORDER BY at, id",
+        Event(k, t.read(at), *says)  # type: ignore[arg-type]
+        for k, at, *says in conn.exec_driver_sql(
+            f"SELECT e.kind, e.at, {_EVENT_SAYS} FROM event e WHERE e.lead_id = {t.ph}"
+            " ORDER BY e.at, e.id",
             (row[0],),
         )
     ]

@@ -1,4 +1,5 @@
-"""Facts logged by hand: touches, dispositions, handoffs and review meetings."""
+"""Facts logged by hand: touches, dispositions, handoffs, review meetings, and a lead's
+pauses, resumptions, acceptance and reassignments (SPEC 7)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, text
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger.engine import with_retry, write_transaction
 from slactl.ledger.ingest import event_key
+from slactl.ledger.ingest.rules import EventRules, fault
 from slactl.ledger.types import to_utc_text
 
 
@@ -88,12 +90,20 @@ def record_event(
     rep: str | None = None,
     outcome: str | None = None,
     note: str | None = None,
+    reason: str | None = None,
+    duration: float | None = None,
+    from_rep: str | None = None,
     new_rep: bool = False,
+    rules: tuple[EventRules, ...] = (),
 ) -> Recorded:
     """Append one event (retrying while the ledger is busy); the same fact twice is one.
 
-    A ``rep`` the ledger does not know is refused as a likely typo unless ``new_rep`` (or
-    the ledger knows no rep at all yet)."""
+    A ``rep`` (or ``from_rep``) the ledger does not know is refused as a likely typo
+    unless ``new_rep`` (or the ledger knows no rep at all yet). A disposition's or a
+    pause's reason is checked against ``rules`` (the agreements') as an import checks it."""
+    problem = fault(rules, kind, outcome, reason, at)
+    if problem is not None:
+        raise SlactlError(problem)
 
     def attempt() -> Recorded:
         with write_transaction(engine) as conn:
@@ -103,14 +113,16 @@ def record_event(
                 return x if pg else to_utc_text(x)
 
             lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
-            if rep and not new_rep:
-                check_known_rep(conn, rep)
+            for name in (rep, from_rep):
+                if name and not new_rep:
+                    check_known_rep(conn, name)
             key = event_key(lead_id, kind, rep, to_utc_text(at))
             result = conn.execute(
                 text(
-                    "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin,"
-                    " dedupe_key, recorded_at) VALUES (:lead_id, :kind, :at, :rep, :outcome,"
-                    " :note, 'cli', :key, :now) ON CONFLICT (dedupe_key) DO NOTHING"
+                    "INSERT INTO event (lead_id, kind, at, rep, outcome, note, reason,"
+                    " duration, from_rep, origin, dedupe_key, recorded_at) VALUES (:lead_id,"
+                    " :kind, :at, :rep, :outcome, :note, :reason, :duration, :from_rep, 'cli',"
+                    " :key, :now) ON CONFLICT (dedupe_key) DO NOTHING"
                 ),
                 {
                     "lead_id": lead_id,
@@ -119,18 +131,22 @@ def record_event(
                     "rep": rep,
                     "outcome": outcome,
                     "note": note,
+                    "reason": reason,
+                    "duration": duration,
+                    "from_rep": from_rep,
                     "key": key,
                     "now": t(now),
                 },
             )
-            if rep:
-                conn.execute(
-                    text(
-                        "INSERT INTO rep (name, first_seen_at) VALUES (:n, :now)"
-                        " ON CONFLICT (name) DO NOTHING"
-                    ),
-                    {"n": rep, "now": t(now)},
-                )
+            for name in (rep, from_rep):
+                if name:
+                    conn.execute(
+                        text(
+                            "INSERT INTO rep (name, first_seen_at) VALUES (:n, :now)"
+                            " ON CONFLICT (name) DO NOTHING"
+                        ),
+                        {"n": name, "now": t(now)},
+                    )
             if kind == "handoff" and lead_id is not None:
                 conn.execute(
                     text(

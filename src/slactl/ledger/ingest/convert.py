@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slactl.ledger.ingest.rules import EventRules, fault
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead
@@ -40,6 +41,7 @@ class Converter:
     outcomes: tuple[str, ...] | None = None
     date_order: str | None = None  # dmy | mdy, or None until the file settles it
     nul: bool = True  # a NUL byte may be in the cells
+    rules: tuple[EventRules, ...] = ()  # the reasons each agreement allows (SPEC 7.3, 7.4)
 
     def convert(self, raw: pa.RecordBatch) -> tuple[dict[str, Any], Any, list[tuple[int, str]]]:
         """(field -> the good rows' values, their positions in the batch, [(position of a
@@ -118,7 +120,27 @@ class Converter:
                 ),
             )
         rep = cells.get("rep", empty)
-        at_text = _utc_text(pc.cast(at, pa.timestamp("us")))
+        check(
+            pc.and_(pc.equal(kind, "reassign"), pc.equal(rep, "")),
+            "a reassign needs rep: the lead's new owner",
+        )
+        reason = pc.utf8_lower(cells.get("reason", empty))
+        duration = _minutes(cells.get("duration", empty), check)
+        at_us = pc.cast(at, pa.timestamp("us"))
+        if self.rules:
+            check(
+                self._unlisted(kind, outcome, reason, at_us),
+                lambda i: str(
+                    fault(
+                        self.rules,
+                        kind[i].as_py(),
+                        outcome[i].as_py(),
+                        reason[i].as_py(),
+                        at_us[i].as_py().replace(tzinfo=UTC),
+                    )
+                ),
+            )
+        at_text = _utc_text(at_us)
         key = pc.binary_join_element_wise(
             at_text, kind, pc.utf8_lower(rep), "", "\x1f", null_handling="replace"
         )
@@ -130,8 +152,29 @@ class Converter:
             "at": at,
             "outcome": _null_if_empty(outcome),
             "note": _null_if_empty(cells.get("note", empty)),
+            "reason": _null_if_empty(reason),
+            "duration": duration,
+            "from_rep": _null_if_empty(cells.get("from_rep", empty)),
             "key": key,
         }
+
+    def _unlisted(self, kind: Any, outcome: Any, reason: Any, at: Any) -> Any:
+        """The dispositions and pauses whose reason the agreement of their time does not
+        list (``rules.fault`` says why, for those rows only)."""
+        pause, disposition = pc.equal(kind, "pause"), pc.equal(kind, "disposition")
+        bad = covered = pa.array([False] * len(kind), pa.bool_())
+        for rule in self.rules:
+            start, end = (
+                pa.scalar(t.replace(tzinfo=None), at.type) for t in (rule.start, rule.end)
+            )
+            here = pc.and_(pc.greater_equal(at, start), pc.less(at, end))
+            covered = pc.or_(covered, here)
+            wrong = pc.and_(pause, _not_in(reason, rule.pauses or ()))
+            for name, allowed in rule.reasons:
+                listed = pc.and_(disposition, pc.equal(outcome, name))
+                wrong = pc.or_(wrong, pc.and_(listed, _not_in(reason, allowed)))
+            bad = pc.or_(bad, pc.and_(here, wrong))
+        return pc.fill_null(pc.or_(bad, pc.and_(pause, pc.invert(covered))), False)
 
     def _time(self, text: Any, column: str, check: _Checks) -> Any:
         """UTC instants (text on SQLite, timestamps on PostgreSQL) of a column of times;
@@ -287,6 +330,30 @@ def _utc_text(utc: Any) -> Any:
     except pa.ArrowInvalid:
         pass
     return pc.replace_substring_regex(pc.cast(utc, pa.string()), r"\.000000$", "")
+
+
+def _not_in(values: Any, allowed: tuple[str, ...]) -> Any:
+    return pc.invert(pc.is_in(values, pa.array(allowed, pa.string())))
+
+
+def _minutes(text: Any, check: _Checks) -> Any:
+    """Column ``duration``: minutes, a number of 0 or more (12, 12.5, .5); empty is NULL."""
+    number = pc.match_substring_regex(text, r"^(\d+\.?\d*|\.\d+)$")
+    check(
+        pc.and_(pc.invert(number), pc.not_equal(text, "")),
+        lambda i: _duration_reason(text[i].as_py()),
+    )
+    return pc.cast(pc.if_else(number, text, None), pa.float64())
+
+
+def _duration_reason(text: str) -> str:
+    try:
+        negative = float(text) < 0
+    except ValueError:
+        negative = False
+    if negative:
+        return f"column duration: {text!r} is negative: minutes spent are 0 or more"
+    return f"column duration: {text!r} is not a number of minutes: write e.g. 12 or 12.5"
 
 
 def _null_if_empty(a: Any) -> Any:

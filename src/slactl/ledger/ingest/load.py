@@ -33,6 +33,7 @@ _SECONDARY = {
 _SQLITE_BEGIN: tuple[str, ...] = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
 _SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
 _PG_BEGIN = ("BEGIN", "SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sort
+_SAYS = ("reason", "duration", "from_rep")  # SPEC 7's columns: updated like the note
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
@@ -215,8 +216,9 @@ class Ledger:
     # ------------------------------------------------------------------- activities
 
     def merge_events(self, table: pa.Table, given: set[str]) -> tuple[int, int, list[Any]]:
-        """Insert the staged events that are new (by ``event_key``), update the note and
-        outcome of those already there when the file gives others; (inserted, updated,
+        """Insert the staged events that are new (by ``event_key``), update what those
+        already there say (note, outcome, reason, duration, from_rep: the columns the file
+        has) when the file says otherwise; (inserted, updated,
         [(row, lead) of the activities whose lead is not in the ledger])."""
         self.stage(table)
         self.run(
@@ -239,7 +241,7 @@ class Ledger:
                 " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
             )
         updated = 0
-        said = [c for c in ("note", "outcome") if c in given]
+        said = [c for c in ("note", "outcome", *_SAYS) if c in given]
         if said:
             sets = ", ".join(f"{c} = x.{c}" for c in said)
             changed = " OR ".join(self.differ(f"event.{c}", f"x.{c}") for c in said)
@@ -248,9 +250,10 @@ class Ledger:
                 f" WHERE event.dedupe_key = x.dedupe_key AND ({changed})"
             )
         inserted = self.run(
-            "INSERT INTO event (lead_id, kind, at, rep, outcome, note, origin, dedupe_key,"
-            f" recorded_at) SELECT lead_id, kind, at, rep, outcome, note, 'import', dedupe_key,"
-            f" {self.now} FROM slactl_events WHERE true ORDER BY ordinal"
+            "INSERT INTO event (lead_id, kind, at, rep, outcome, note, reason, duration,"
+            " from_rep, origin, dedupe_key, recorded_at) SELECT lead_id, kind, at, rep, outcome,"
+            f" note, reason, duration, from_rep, 'import', dedupe_key, {self.now}"
+            " FROM slactl_events WHERE true ORDER BY ordinal"
             " ON CONFLICT (dedupe_key) DO NOTHING"
         )
         # a lead without handed_off_at starts its clock at its first handoff

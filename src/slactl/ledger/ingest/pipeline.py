@@ -21,6 +21,7 @@ from slactl.errors import ImportError_
 from slactl.ledger.ingest.convert import Converter, Fatal
 from slactl.ledger.ingest.load import Ledger
 from slactl.ledger.ingest.read import Source
+from slactl.ledger.ingest.rules import EventRules
 from slactl.ledger.presets import resolve
 from slactl.timeparse import ZoneRule
 
@@ -67,11 +68,13 @@ def import_csv(
     progress: Progress | None = None,
     encoding: str | None = None,
     date_order: str | None = None,
+    rules: tuple[EventRules, ...] = (),
 ) -> ImportSummary:
     """Import one CSV file in one transaction; see the module docstring.
 
     ``default_tz``: the zone of times without an offset (None: such a time stops the
     import). ``rejects``: a CSV file to write every rejected row to (line, reason, row).
+    ``rules``: the reasons the agreements allow dispositions and pauses (``rules.event_rules``).
     """
     if rejects is not None and rejects.resolve() == path.resolve():
         raise ImportError_(f"--rejects {rejects}: that is the file being imported; name another")
@@ -87,6 +90,7 @@ def import_csv(
     engine.dispose()
     with Ledger(engine, now) as ledger:
         converter = Converter(kind, fields, default_tz, ledger.pg, outcomes, date_order)
+        converter.rules = rules
         ledger.begin_load("lead" if kind == "leads" else "event")
         start = 0
         for raw in source.batches(report):

@@ -1,0 +1,104 @@
+"""What an event may say under the agreement in effect at its time (SPEC 7.3, 7.4): a
+disposition's reason from ``definitions.reasons``, a pause's from ``definitions.pauses``.
+
+One source of the rule and its words for the import (``convert`` checks a column at a
+time and asks ``fault`` only for the rows it rejects) and for the commands (``record``
+asks it for the one event). No pyarrow here: logging an event does not load it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from difflib import get_close_matches
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EventRules:
+    """One agreement's rules for the events in its period."""
+
+    agreement: str
+    start: datetime  # the period's first local midnight, in UTC
+    end: datetime  # the local midnight after its last day, in UTC (exclusive)
+    reasons: tuple[tuple[str, tuple[str, ...]], ...]  # outcome -> the reasons allowed
+    pauses: tuple[str, ...] | None  # a pause's reasons; None: the agreement allows none
+
+    def reasons_for(self, outcome: str) -> tuple[str, ...] | None:
+        return next((allowed for name, allowed in self.reasons if name == outcome), None)
+
+
+def event_rules(agreements: Iterable[Any]) -> tuple[EventRules, ...]:
+    """The rules of each ``agreement.model.Agreement`` (read by its attributes: the
+    ledger sits beside the agreement layer, not above it)."""
+    out = []
+    for a in agreements:
+        tz = a.calendar.tz
+        pauses = a.definitions.pauses
+        out.append(
+            EventRules(
+                a.name,
+                datetime.combine(a.period_start, time(), tz).astimezone(UTC),
+                datetime.combine(a.period_end + timedelta(days=1), time(), tz).astimezone(UTC),
+                a.definitions.reasons,
+                None if pauses is None else pauses.reasons,
+            )
+        )
+    return tuple(out)
+
+
+def in_effect(rules: tuple[EventRules, ...], at: datetime) -> EventRules | None:
+    return next((r for r in rules if r.start <= at < r.end), None)
+
+
+def fault(
+    rules: tuple[EventRules, ...], kind: str, outcome: str | None, reason: str | None, at: datetime
+) -> str | None:
+    """Why an event of ``kind`` with this outcome and reason at ``at`` (aware) may not be
+    recorded, in one line; None when it may. Nothing is checked without agreements."""
+    if not rules or kind not in ("disposition", "pause"):
+        return None
+    rule = in_effect(rules, at)
+    if kind == "pause":
+        if rule is None:
+            return (
+                f"no agreement is in effect on {at.date().isoformat()} to allow a pause:"
+                " pauses need definitions.pauses in the agreement of their date"
+            )
+        if rule.pauses is None:
+            return (
+                f"agreement {rule.agreement} allows no pauses: add definitions.pauses"
+                " (its reasons and max) to the agreement, or record a touch instead"
+            )
+        return _unlisted(reason, rule.pauses, "a pause", "definitions.pauses.reasons")
+    allowed = None if rule is None or outcome is None else rule.reasons_for(outcome)
+    if allowed is None:
+        return None
+    return _unlisted(
+        reason, allowed, f"a disposition '{outcome}'", f"definitions.reasons.{outcome}"
+    )
+
+
+def _unlisted(reason: str | None, allowed: tuple[str, ...], what: str, key: str) -> str | None:
+    if reason and reason in allowed:
+        return None
+    listed = ", ".join(allowed)
+    if not reason:
+        return f"{what} needs a reason: one of {listed} ({key})"
+    close = get_close_matches(reason, allowed, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"use one of {listed}"
+    return f"reason '{reason}' is not in {key}: {hint}"
+
+
+def minutes(text: str, option: str = "--duration") -> float:
+    """A duration typed on the command line: minutes, a number of 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{option} {text!r}: not a number of minutes; write e.g. 12 or 12.5")
+    if value < 0:
+        raise ValueError(f"{option} {text!r}: negative; minutes spent are 0 or more")
+    return value
