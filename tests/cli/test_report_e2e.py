@@ -326,7 +326,14 @@ def test_may_report_matches_the_hand_worked_outcomes(ledger: dict[str, str]) -> 
     row("volume", 1, 0, 0, 0, 1.0, True)
     assert (got["volume"]["actual"], got["volume"]["quota"]) == (26, 20)
     row("review", 3, 1, 0, 0, 0.75, False)  # no review in the week of 05-20
-    assert report["funnel"] == {"leads": 27, "mql": 26, "sql": 13, "disqualified": 2, "nurture": 4}
+    assert report["funnel"] == {
+        "leads": 27,
+        "mql": 26,
+        "sql": 13,
+        "disqualified": 2,
+        "nurture": 4,
+        "recycled": 0,
+    }
     reps = {r["rep"]: r for r in report["reps"]}
     assert sorted(reps) == ["alice", "bob", "carol", "dave"]
     # bob: L26 ft breached, disp + cad met; L27 ft, disp, cad met, pers breached

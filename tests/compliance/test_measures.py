@@ -467,7 +467,14 @@ def test_report_cohort_points_funnel_and_rep_filter() -> None:
     got = {c.id: (c.met, c.breached) for c in r.commitments}
     assert got["ft"] == (1, 1) and got["disp"] == (2, 0) and got["cad"] == (2, 0)
     assert {x.rep: x.points for x in r.reps} == {"alice": 30, "bob": 2 * 10 - 5}
-    assert r.funnel.to_json() == {"leads": 2, "mql": 2, "sql": 1, "disqualified": 1, "nurture": 0}
+    assert r.funnel.to_json() == {
+        "leads": 2,
+        "mql": 2,
+        "sql": 1,
+        "disqualified": 1,
+        "nurture": 0,
+        "recycled": 0,
+    }
     assert r.as_of.isoformat() == "2024-06-03T09:00:00-04:00"
     bob = build_report(
         [(AGREEMENT, p)], histories, as_of=t("2024-06-03T09:00"), period=p, rep="bob"

@@ -165,6 +165,7 @@ def test_json_shape() -> None:
         "breached": 1,
         "pending": 0,
         "at_risk": 0,
+        "paused": 0,
         "compliance": 0.5,
         "passed": False,
     }
@@ -180,7 +181,14 @@ def test_json_shape() -> None:
             "points": -5,
         },
     ]
-    assert j["funnel"] == {"leads": 2, "mql": 2, "sql": 0, "disqualified": 0, "nurture": 0}
+    assert j["funnel"] == {
+        "leads": 2,
+        "mql": 2,
+        "sql": 0,
+        "disqualified": 0,
+        "nurture": 0,
+        "recycled": 0,
+    }
 
 
 def test_csv_neutralises_formulas_and_markdown_escapes() -> None:

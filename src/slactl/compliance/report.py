@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slactl.agreement.model import Agreement, Points, Quotas
 from slactl.compliance.engine import Cohorts, evaluate_period, mql_cohort
+from slactl.compliance.measures import LeadFacts
 from slactl.periods import Period
-from slactl.records import Event, LeadHistory, Outcome, State
+from slactl.records import REASSIGN, Event, LeadHistory, Outcome, State
 
 
 @dataclass
@@ -31,6 +32,7 @@ class CommitmentResult:
     at_risk: int = 0
     actual: int | None = None
     quota: float | None = None
+    paused: int = 0  # pending pairs paused at as_of (SPEC 7.3)
 
     @property
     def ratio(self) -> float | None:
@@ -59,6 +61,8 @@ class CommitmentResult:
             self.pending += 1
             if o.state is State.AT_RISK:
                 self.at_risk += 1
+            if o.paused:
+                self.paused += 1
         if o.actual is not None:
             self.actual = (self.actual or 0) + o.actual
             self.quota = round((self.quota or 0) + (o.quota or 0), 2)
@@ -73,6 +77,7 @@ class CommitmentResult:
             "breached": self.breached,
             "pending": self.pending,
             "at_risk": self.at_risk,
+            "paused": self.paused,
             "compliance": self.compliance,
             "passed": self.passed,
         }
@@ -127,6 +132,7 @@ class Funnel:
     sql: int = 0
     disqualified: int = 0
     nurture: int = 0
+    recycled: int = 0  # cycles after a lead's first that start in the period (SPEC 7.1)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -135,6 +141,156 @@ class Funnel:
             "sql": self.sql,
             "disqualified": self.disqualified,
             "nurture": self.nurture,
+            "recycled": self.recycled,
+        }
+
+
+NO_SOURCE = "(none)"
+
+
+@dataclass
+class SourceQuality:
+    """What sales made of one lead source's cycles (SPEC 7.4)."""
+
+    source: str
+    cycles: int = 0
+    accepted: int = 0  # cycles with an ``accept`` by as_of
+    qualified: int = 0
+    disqualified: int = 0
+    returned: int = 0  # dispositioned ``nurture``
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)  # outcome -> reason -> n
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return round(self.accepted / self.cycles, 4) if self.cycles else None
+
+    @property
+    def sql_rate(self) -> float | None:
+        return round(self.qualified / self.cycles, 4) if self.cycles else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "cycles": self.cycles,
+            "accepted": self.accepted,
+            "qualified": self.qualified,
+            "disqualified": self.disqualified,
+            "returned": self.returned,
+            "reasons": self.reasons,
+            "acceptance_rate": self.acceptance_rate,
+            "sql_rate": self.sql_rate,
+        }
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The nearest-rank percentile: the smallest value with at least ``p`` % of the
+    values at or below it (the median of 4 values is the 2nd smallest)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class Quality:
+    """The ``quality`` section (SPEC 7.4): per lead source, and the business minutes from
+    clock start to first touch, per rep (the owner at the first touch) and overall."""
+
+    sources: dict[str, SourceQuality] = field(default_factory=dict)
+    to_first_touch: dict[str, list[float]] = field(default_factory=dict)  # rep -> minutes
+    overall: list[float] = field(default_factory=list)
+
+    def add(self, agreement: Agreement, facts: LeadFacts) -> None:
+        name = facts.lead.source or NO_SOURCE
+        q = self.sources.get(name)
+        if q is None:
+            q = self.sources[name] = SourceQuality(name)
+        q.cycles += 1
+        q.accepted += bool(facts.accepts)
+        d = facts.disposition
+        if d is not None:
+            if d.outcome == "qualified":
+                q.qualified += 1
+            elif d.outcome == "disqualified":
+                q.disqualified += 1
+            elif d.outcome == "nurture":
+                q.returned += 1
+            if d.reason:
+                by = q.reasons.setdefault(d.outcome or "", {})
+                by[d.reason] = by.get(d.reason, 0) + 1
+        if facts.touches:
+            first = facts.touches[0]
+            took = agreement.calendar.elapsed(facts.start, first.at) / timedelta(minutes=1)
+            rep = facts.owner_at(first.at) or UNASSIGNED
+            self.to_first_touch.setdefault(rep, []).append(took)
+            self.overall.append(took)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether sales recorded anything this section is about (accepts, reasons): the
+        tables show it then; the JSON always carries it."""
+        return any(q.accepted or q.reasons for q in self.sources.values())
+
+    def source_rows(self) -> list[list[str]]:
+        """Per source: cycles, accepted, qualified, disqualified, returned, acceptance and
+        MQL->SQL rates, and the reasons in words."""
+
+        def rate(x: float | None) -> str:
+            return "—" if x is None else f"{x * 100:.1f}%"
+
+        rows = []
+        for k in sorted(self.sources):
+            q = self.sources[k]
+            reasons = "; ".join(
+                f"{o}: " + ", ".join(f"{r} {n}" for r, n in sorted(by.items()))
+                for o, by in sorted(q.reasons.items())
+            )
+            rows.append(
+                [
+                    q.source,
+                    str(q.cycles),
+                    str(q.accepted),
+                    str(q.qualified),
+                    str(q.disqualified),
+                    str(q.returned),
+                    rate(q.acceptance_rate),
+                    rate(q.sql_rate),
+                    reasons,
+                ]
+            )
+        return rows
+
+    def first_touch_rows(self) -> list[list[str]]:
+        """Per rep, then overall: touched cycles, median and p90 business minutes."""
+
+        def row(name: str, values: list[float]) -> list[str]:
+            med, p90 = percentile(values, 50), percentile(values, 90)
+            return [
+                name,
+                str(len(values)),
+                "—" if med is None else f"{med:.0f}",
+                "—" if p90 is None else f"{p90:.0f}",
+            ]
+
+        rows = [row(r, v) for r, v in sorted(self.to_first_touch.items())]
+        return [*rows, row("(all)", self.overall)]
+
+    def to_json(self) -> dict[str, Any]:
+        def times(values: list[float]) -> dict[str, Any]:
+            med, p90 = percentile(values, 50), percentile(values, 90)
+            return {
+                "touched": len(values),
+                "median_minutes": None if med is None else round(med, 2),
+                "p90_minutes": None if p90 is None else round(p90, 2),
+            }
+
+        return {
+            "sources": [self.sources[k].to_json() for k in sorted(self.sources)],
+            "first_touch": {
+                "overall": times(self.overall),
+                "reps": [{"rep": r, **times(v)} for r, v in sorted(self.to_first_touch.items())],
+            },
         }
 
 
@@ -149,6 +305,7 @@ class Report:
     funnel: Funnel
     outcomes: list[Outcome]
     rep_filter: str | None = None
+    quality: Quality = field(default_factory=Quality)
     notes: list[str] = field(default_factory=list)  # for stderr: how the report was made
     warnings: list[str] = field(default_factory=list)  # for stderr: what it left out
 
@@ -164,6 +321,7 @@ class Report:
             "commitments": [c.to_json() for c in self.commitments],
             "reps": [r.to_json() for r in self.reps],
             "funnel": self.funnel.to_json(),
+            "quality": self.quality.to_json(),
         }
 
 
@@ -192,6 +350,7 @@ def build_report(
     outcomes: list[Outcome] = []
     funnel = Funnel(leads=leads_created)
     reps: dict[str, RepResult] = {}
+    quality = Quality()
     team_mqls = 0  # the quota's actual: the team's MQLs, also in a rep's report
     for agreement, part in segments:
         team = None
@@ -211,8 +370,9 @@ def build_report(
                 cohorts=cohorts,
             )
         else:
-            # the rep's leads; the quota is still judged on the team's MQLs
-            mine = [h for h in histories if h.lead.owner == rep]
+            # the rep's leads (owned now or reassigned to or from them: each pair goes to
+            # whoever held the lead then); the quota is still judged on the team's MQLs
+            mine = [h for h in histories if _held_by(h, rep)]
             if len(mine) < len(histories):
                 team = len(mql_cohort(agreement, histories, as_of=as_of, period=part))
             part_result = evaluate_period(
@@ -226,15 +386,23 @@ def build_report(
                 team_mqls=team,
             )
         funnel.mql += part_result.mql
+        funnel.recycled += part_result.recycled
+        for f in part_result.cycles:
+            quality.add(agreement, f)
         team_mqls += part_result.mql if rep is None or team is None else team
         dispositions = part_result.dispositions
         part_outcomes = part_result.outcomes
         funnel.sql += dispositions.get("qualified", 0)
         funnel.disqualified += dispositions.get("disqualified", 0)
         funnel.nurture += dispositions.get("nurture", 0)
-        outcomes += part_outcomes
         party = {c.id: c.party for c in agreement.commitments}
         points = agreement.points
+        if rep is not None:  # another rep's pairs of a lead this rep held at some time
+            part_outcomes = [
+                o
+                for o in part_outcomes
+                if o.lead_id is None or party_of(agreement, o) != "sales" or o.owner == rep
+            ]
         for o in part_outcomes:
             results[o.commitment_id].add(o)
             if o.lead_id is None or party.get(o.commitment_id) != "sales":
@@ -242,6 +410,7 @@ def build_report(
             name = o.owner or UNASSIGNED
             r = reps.setdefault(name, RepResult(name))
             r.add(o, points)
+        outcomes += part_outcomes
     for result in results.values():
         if result.measure == "mql_volume" and result.actual is None:
             result.actual = team_mqls  # no quota for the period: what came, against none
@@ -257,4 +426,19 @@ def build_report(
         funnel=funnel,
         outcomes=outcomes,
         rep_filter=rep,
+        quality=quality,
     )
+
+
+def party_of(agreement: Agreement, o: Outcome) -> str:
+    for c in agreement.commitments:
+        if c.id == o.commitment_id:
+            return c.party
+    return ""
+
+
+def _held_by(h: LeadHistory, rep: str) -> bool:
+    """Whether ``rep`` owns the lead now or a reassignment names them."""
+    if h.lead.owner == rep:
+        return True
+    return any(e.kind == REASSIGN and rep in (e.rep, e.from_rep) for e in h.events)

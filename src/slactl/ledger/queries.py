@@ -189,9 +189,9 @@ def _load_histories(
         # each pair to whoever held the lead then)
         where += (
             f" AND (lead.owner = {p} OR lead.id IN (SELECT r.lead_id FROM event r"
-            f" WHERE r.kind = 'reassign' AND r.rep = {p}))"
+            f" WHERE r.kind = 'reassign' AND (r.rep = {p} OR r.from_rep = {p})))"
         )
-        params += [owner, owner]
+        params += [owner, owner, owner]
     if unsettled_before is not None:
         where += (
             f" AND (lead.clock_start_at >= {p} OR NOT EXISTS (SELECT 1 FROM event d"

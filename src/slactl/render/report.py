@@ -113,11 +113,11 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         name = text(c.id, style="bold")
         name.append(f"\n{row[0]}: {row[2]}", style="dim")
         t.add_row(name, *row[3:8], text(f"{row[8]} {row[9]}", style=style))
-    f = report.funnel
     funnel = table(title="Funnel", title_justify="left", box=box.SIMPLE_HEAD)
-    for h in ("Leads", "MQL", "SQL", "Disqualified", "Nurture"):
+    heads, cells = funnel_cells(report)
+    for h in heads:
         funnel.add_column(h, justify="right")
-    funnel.add_row(str(f.leads), str(f.mql), str(f.sql), str(f.disqualified), str(f.nurture))
+    funnel.add_row(*cells)
     reps = table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
     for h in ("Met", "Breached", "Pending", "Compliance", "Points"):
@@ -133,8 +133,47 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     parts: list[Any] = [t, funnel]
     if report.reps:
         parts.append(reps)
+    if report.quality.recorded:
+        q = table(title="Quality (per lead source)", title_justify="left", box=box.SIMPLE_HEAD)
+        for h in QUALITY_HEADERS:
+            q.add_column(h, justify="left" if h in ("Source", "Reasons") else "right")
+        for row in report.quality.source_rows():
+            q.add_row(*row)
+        ft = table(
+            title="Business minutes to first touch", title_justify="left", box=box.SIMPLE_HEAD
+        )
+        for h in FIRST_TOUCH_HEADERS:
+            ft.add_column(h, justify="left" if h == "Rep" else "right")
+        for row in report.quality.first_touch_rows():
+            ft.add_row(*row)
+        parts += [q, ft]
     parts.append(footer)
     return Group(*parts)
+
+
+QUALITY_HEADERS = [
+    "Source",
+    "Cycles",
+    "Accepted",
+    "Qualified",
+    "Disqualified",
+    "Returned",
+    "Acceptance",
+    "MQL→SQL",
+    "Reasons",
+]
+FIRST_TOUCH_HEADERS = ["Rep", "Touched", "Median", "P90"]
+
+
+def funnel_cells(report: Report) -> tuple[list[str], list[str]]:
+    """The funnel's headers and cells; ``Recycled`` only when a cycle was (SPEC 7.1)."""
+    f = report.funnel
+    heads = ["Leads", "MQL", "SQL", "Disqualified", "Nurture"]
+    cells = [str(v) for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture)]
+    if f.recycled:
+        heads.append("Recycled")
+        cells.append(str(f.recycled))
+    return heads, cells
 
 
 def render_json(report: Report) -> str:
@@ -208,12 +247,12 @@ def render_markdown(report: Report) -> str:
     lines.append("|" + "|".join("---:" if h in HEADERS[3:9] else "---" for h in HEADERS) + "|")
     for row in _rows(report):
         lines.append("| " + " | ".join(esc(x) for x in row) + " |")
-    f = report.funnel
+    heads, cells = funnel_cells(report)
     lines += [
         "",
-        "| Leads | MQL | SQL | Disqualified | Nurture |",
-        "|---:|---:|---:|---:|---:|",
-        f"| {f.leads} | {f.mql} | {f.sql} | {f.disqualified} | {f.nurture} |",
+        "| " + " | ".join(heads) + " |",
+        "|" + "---:|" * len(heads),
+        "| " + " | ".join(cells) + " |",
     ]
     if report.reps:
         lines += [
@@ -226,6 +265,16 @@ def render_markdown(report: Report) -> str:
                 f"| {esc(r.rep)} | {r.met} | {r.breached} | {r.pending} | {pct(r.compliance)}"
                 f" | {r.points} |"
             )
+    if report.quality.recorded:
+        for heads, rows in (
+            (QUALITY_HEADERS, report.quality.source_rows()),
+            (FIRST_TOUCH_HEADERS, report.quality.first_touch_rows()),
+        ):
+            lines += ["", "| " + " | ".join(heads) + " |"]
+            lines.append(
+                "|" + "|".join("---" if i == 0 else "---:" for i in range(len(heads))) + "|"
+            )
+            lines += ["| " + " | ".join(esc(x) for x in row) + " |" for row in rows]
     lines += ["", f"_As of {report.as_of.isoformat(timespec='minutes')}._", ""]
     return "\n".join(lines)
 
@@ -287,13 +336,8 @@ def _html_tables(report: Report, h: _Html) -> str:
             cells[9] = (row[9], "pass" if c.passed else "fail")
         rows.append(cells)
     out = [h.table(HEADERS, rows)]
-    f = report.funnel
-    out.append(
-        h.table(
-            ["Leads", "MQL", "SQL", "Disqualified", "Nurture"],
-            [[(str(v), "num") for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture)]],
-        )
-    )
+    f_heads, f_cells = funnel_cells(report)
+    out.append(h.table(f_heads, [[(v, "num") for v in f_cells]]))
     if report.reps:
         out.append(
             h.table(
@@ -314,6 +358,13 @@ def _html_tables(report: Report, h: _Html) -> str:
                 ],
             )
         )
+    if report.quality.recorded:
+        for q_heads, q_rows in (
+            (QUALITY_HEADERS, report.quality.source_rows()),
+            (FIRST_TOUCH_HEADERS, report.quality.first_touch_rows()),
+        ):
+            cells_of = [[(v, "td" if i == 0 else "num") for i, v in enumerate(r)] for r in q_rows]
+            out.append(h.table(q_heads, cells_of))
     return "\n".join(out)
 
 
