@@ -200,6 +200,7 @@ def _agreement_warnings(
                     )
     except ValueError:  # a calendar that cannot be built is already reported as an error
         pass
+    out += _pause_warnings(a)
     for c in a.commitments:
         if c.party != "marketing":
             continue
@@ -226,6 +227,48 @@ def _agreement_warnings(
             shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
             c = next(c for c in a.commitments if c.measure == "mql_volume")
             warn(c, f"no MQL quota for {shown} in {quotas.path}: mql-volume is not counted there")
+    return out
+
+
+def _pause_warnings(a: Agreement) -> list[LintMessage]:
+    """SPEC 7.3: pauses with no ``max`` can hold a lead forever; a pausable commitment needs
+    ``definitions.pauses`` (without it every pause is refused at import); pauses that no
+    commitment honours are recorded for nothing."""
+    out: list[LintMessage] = []
+    rules = a.definitions.pauses
+    pausable = [c for c in a.commitments if c.pausable]
+    if rules is not None and rules.max is None:
+        out.append(
+            LintMessage(
+                a.path,
+                1,
+                "warning",
+                "definitions.pauses has no max: a pause nobody resumes holds a lead's"
+                " deadlines until its disposition; add e.g. 'max: 10 business days'",
+            )
+        )
+    if rules is None:
+        for c in pausable:
+            out.append(
+                LintMessage(
+                    a.path,
+                    c.line,
+                    "warning",
+                    f"{c.id} is pausable but definitions.pauses is missing: no pause can be"
+                    " recorded, so nothing will move its deadlines; add definitions.pauses"
+                    " with the reasons a pause may give",
+                )
+            )
+    elif not pausable:
+        out.append(
+            LintMessage(
+                a.path,
+                1,
+                "warning",
+                "definitions.pauses is set but no commitment is pausable: pauses are recorded"
+                " and move nothing; add 'pausable: true' to the commitments they should move",
+            )
+        )
     return out
 
 

@@ -21,6 +21,7 @@ from slactl.agreement.conditions import ConditionError, parse_condition
 from slactl.agreement.model import (
     MEASURES,
     PARTIES,
+    PAUSABLE_MEASURES,
     Agreement,
     CalendarSpec,
     Commitment,
@@ -572,7 +573,16 @@ def _read_commitment(
         hint = f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(MEASURES)}"
         r.fail(r.line(item, "measure"), f"unknown measure '{measure}' in {where}{hint}")
         return None
-    r.check_keys(item, COMMON_COMMITMENT_KEYS + COMMITMENT_KEYS[measure], where)
+    if "pausable" in item and measure not in PAUSABLE_MEASURES:  # SPEC 7.3: say why
+        r.fail(
+            r.line(item, "pausable"),
+            f"{where}: {measure} cannot pause (no deadline of its own for a pause to move);"
+            f" pausable is for {', '.join(PAUSABLE_MEASURES)}: remove it",
+        )
+    allowed = COMMON_COMMITMENT_KEYS + COMMITMENT_KEYS[measure]
+    if "pausable" not in allowed and "pausable" in item:
+        allowed = (*allowed, "pausable")  # refused above, with the reason
+    r.check_keys(item, allowed, where)
     if "target" not in item:
         r.fail(item.line, f"{where} needs a 'target' such as '90%'")
     target = r.target(item.get("target", "100%"), r.line(item, "target"), where)
