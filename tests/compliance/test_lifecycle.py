@@ -296,3 +296,38 @@ def test_quality_section_and_percentiles() -> None:
         "median_minutes": 60.0,
         "p90_minutes": 60.0,
     }
+
+
+def test_cadence_gaps_are_measured_with_the_pauses() -> None:
+    # cad: 1 business day per gap, up to touch 2. Touch 1 Mon 10:00; touch 2 due Tue 10:00,
+    # paused Mon 16:00 .. Tue 11:00 (2 business hours) -> due Tue 12:00; touch 2 at 11:30
+    h = lead(
+        ev("call", "2024-05-06T10:00"),
+        ev("pause", "2024-05-06T16:00", reason="callback-requested"),
+        ev("resume", "2024-05-07T11:00"),
+        ev("call", "2024-05-07T11:30"),
+    )
+    cad = by(evaluate_lead(AGREEMENT, h, t("2024-05-08T09:00")), "cad")
+    assert cad.state is State.MET and cad.event_at == t("2024-05-07T11:30")
+
+
+def test_a_draft_that_turns_pauses_on_shows_the_flips() -> None:
+    from dataclasses import replace
+
+    from slactl.compliance.whatif import flips
+
+    plain = replace(
+        AGREEMENT,
+        commitments=tuple(replace(c, pausable=False) for c in AGREEMENT.commitments),
+    )
+    # paused Mon 10:00 .. 12:00: ft due 15:00 with pauses, 13:00 without; touch 14:00
+    h = lead(
+        ev("pause", "2024-05-06T10:00", reason="callback-requested"),
+        ev("resume", "2024-05-06T12:00"),
+        ev("call", "2024-05-06T14:00"),
+    )
+    may, as_of = month("2024-05"), t("2024-05-06T14:30")
+    current = build_report([(plain, may)], [h], as_of=as_of, period=may)
+    draft = build_report([(AGREEMENT, may)], [h], as_of=as_of, period=may)
+    got = [(f.lead, f.commitment, f.before, f.after) for f in flips(current, draft)]
+    assert got == [("L1", "ft", "breached", "met")]
