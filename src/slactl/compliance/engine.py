@@ -423,7 +423,21 @@ def evaluate_period(
     plan = lead_plan(agreement, memo=True)
     for n, f in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
-        facts = replace(f, why=why, due=mine) if mine is not None or f.why != why else f
+        if mine is not None or f.why != why:  # positional: a month has ~90,000 cycles
+            facts = LeadFacts(
+                f.lead,
+                f.start,
+                f.touches,
+                f.disposition,
+                why,
+                mine,
+                f.cycle,
+                f.pauses,
+                f.reassigns,
+                f.accepts,
+            )
+        else:
+            facts = f
         if facts.cycle > 1:
             result.recycled += 1
         if facts.disposition is not None:
