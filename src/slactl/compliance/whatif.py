@@ -15,7 +15,7 @@ from typing import Any
 
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import cycles_of, in_period
-from slactl.compliance.measures import LEAD_MEASURES
+from slactl.compliance.measures import LEAD_MEASURES, LeadFacts
 from slactl.compliance.report import Report
 from slactl.periods import Period
 from slactl.records import LeadHistory, Outcome, State
@@ -104,10 +104,15 @@ class _Reasons:
     def __init__(self, parts: Sequence[tuple[Agreement, Period]], as_of: datetime) -> None:
         self.parts = parts
         self.as_of = as_of
+        self.cycles: dict[tuple[int, str], list[LeadFacts]] = {}  # a lead flips in several
 
     def __call__(self, history: LeadHistory, commitment: str, cycle: int) -> str:
-        for agreement, part in self.parts:
-            for facts in cycles_of(agreement, history, self.as_of):
+        for i, (agreement, part) in enumerate(self.parts):
+            key = (i, history.lead.external_id)
+            got = self.cycles.get(key)
+            if got is None:
+                got = self.cycles[key] = cycles_of(agreement, history, self.as_of)
+            for facts in got:
                 if facts.cycle != cycle or not in_period(agreement, facts.start, part):
                     continue
                 c = next((c for c in agreement.commitments if c.id == commitment), None)
