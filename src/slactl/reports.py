@@ -490,6 +490,7 @@ def report_from_publication(
             c["at_risk"],
             c.get("actual"),
             c.get("quota"),
+            c.get("paused", 0),
         )  # fmt: skip
         for c in data["commitments"]
     ]
@@ -515,6 +516,7 @@ def report_from_publication(
         reps=reps,
         funnel=Funnel(**data["funnel"]),
         outcomes=[],
+        published_quality=data.get("quality"),
     )
 
 

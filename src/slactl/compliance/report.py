@@ -306,6 +306,7 @@ class Report:
     outcomes: list[Outcome]
     rep_filter: str | None = None
     quality: Quality = field(default_factory=Quality)
+    published_quality: dict[str, Any] | None = None  # as stored, for a published report
     notes: list[str] = field(default_factory=list)  # for stderr: how the report was made
     warnings: list[str] = field(default_factory=list)  # for stderr: what it left out
 
@@ -321,7 +322,11 @@ class Report:
             "commitments": [c.to_json() for c in self.commitments],
             "reps": [r.to_json() for r in self.reps],
             "funnel": self.funnel.to_json(),
-            "quality": self.quality.to_json(),
+            "quality": (
+                self.published_quality
+                if self.published_quality is not None
+                else self.quality.to_json()
+            ),
         }
 
 
