@@ -455,3 +455,23 @@ def test_status_shows_the_paused_lead(ledger: dict[str, str]) -> None:
         "2024-06-11T10:00:00-04:00",
     )
     assert ft["deadline"] == "2024-06-11T13:00:00-04:00"
+
+
+def test_the_quality_section_in_every_format(ledger: dict[str, str]) -> None:
+    def run(fmt: str) -> str:
+        proc = slactl(
+            ledger, "report", "--month", "2024-05", "--as-of", "2024-06-10T09:00", "--format", fmt
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    table = " ".join(run("table").split())
+    assert "Quality (per lead source)" in table and "Business minutes to first touch" in table
+    assert "Recycled" in table
+    markdown = run("markdown")
+    assert (
+        "| event | 8 | 8 | 4 | 2 | 2 | 100.0% | 50.0% | disqualified: no-budget 1, student 1; nurture: not-ready 2 |"
+        in markdown
+    )
+    assert "| (all) | 29 | 60 | 330 |" in markdown
+    assert "<th>MQL→SQL</th>" in run("html")
