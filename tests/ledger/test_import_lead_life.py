@@ -94,7 +94,11 @@ def test_new_columns_and_kinds_are_kept_and_checked(ledger_url: str, tmp_path: P
     assert (s.read, s.inserted, s.updated, s.rejected) == (15, 7, 0, 8)
     assert [(line, reason) for line, _, reason in s.rejects] == [
         (8, "column duration: '-3' is negative: minutes spent are 0 or more"),
-        (9, "column duration: '12 min' is not a number of minutes: write e.g. 12 or 12.5"),
+        (
+            9,
+            "column duration: '12 min' is not a number of minutes: write e.g. 12 or 12.5"
+            " (or 0:12:30)",
+        ),
         (
             10,
             "reason 'callback-requsted' is not in definitions.pauses.reasons:"
