@@ -185,3 +185,42 @@ def test_reassign_to_a_new_rep_needs_new_rep(env: dict[str, str]) -> None:
         "logged reassign to zoe on L-0044 at 2024-05-29T11:00-04:00\n",
     )
     assert events(env) == [("L-0044", "reassign", "zoe", None, None, None, None, None, "cli")]
+
+
+def test_db_copy_carries_reasons_durations_and_previous_owners(tmp_path: Path, pg_url: str) -> None:
+    """SQLite -> PostgreSQL -> SQLite: every event as it was, and the PostgreSQL ledger's
+    reads give the engine the same events."""
+    from datetime import UTC, datetime
+
+    from slactl.ledger.queries import lead_history
+    from slactl.records import Event
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "acme-2024.yaml").write_text(RULES)
+    (tmp_path / "rules" / "quotas.yaml").write_text(QUOTAS)
+    first = {"db": str(tmp_path / "first.db"), "rules": str(tmp_path / "rules")}
+    assert cli(first, "import", str(ROOT / "examples" / "leads.csv")).exit_code == 0
+    for args in (
+        ["pause", "L-0044", "--reason", "out-of-office", "--rep", "alice", *AT],
+        ["reassign", "L-0044", "--to", "bob", "--from", "alice", "--at", "2024-05-30T10:00"],
+        ["log", "L-0044", "call", "--rep", "bob", "--duration", "7.25", "--at", "2024-05-30T11:00"],
+    ):
+        assert cli(first, *args).exit_code == 0
+    r = cli(first, "db", "copy", "--to", pg_url)
+    assert r.exit_code == 0, r.output
+    back = {"db": str(tmp_path / "back.db"), "rules": first["rules"]}
+    r = CliRunner().invoke(app, ["--db", pg_url, "db", "copy", "--to", back["db"]])
+    assert r.exit_code == 0, r.output
+    assert events(back) == events(first)
+    engine = open_ledger(pg_url)
+    try:
+        with engine.connect() as conn:
+            history = lead_history(conn=conn, key="L-0044")
+    finally:
+        engine.dispose()
+    assert history is not None
+    assert history.events == (
+        Event("pause", datetime(2024, 5, 29, 15, tzinfo=UTC), "alice", reason="out-of-office"),
+        Event("reassign", datetime(2024, 5, 30, 14, tzinfo=UTC), "bob", from_rep="alice"),
+        Event("call", datetime(2024, 5, 30, 15, tzinfo=UTC), "bob", duration=7.25),
+    )

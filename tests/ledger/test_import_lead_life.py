@@ -15,6 +15,7 @@ from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.ingest import event_key
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.ingest.rules import event_rules
+from slactl.ledger.queries import load_histories
 from tests.ledger.test_import import NOW, NY, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +135,26 @@ def test_new_columns_and_kinds_are_kept_and_checked(ledger_url: str, tmp_path: P
         ("L-1", "reassign", "bob", None, None, None, "alice"),
         ("L-1", "disposition", "bob", "disqualified", "student", 0.0, None),
         ("L-2", "disposition", "bob", "nurture", "not ready", None, None),
+    ]
+    engine = open_ledger(ledger_url)
+    try:
+        with engine.connect() as conn:
+            histories = load_histories(
+                conn=conn,
+                start=datetime(2024, 5, 1, tzinfo=UTC),
+                end=datetime(2024, 6, 1, tzinfo=UTC),
+                as_of=NOW,
+            )
+    finally:
+        engine.dispose()
+    told = {h.lead.external_id: [e[2:] for e in h.events] for h in histories}
+    assert told["L-1"] == [  # (rep, outcome, note, reason, duration, from_rep)
+        ("alice", None, None, None, 12.5, None),
+        ("alice", None, None, "callback-requested", None, None),
+        (None, None, None, None, None, None),
+        ("alice", None, None, None, None, None),
+        ("bob", None, None, None, None, "alice"),
+        ("bob", "disqualified", None, "student", 0.0, None),
     ]
     again = imported(ledger_url, f)
     assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 0, 7, 8)
