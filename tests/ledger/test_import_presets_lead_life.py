@@ -97,3 +97,19 @@ def test_salesforce_tasks_and_lead_history(sqlite_url: str, tmp_path: Path) -> N
     ]
     _, again = imported(sqlite_url, "salesforce_leadhistory.csv")
     assert again == events
+
+
+def test_a_duration_filled_in_later_updates_the_call(sqlite_url: str, tmp_path: Path) -> None:
+    source = (EXPORTS / "salesforce_tasks.csv").read_text()
+    (tmp_path / "tasks.csv").write_text(source.replace('"754"', '""'))
+    engine = open_ledger(sqlite_url)
+    try:
+        import_csv(engine, EXPORTS / "salesforce_report.csv", default_tz=NY, now=NOW)
+        first = import_csv(engine, tmp_path / "tasks.csv", default_tz=NY, now=NOW)
+        later = import_csv(engine, EXPORTS / "salesforce_tasks.csv", default_tz=NY, now=NOW)
+        with engine.connect() as conn:
+            durations = conn.execute(text("SELECT duration FROM event ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert (first.inserted, later.inserted, later.updated, later.unchanged) == (3, 0, 1, 2)
+    assert [d for (d,) in durations] == [754 / 60, None, 95 / 60]
