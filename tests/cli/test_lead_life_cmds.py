@@ -133,7 +133,7 @@ def test_each_command_records_what_it_says(env: dict[str, str]) -> None:
         (
             ["log", "L-0044", "call", "--rep", "bob", "--duration", "5min"],
             "rules",
-            "--duration '5min': not a number of minutes; write e.g. 12 or 12.5",
+            "--duration '5min': not a number of minutes; write e.g. 12 or 12.5 (or 0:12:30)",
         ),
         (
             ["reassign", "L-0044", "--to", "alcie"],

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slactl.ledger.ingest.rules import EventRules, fault
+from slactl.ledger.ingest.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.ledger.presets import DURATION_UNITS, OWNER_FIELDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
@@ -362,8 +362,8 @@ def _minutes(text: Any, per_minute: float, check: _Checks) -> Any:
     """Column ``duration`` in minutes: a number of 0 or more (12, 12.5, .5) in the
     column's unit (``per_minute`` of them make a minute), or a clock ``H:MM:SS``; empty
     is NULL."""
-    number = pc.match_substring_regex(text, r"^(\d+\.?\d*|\.\d+)$")
-    form = r"^(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$"
+    number = pc.match_substring_regex(text, MINUTES)
+    form = CLOCK
     is_clock = pc.match_substring_regex(text, form)
     check(
         pc.and_(pc.invert(pc.or_(number, is_clock)), pc.not_equal(text, "")),
