@@ -23,6 +23,12 @@ ACTIVITY_COLUMNS = (
     "duration",
     "from_rep",
 )
+# fields a preset (or --map) may also name: a duration in other units than minutes, and a
+# field-history export's changed field and value type (a row whose changed field is the
+# owner is a reassign: rep = its new value, from_rep = its old one; the others are skipped)
+ACTIVITY_SOURCES = ("duration_seconds", "duration_ms", "history_field", "history_type")
+DURATION_UNITS = {"duration": 1.0, "duration_seconds": 60.0, "duration_ms": 60_000.0}
+OWNER_FIELDS = ("owner", "ownerid", "lead owner", "contact owner", "hubspot_owner_id")
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "generic": {
@@ -55,6 +61,11 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "activity date": "at",
             "outcome": "outcome",
             "notes": "note",
+            # the call's hs_call_duration, in milliseconds (HubSpot's calls API)
+            "call duration": "duration_ms",
+            "hs_call_duration": "duration_ms",
+            "disqualification reason": "reason",  # a HubSpot lead's, when exported with it
+            "hs_lead_disqualification_reason": "reason",
         },
     },
     # Salesforce: Reports -> Leads, or Data Loader export of Lead
@@ -93,6 +104,21 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "createddate": "at",
             "calldisposition": "outcome",
             "description": "note",
+            "calldurationinseconds": "duration_seconds",  # Task (Salesforce CRM Call Center)
+            "call duration": "duration_seconds",  # its label in an activities report
+            "disqualified reason": "reason",  # the usual custom Lead field (no standard one)
+            "disqualified_reason__c": "reason",
+            # LeadHistory (Data Loader / Lead History report): owner changes become reassigns
+            "leadid": "lead",
+            "lead id": "lead",
+            "field": "history_field",
+            "field / event": "history_field",
+            "datatype": "history_type",
+            "oldvalue": "from_rep",
+            "old value": "from_rep",
+            "newvalue": "rep",
+            "new value": "rep",
+            "edit date": "at",
         },
     },
     # Zoho CRM: Leads -> Export (or Setup -> Data Administration -> Export)
@@ -187,19 +213,24 @@ def detect(headers: list[str]) -> tuple[str, str] | None:
     if "activity type" in h and "activity date" in h:
         return "activities", "hubspot"
     if ("id" in h or "lead id" in h) and h & {"createddate", "created date", "create date"}:
-        if "whoid" in h:
+        if "whoid" in h or _history(h):
             return "activities", "salesforce"
         return "leads", "salesforce"
-    if "whoid" in h:
+    if "whoid" in h or _history(h):
         return "activities", "salesforce"
     if "external_id" in h:
         return "leads", "generic"
     return None
 
 
+def _history(h: set[str]) -> bool:
+    """A Salesforce field-history export (LeadHistory, or the Lead History report)."""
+    return bool(h & {"field", "field / event"}) and bool(h & {"newvalue", "new value"})
+
+
 def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
     """``--map "Column=field"`` options: header (normalised) -> field."""
-    allowed = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS
+    allowed = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS + ACTIVITY_SOURCES
     out: dict[str, str] = {}
     for pair in pairs:
         column, sep, target = pair.partition("=")
@@ -247,7 +278,9 @@ def resolve(
             fields[i] = target
         elif kind == "leads" and h and f"extra.{h}" not in fields.values():
             fields[i] = f"extra.{h}"
-    required = ("external_id", "created_at") if kind == "leads" else ("kind", "at")
+    required: tuple[str, ...] = ("external_id", "created_at") if kind == "leads" else ("kind", "at")
+    if "history_field" in fields.values():
+        required = ("at",)  # (a field-history row's kind is its changed field)
     for r in required:
         if r not in fields.values():
             raise ImportError_(

@@ -14,7 +14,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slactl.ledger.ingest.rules import EventRules, fault
+from slactl.ledger.ingest.rules import CLOCK, MINUTES, EventRules, fault
+from slactl.ledger.presets import DURATION_UNITS, OWNER_FIELDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead
@@ -53,13 +54,18 @@ class Converter:
                 _any([pc.match_substring(c, "\x00") for c in raw.columns]),
                 "a cell holds a NUL byte",
             )
+        self.skip: Any = None  # rows read but not for the ledger (another field's history)
         out = self._leads(cells, check) if self.kind == "leads" else self._activities(cells, check)
         bad = _any([m for m, _ in check], raw.num_rows)
+        self.skipped = 0
+        if self.skip is not None:
+            bad = pc.and_(bad, pc.invert(self.skip))
+            self.skipped = pc.sum(self.skip).as_py() or 0
         rejects = [
             (i, next(r(i) for m, r in check if m[i].as_py()))
             for i in pc.indices_nonzero(bad).to_pylist()
         ]
-        good = pc.invert(bad)
+        good = pc.invert(bad if self.skip is None else pc.or_(bad, self.skip))
         return {f: pc.filter(a, good) for f, a in out.items()}, pc.indices_nonzero(good), rejects
 
     def _leads(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
@@ -93,8 +99,10 @@ class Converter:
         return out
 
     def _activities(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
-        empty = pa.array([""] * len(cells["kind"]), pa.string())
-        kind = pc.utf8_lower(cells["kind"])
+        empty = pa.array([""] * len(cells["at"]), pa.string())
+        kind = pc.utf8_lower(cells.get("kind", empty))
+        if "history_field" in cells:
+            kind = self._owner_changes(kind, cells)
         check(
             pc.equal(kind, ""), "no kind: say call, email, meeting, disposition, handoff or review"
         )
@@ -125,7 +133,8 @@ class Converter:
             "a reassign needs rep: the lead's new owner",
         )
         reason = pc.utf8_lower(cells.get("reason", empty))
-        duration = _minutes(cells.get("duration", empty), check)
+        unit = next((u for u in DURATION_UNITS if u in cells), "duration")
+        duration = _minutes(cells.get(unit, empty), DURATION_UNITS[unit], check)
         at_us = pc.cast(at, pa.timestamp("us"))
         if self.rules:
             check(
@@ -157,6 +166,19 @@ class Converter:
             "from_rep": _null_if_empty(cells.get("from_rep", empty)),
             "key": key,
         }
+
+    def _owner_changes(self, kind: Any, cells: dict[str, Any]) -> Any:
+        """A field-history export: its owner changes are reassigns, its other rows
+        skipped; of an owner change written twice (Salesforce: once as user ids, once as
+        names) the names are kept."""
+        owner = pc.is_in(pc.utf8_lower(cells["history_field"]), pa.array(OWNER_FIELDS))
+        skip = pc.invert(owner)
+        if "history_type" in cells:
+            ids = pc.equal(pc.utf8_lower(cells["history_type"]), "entityid")
+            if pc.any(pc.and_(owner, pc.invert(ids))).as_py():
+                skip = pc.or_(skip, ids)
+        self.skip = skip
+        return pc.if_else(owner, "reassign", kind)
 
     def _unlisted(self, kind: Any, outcome: Any, reason: Any, at: Any) -> Any:
         """The dispositions and pauses whose reason the agreement of their time does not
@@ -336,14 +358,24 @@ def _not_in(values: Any, allowed: tuple[str, ...]) -> Any:
     return pc.invert(pc.is_in(values, pa.array(allowed, pa.string())))
 
 
-def _minutes(text: Any, check: _Checks) -> Any:
-    """Column ``duration``: minutes, a number of 0 or more (12, 12.5, .5); empty is NULL."""
-    number = pc.match_substring_regex(text, r"^(\d+\.?\d*|\.\d+)$")
+def _minutes(text: Any, per_minute: float, check: _Checks) -> Any:
+    """Column ``duration`` in minutes: a number of 0 or more (12, 12.5, .5) in the
+    column's unit (``per_minute`` of them make a minute), or a clock ``H:MM:SS``; empty
+    is NULL."""
+    number = pc.match_substring_regex(text, MINUTES)
+    form = CLOCK
+    is_clock = pc.match_substring_regex(text, form)
     check(
-        pc.and_(pc.invert(number), pc.not_equal(text, "")),
+        pc.and_(pc.invert(pc.or_(number, is_clock)), pc.not_equal(text, "")),
         lambda i: _duration_reason(text[i].as_py()),
     )
-    return pc.cast(pc.if_else(number, text, None), pa.float64())
+    minutes = pc.divide(pc.cast(pc.if_else(number, text, None), pa.float64()), per_minute)
+    if not pc.any(is_clock).as_py():
+        return minutes
+    clock = pc.extract_regex(pc.if_else(is_clock, text, "0:00:00"), form)
+    h, m, sec = (pc.cast(clock.field(f), pa.float64()) for f in "hms")
+    spent = pc.add(pc.add(pc.multiply(h, 60.0), m), pc.divide(sec, 60.0))
+    return pc.coalesce(minutes, pc.if_else(is_clock, spent, None))
 
 
 def _duration_reason(text: str) -> str:
@@ -353,7 +385,9 @@ def _duration_reason(text: str) -> str:
         negative = False
     if negative:
         return f"column duration: {text!r} is negative: minutes spent are 0 or more"
-    return f"column duration: {text!r} is not a number of minutes: write e.g. 12 or 12.5"
+    return (
+        f"column duration: {text!r} is not a number of minutes: write e.g. 12 or 12.5 (or 0:12:30)"
+    )
 
 
 def _null_if_empty(a: Any) -> Any:

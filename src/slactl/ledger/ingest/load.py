@@ -15,7 +15,7 @@ from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise
 from sqlalchemy import Engine
 
 from slactl.errors import ImportError_, TemporaryFailure
-from slactl.ledger.presets import LEAD_COLUMNS
+from slactl.ledger.presets import DURATION_UNITS, LEAD_COLUMNS
 from slactl.ledger.utc import to_utc_text
 
 STAGE = "slactl_stage"
@@ -241,6 +241,8 @@ class Ledger:
                 " (SELECT MAX(ordinal) FROM slactl_events GROUP BY dedupe_key)"
             )
         updated = 0
+        if given & set(DURATION_UNITS):
+            given = given | {"duration"}  # (in whichever unit the file gave it)
         said = [c for c in ("note", "outcome", *_SAYS) if c in given]
         if said:
             sets = ", ".join(f"{c} = x.{c}" for c in said)

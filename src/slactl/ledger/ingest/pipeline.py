@@ -39,6 +39,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    skipped: int = 0  # rows of a field-history export about other fields than the owner
     dry_run: bool = False
     # the first KEPT_REJECTS rejected rows: (line, row as header -> cell, reason)
     rejects: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
@@ -49,6 +50,7 @@ class ImportSummary:
             f"{verb} {self.path.name} ({self.kind}, {self.preset}): {self.read} read,"
             f" {self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged,"
             f" {self.rejected} rejected"
+            + (f", {self.skipped} skipped (not owner changes)" if self.skipped else "")
         )
 
 
@@ -101,6 +103,7 @@ def import_csv(
                 record = source.record_of(start + exc.args[0])
                 line = source.lines([record]).get(record, "?")
                 raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
+            summary.skipped += converter.skipped
             table = pa.table({"ordinal": pc.add(rows, start), **columns})
             bad = [(start + i, reason) for i, reason in rejected]
             for part in _rounds(table, kind):

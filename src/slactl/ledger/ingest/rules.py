@@ -8,6 +8,7 @@ asks it for the one event). No pyarrow here: logging an event does not load it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -91,14 +92,20 @@ def _unlisted(reason: str | None, allowed: tuple[str, ...], what: str, key: str)
     return f"reason '{reason}' is not in {key}: {hint}"
 
 
+MINUTES = r"^(\d+\.?\d*|\.\d+)$"  # a duration in minutes, as the import reads it too
+CLOCK = r"^(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d)$"  # or as a clock, H:MM:SS
+
+
 def minutes(text: str, option: str = "--duration") -> float:
-    """A duration typed on the command line: minutes, a number of 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"{option} {text!r}: not a number of minutes; write e.g. 12 or 12.5")
-    if value < 0:
+    """A duration typed on the command line: minutes, a number of 0 or more (12, 12.5), or
+    a clock (0:12:30), read as the import reads its ``duration`` column."""
+    if re.match(MINUTES, text):
+        return float(text)
+    clock = re.match(CLOCK, text)
+    if clock:
+        return int(clock["h"]) * 60 + int(clock["m"]) + int(clock["s"]) / 60
+    if re.match(r"^-(\d+\.?\d*|\.\d+)$", text):
         raise ValueError(f"{option} {text!r}: negative; minutes spent are 0 or more")
-    return value
+    raise ValueError(
+        f"{option} {text!r}: not a number of minutes; write e.g. 12 or 12.5 (or 0:12:30)"
+    )
