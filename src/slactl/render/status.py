@@ -145,8 +145,11 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
 
     name = " ".join(x for x in (lead.first_name, lead.last_name) if x)
     who = ", ".join(x for x in (name, lead.company) if x)
+    from slactl.compliance.owners import owner_at
+
+    owner = owner_at(explained.history, as_of, as_of)  # after any reassignment (SPEC 7.2)
     head = text(
-        f"{lead.external_id}{'  ' + who if who else ''}  owner {lead.owner or '—'}"
+        f"{lead.external_id}{'  ' + who if who else ''}  owner {owner or '—'}"
         f"  ({'MQL' if explained.mql else 'not an MQL'}; agreement {a.name};"
         f" as of {local(as_of)})"
     )
