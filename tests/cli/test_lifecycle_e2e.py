@@ -427,6 +427,7 @@ def test_explain_shows_each_cycle_holders_and_pauses(ledger: dict[str, str]) -> 
     proc = slactl(ledger, "explain", "X2", "--as-of", "2024-06-10T09:00")
     text = " ".join(proc.stdout.split())
     assert "Who held the lead" in text
+    assert "X2 Acme owner dave" in text  # the owner at as_of, though the column says carol
     rows = [" ".join(c.strip() for c in line.split("│")[1:-1]) for line in proc.stdout.splitlines()]
     # carol Tue 09:00-12:00 (3 h); dave from Tue 12:00 to as_of: Tue 5 h + 22 working days
     # (05-08 .. 06-07: 17 in May less Memorial Day, 5 in June; 8 h each) = 181 h
