@@ -1,0 +1,96 @@
+"""The ``notification`` table (SPEC 8.2): claim a send before making it, mark it after.
+
+A send's identity is (lead, commitment, cycle, kind, step, recipient, channel), a unique
+key. ``claim`` inserts the row as ``sending`` (or takes back a ``failed`` one, or a
+``sending`` one older than ``stale``: its process died between the send and the record);
+only the process whose statement changed the row sends. Each claim and each mark is its
+own short transaction, so two runs at once never wait on each other's network calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+KEY = ("lead", "commitment", "cycle", "kind", "step", "recipient", "channel")
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+
+def _key_where(table: Any, key: dict[str, Any]) -> Any:
+    from sqlalchemy import and_
+
+    return and_(*(table.c[k] == key[k] for k in KEY))
+
+
+def claim(
+    engine: Engine, *, key: dict[str, Any], deadline: datetime, now: datetime, stale: timedelta
+) -> bool:
+    """Whether this process may make the send named by ``key`` (and must then ``mark`` it)."""
+    from sqlalchemy import or_, update
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
+    row |= {"first_tried_at": now, "last_tried_at": now}
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table).values(**row).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+        stmt = lite_insert(table).values(**row).on_conflict_do_nothing()
+    with engine.begin() as conn:
+        if conn.execute(stmt).rowcount == 1:
+            return True
+        again = (
+            update(table)
+            .where(_key_where(table, key))
+            .where(
+                or_(
+                    table.c.status == FAILED,
+                    (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
+                )
+            )
+            .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
+        )
+        return bool(conn.execute(again).rowcount == 1)
+
+
+def mark(engine: Engine, *, key: dict[str, Any], now: datetime, error: str | None = None) -> None:
+    """Record a claimed send as ``sent`` (``error`` None) or ``failed`` (retried next run)."""
+    from sqlalchemy import update
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {"status": SENT, "sent_at": now, "error": None}
+    if error is not None:
+        values = {"status": FAILED, "error": error[:500]}
+    with engine.begin() as conn:
+        conn.execute(update(table).where(_key_where(table, key)).values(**values))
+
+
+def sent_keys(engine: Engine, leads: Iterable[str]) -> set[tuple[Any, ...]]:
+    """The keys already sent among ``leads``' notifications (for ``--dry-run``)."""
+    from sqlalchemy import select
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    wanted = sorted(set(leads))
+    out: set[tuple[Any, ...]] = set()
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            rows = conn.execute(
+                select(*(table.c[k] for k in KEY)).where(
+                    table.c.lead.in_(wanted[i : i + 500]), table.c.status == SENT
+                )
+            )
+            out.update(tuple(r) for r in rows)
+    return out
