@@ -94,7 +94,7 @@ def business_words(delta: timedelta) -> str:
 
 def commitment_calendar(agreement: Agreement, c: Commitment, rep: str | None) -> BusinessCalendar:
     if c.calendar == "owner" and agreement.team is not None:
-        return agreement.team.calendar_for(rep, agreement)
+        return agreement.owner_calendar(rep)
     return agreement.calendar
 
 

@@ -183,3 +183,17 @@ def test_the_example_team_lints_clean(tmp_path: Path) -> None:
 
 def test_team_yaml_is_not_read_as_an_agreement(tmp_path: Path) -> None:
     assert len(load_agreements(directory(tmp_path)).agreements) == 1
+
+
+def test_agreement_show_lists_the_team(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from slactl.cli import app
+
+    d = directory(tmp_path)
+    done = CliRunner().invoke(
+        app, ["--agreements", str(d), "agreement", "show", "--on", "2024-05-06"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "Team (team.yaml)" in done.output
+    assert "│ alice " in done.output and "│ bob " in done.output

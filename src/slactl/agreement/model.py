@@ -185,6 +185,13 @@ class Agreement:
         spec = self.calendar_spec
         return BusinessCalendar(spec.timezone, spec.hours, spec.holidays_for_year)
 
+    def owner_calendar(self, rep: str | None) -> BusinessCalendar:
+        """The calendar of a ``calendar: owner`` commitment whose owner at the clock start
+        is ``rep`` (``Team.calendar_for``); the agreement's own without a team."""
+        if self.team is None:
+            return self.calendar
+        return self.team.calendar_for(rep, self.calendar, self.calendar_spec.holidays_for_year)
+
     def commitment(self, commitment_id: str) -> Commitment:
         for c in self.commitments:
             if c.id == commitment_id:

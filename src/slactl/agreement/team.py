@@ -7,14 +7,13 @@ calendar of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from slactl.agreement.model import Agreement
     from slactl.clock import BusinessCalendar
 
 
@@ -60,29 +59,32 @@ class Team:
         t = self.team_of(rep)
         return t.manager if t is not None else None
 
-    def calendar_for(self, rep: str | None, agreement: Agreement) -> BusinessCalendar:
+    def calendar_for(
+        self,
+        rep: str | None,
+        base: BusinessCalendar,
+        holidays: Callable[[int], frozenset[date]],
+    ) -> BusinessCalendar:
         """The calendar a ``calendar: owner`` deadline of ``rep`` runs on: the rep's
-        time zone and hours (the agreement's where the rep gives none), the agreement's
-        holidays, and the rep's ``away`` days closed. A rep not listed here (or none)
-        gets the agreement's calendar itself."""
+        time zone and hours (``base``'s, the agreement's calendar, where the rep gives
+        none), the agreement's ``holidays``, and the rep's ``away`` days closed. A rep
+        not listed here (or none) gets ``base`` itself."""
         r = self.rep(rep)
         if r is None or (r.timezone is None and r.hours is None and not r.away):
-            return agreement.calendar
-        key = (rep, id(agreement))
+            return base
+        key = (rep, id(base))
         got = self._calendars.get(key)
         if got is None:
             from slactl.clock import BusinessCalendar
 
-            spec = agreement.calendar_spec
             away = r.away
 
             def closed(year: int) -> frozenset[date]:
-                mine = frozenset(d for d in away if d.year == year)
-                return spec.holidays_for_year(year) | mine
+                return holidays(year) | frozenset(d for d in away if d.year == year)
 
             got = BusinessCalendar(
-                r.timezone or spec.timezone,
-                r.hours if r.hours is not None else spec.hours,
+                r.timezone or base.timezone,
+                r.hours if r.hours is not None else base.hours,
                 closed,
             )
             self._calendars[key] = got

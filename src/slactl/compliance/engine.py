@@ -159,7 +159,7 @@ def owner_calendar_outcome(
 
     assert agreement.team is not None
     rep = owner_at(history, facts.start, as_of) if history is not None else facts.lead.owner
-    cal = agreement.team.calendar_for(rep, agreement)
+    cal = agreement.owner_calendar(rep)
     outcome = fn(c, replace(facts, due=None), cal, as_of)
     if outcome is not None and facts.why:
         outcome = outcome._replace(
