@@ -7,7 +7,7 @@ beyond choosing which agreement governs which part of a period.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +27,7 @@ from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
 from slactl.periods import Period
-from slactl.records import DISPOSITION, HANDOFF, Event, LeadHistory, Outcome, State
+from slactl.records import DISPOSITION, HANDOFF, REASSIGN, Event, LeadHistory, Outcome, State
 
 
 @contextmanager
@@ -111,6 +111,7 @@ def load_period(
     exact_lo, exact_hi = created_bounds(agreements, period)
     # only the events the engine reads: touches, dispositions, handoffs
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
+    kinds |= owner_kinds(a for a, _ in parts)
     with engine.connect() as conn:
         histories = queries.load_histories(
             conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
@@ -171,7 +172,7 @@ def make_report(
     ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
-        check_rep(engine, rep)
+        check_rep(engine, rep, team_reps(agreements))
     leads_created = None
     if data is None:
         data = load_period(engine, agreements, period, as_of=as_of)
@@ -247,20 +248,34 @@ class StatusItem:
     left: timedelta  # business time to the deadline; negative when overdue
 
 
-def check_rep(engine: Engine, rep: str) -> bool:
+def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
     """Whether the ledger knows ``rep``. A name it does not know but that is close to one
     it does is a typo: raise (exit 2) with the closest name. Any other is a new rep, with
-    nothing in the ledger yet: False."""
+    nothing in the ledger yet: False. ``team``: the reps of team.yaml, known everywhere."""
+    if rep in team:
+        return True
     with engine.connect() as conn:
         if queries.rep_exists(conn=conn, name=rep):
             return True
-        reps = queries.known_reps(conn=conn)
+        reps = [*queries.known_reps(conn=conn), *team]
     from difflib import get_close_matches
 
     close = get_close_matches(rep, reps, n=1)
     if close:
         raise SlactlError(f"no rep '{rep}' in the ledger; did you mean '{close[0]}'?")
     return False
+
+
+def owner_kinds(agreements: Iterable[Agreement]) -> set[str]:
+    """The reassignments, when a ``calendar: owner`` commitment needs the owner at the clock
+    start (SPEC 8.1); none otherwise, so reads stay as small as before."""
+    wanted = any(c.calendar == "owner" for a in agreements for c in a.commitments)
+    return {REASSIGN} if wanted else set()
+
+
+def team_reps(agreements: AgreementSet) -> tuple[str, ...]:
+    """The reps team.yaml names (SPEC 8.1): known reps for every command."""
+    return tuple(agreements.team.reps) if agreements.team is not None else ()
 
 
 def lookback(agreements: AgreementSet) -> int:
@@ -341,6 +356,7 @@ def _read(
     lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | {DISPOSITION, HANDOFF}
+    kinds |= owner_kinds(a for a, _, _ in parts)
     with engine.connect() as conn:
         return queries.load_histories(
             conn=conn,

@@ -197,3 +197,74 @@ def test_agreement_show_lists_the_team(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert "Team (team.yaml)" in done.output
     assert "│ alice " in done.output and "│ bob " in done.output
+
+
+def test_reps_in_team_yaml_are_known_reps(tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from slactl.cli import app
+
+    root = Path(__file__).resolve().parents[2]
+    d = tmp_path / "agreements"
+    shutil.copytree(root / "agreements", d)
+    (d / "team.yaml").write_text("reps:\n  frank: {email: frank@example.com}\n")
+    db = str(tmp_path / "slactl.db")
+
+    def cli(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(app, ["--db", db, "--agreements", str(d), *args])
+
+    assert cli("import", str(root / "examples" / "leads.csv")).exit_code == 0
+    at = ["--at", "2024-05-29T11:00"]
+    done = cli("log", "L-0044", "call", "--rep", "frank", *at)
+    assert done.exit_code == 0, done.output  # no --new-rep needed: team.yaml names frank
+    done = cli("log", "L-0044", "call", "--rep", "frnak", *at)
+    assert done.exit_code == 2
+    assert "did you mean 'frank'?" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "      calendar: owner\n",
+            "      calendar: rep\n",
+            "acme.yaml:16: commitment speed-to-lead calendar takes 'owner' (the owner's"
+            " calendar) or is left out",
+        ),
+        (
+            "      calendar: owner\n",
+            "      escalate: [{after: 1 business fortnight, to: manager}]\n",
+            "acme.yaml:16: commitment speed-to-lead escalate after: ",
+        ),
+        (
+            "      calendar: owner\n",
+            "      escalate: [{after: 1 business day, to: the boss}]\n",
+            "acme.yaml:16: commitment speed-to-lead escalate to 'the boss': use manager, rep"
+            " or an address",
+        ),
+    ],
+)
+def test_calendar_and_escalate_keys_are_checked(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    (tmp_path / "acme.yaml").write_text(AGREEMENT.replace(old, new))
+    with pytest.raises(AgreementError) as caught:
+        load_agreements(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path}/{message}")
+
+
+def test_escalate_steps_are_read(tmp_path: Path) -> None:
+    text = AGREEMENT.replace(
+        "      calendar: owner\n",
+        "      escalate:\n        - {after: 1 business day, to: manager}\n"
+        "        - {after: 3 business days, to: head-of-sales@example.com}\n",
+    )
+    (tmp_path / "acme.yaml").write_text(text)
+    c = load_agreements(tmp_path).agreements[0].commitment("speed-to-lead")
+    assert [(str(e.after), e.to) for e in c.escalate] == [
+        ("1 business day", "manager"),
+        ("3 business days", "head-of-sales@example.com"),
+    ]
+    assert c.calendar is None

@@ -1030,8 +1030,7 @@ def load_agreements(directory: Path) -> AgreementSet:
         raise AgreementError(f"{directory}: no agreement files (*.yaml); run 'slactl init'")
     agreements = sorted((load_agreement(p) for p in files), key=lambda a: a.period_start)
     check_overlaps(agreements)
-    team_path = directory / TEAM_FILE
-    team = load_team(team_path) if team_path.is_file() else None
+    team = team_in(directory)
     if team is not None:
         agreements = [replace(a, team=team) for a in agreements]
     quotas_path = directory / QUOTAS_FILE
@@ -1253,3 +1252,9 @@ def load_team(path: Path) -> Team:
         raise AgreementError(f"{path}:{line}: {message}")
     assert team is not None
     return team
+
+
+def team_in(directory: Path) -> Team | None:
+    """``directory``'s team.yaml, checked, or None when it has none."""
+    path = directory / TEAM_FILE
+    return load_team(path) if path.is_file() else None

@@ -185,6 +185,9 @@ def _record(
     now = wall_clock()
     zones = typed_time_zones(s.agreements_dir, tz, "--at")
     when = parse_time_option(at, "--at", zones, now)
+    from slactl.agreement.loader import team_in
+
+    team = team_in(s.agreements_dir)  # its reps are known reps (SPEC 8.1)
     engine = open_for_writing(s.db)
     try:
         done = record_event(
@@ -197,6 +200,7 @@ def _record(
             outcome=outcome,
             note=note,
             new_rep=new_rep,
+            team_reps=tuple(team.reps) if team is not None else (),
         )
     finally:
         engine.dispose()
