@@ -28,6 +28,11 @@ class Format(StrEnum):
     html = "html"
 
 
+class RankBy(StrEnum):
+    rep = "rep"
+    team = "team"
+
+
 class StatusFormat(StrEnum):
     table = "table"
     json = "json"
@@ -247,8 +252,24 @@ def leaderboard(
     from_: FROM = None,
     to: TO = None,
     as_of: AS_OF = None,
+    by: Annotated[
+        RankBy, typer.Option("--by", help="Rank reps, or teams by their reps' points.")
+    ] = RankBy.rep,
 ) -> None:
-    """Reps ranked by points (met × points.met + breached × points.breached)."""
-    from slactl.render.status import render_leaderboard
+    """Reps ranked by points (met × points.met + breached × points.breached), or teams.
 
-    emit(render_leaderboard(period_report(ctx, (month, week, quarter, from_, to), as_of)))
+    A quarter's leaderboard names its winning team when team.yaml has teams."""
+    from slactl.compliance.teams import team_standings, winning_team
+    from slactl.render.status import render_leaderboard
+    from slactl.render.team import render_team_leaderboard, winner_line
+
+    report = period_report(ctx, (month, week, quarter, from_, to), as_of)
+    team = load_agreement_set(settings(ctx).agreements_dir).team
+    standings = team_standings(report.reps, team)
+    label = report.period.label
+    if by is RankBy.team:
+        emit(render_team_leaderboard(label, standings))
+    else:
+        emit(render_leaderboard(report))
+    if quarter is not None and team is not None and team.teams:
+        typer.echo(winner_line(label, winning_team(standings)))
