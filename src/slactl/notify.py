@@ -289,6 +289,9 @@ def _mailer(settings: SmtpSettings | None, sender: str, timeout: float) -> Itera
             m.close()
 
 
+BATCH = 50  # sends claimed, and then recorded, in one transaction
+
+
 def send_alerts(
     engine: Engine,
     alerts: list[Alert],
@@ -299,45 +302,78 @@ def send_alerts(
     budget: float,
     clock: Callable[[], datetime],
 ) -> NotifyResult:
-    """Claim, send and record each alert; stop claiming once ``budget`` seconds are spent."""
+    """Claim, send and record the alerts, a batch at a time; once ``budget`` seconds are
+    spent, claim no more (the rest are left for the next run)."""
     from slactl.ledger import notifications
 
     result = NotifyResult(alerts, failures=[])
-    assert result.failures is not None
+    failures = result.failures
+    assert failures is not None
     started = time.monotonic()
+    dead: dict[str, str] = {}  # a server that did not answer: why
     with _mailer(smtp, sender, timeout) as mailer:
-        for n, alert in enumerate(alerts):
+        for first in range(0, len(alerts), BATCH):
             if time.monotonic() - started > budget:
-                result.left = len(alerts) - n
-                result.failures.append(
-                    f"notify: time is up after {budget:g} s; {result.left} alerts left for the"
-                    " next run"
-                )
+                result.left += len(alerts) - first
                 break
-            key = alert.key()
-            now = clock()
-            if not notifications.claim(
-                engine, key=key, deadline=alert.deadline, now=now, stale=STALE
-            ):
-                result.skipped += 1
-                continue
-            error = None
-            try:
-                if alert.channel == WEBHOOK:
-                    post_webhook(alert, timeout)
-                elif mailer is None:
-                    error = "no SMTP settings"
+            batch = alerts[first : first + BATCH]
+            claimed = notifications.claim(
+                engine,
+                sends=[(a.key(), a.deadline) for a in batch],
+                now=clock(),
+                stale=STALE,
+            )
+            done: list[tuple[dict[str, Any], str | None]] = []
+            for alert, mine in zip(batch, claimed, strict=True):
+                if not mine:
+                    result.skipped += 1
+                    continue
+                target = alert.address if alert.channel == WEBHOOK else "smtp"
+                if time.monotonic() - started > budget:
+                    # claimed but not tried: recorded as failed, so the next run sends it
+                    done.append((alert.key(), "not tried: the run's time was up"))
+                    result.left += 1
+                    continue
+                error: str | None
+                if target in dead:
+                    error = f"not tried after an earlier failure in this run ({dead[target]})"
                 else:
-                    mailer.send(alert)
-            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-                error = _why(exc)
-            notifications.mark(engine, key=key, now=clock(), error=error)
-            if error is None:
-                result.sent += 1
-            else:
-                where = alert.address if alert.channel == EMAIL else f"webhook of {alert.recipient}"
-                result.failures.append(
-                    f"notify: {alert.kind} for {alert.lead} {alert.commitment} to {where} failed:"
-                    f" {error}; it is retried next run"
-                )
+                    error = _send(alert, mailer, timeout)
+                    if error is not None and _unreachable(error):
+                        dead[target] = error  # one timeout per server and run, not one per send
+                done.append((alert.key(), error))
+                if error is None:
+                    result.sent += 1
+                else:
+                    where = (
+                        alert.address if alert.channel == EMAIL else f"webhook of {alert.recipient}"
+                    )
+                    failures.append(
+                        f"notify: {alert.kind} for {alert.lead} {alert.commitment} to {where}"
+                        f" failed: {error}; it is retried next run"
+                    )
+            if done:
+                notifications.mark(engine, results=done, now=clock())
+    if result.left:
+        failures.append(
+            f"notify: time is up after {budget:g} s; {result.left} alerts left for the next run"
+        )
     return result
+
+
+def _unreachable(error: str) -> bool:
+    return error == "did not answer in time" or "refused" in error.lower()
+
+
+def _send(alert: Alert, mailer: Mailer | None, timeout: float) -> str | None:
+    """Make one send; the reason it failed, or None."""
+    try:
+        if alert.channel == WEBHOOK:
+            post_webhook(alert, timeout)
+        elif mailer is None:
+            return "no SMTP settings"
+        else:
+            mailer.send(alert)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        return _why(exc)
+    return None

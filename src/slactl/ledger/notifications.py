@@ -9,7 +9,7 @@ own short transaction, so two runs at once never wait on each other's network ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,53 +27,63 @@ def _key_where(table: Any, key: dict[str, Any]) -> Any:
 
 
 def claim(
-    engine: Engine, *, key: dict[str, Any], deadline: datetime, now: datetime, stale: timedelta
-) -> bool:
-    """Whether this process may make the send named by ``key`` (and must then ``mark`` it)."""
+    engine: Engine,
+    *,
+    sends: Sequence[tuple[dict[str, Any], datetime]],
+    now: datetime,
+    stale: timedelta,
+) -> list[bool]:
+    """For each (key, deadline) of ``sends``, whether this process may make that send
+    (and must then ``mark`` it): its row was inserted now, or was ``failed``, or was left
+    ``sending`` longer than ``stale`` ago. One transaction for the lot."""
     from sqlalchemy import or_, update
 
     from slactl.ledger.models import Notification
 
     table = Notification.__table__  # type: ignore[attr-defined]
-    row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
-    row |= {"first_tried_at": now, "last_tried_at": now}
     if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(table).values(**row).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as lite_insert
-
-        stmt = lite_insert(table).values(**row).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    out = []
     with engine.begin() as conn:
-        if conn.execute(stmt).rowcount == 1:
-            return True
-        again = (
-            update(table)
-            .where(_key_where(table, key))
-            .where(
-                or_(
-                    table.c.status == FAILED,
-                    (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
+        for key, deadline in sends:
+            row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
+            row |= {"first_tried_at": now, "last_tried_at": now}
+            if conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1:
+                out.append(True)
+                continue
+            again = (
+                update(table)
+                .where(_key_where(table, key))
+                .where(
+                    or_(
+                        table.c.status == FAILED,
+                        (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
+                    )
                 )
+                .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
             )
-            .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
-        )
-        return bool(conn.execute(again).rowcount == 1)
+            out.append(conn.execute(again).rowcount == 1)
+    return out
 
 
-def mark(engine: Engine, *, key: dict[str, Any], now: datetime, error: str | None = None) -> None:
-    """Record a claimed send as ``sent`` (``error`` None) or ``failed`` (retried next run)."""
+def mark(
+    engine: Engine, *, results: Sequence[tuple[dict[str, Any], str | None]], now: datetime
+) -> None:
+    """Record claimed sends as ``sent`` (error None) or ``failed`` with the error (then
+    retried by the next run). One transaction for the lot."""
     from sqlalchemy import update
 
     from slactl.ledger.models import Notification
 
     table = Notification.__table__  # type: ignore[attr-defined]
-    values: dict[str, Any] = {"status": SENT, "sent_at": now, "error": None}
-    if error is not None:
-        values = {"status": FAILED, "error": error[:500]}
     with engine.begin() as conn:
-        conn.execute(update(table).where(_key_where(table, key)).values(**values))
+        for key, error in results:
+            values: dict[str, Any] = {"status": SENT, "sent_at": now, "error": None}
+            if error is not None:
+                values = {"status": FAILED, "error": error[:500]}
+            conn.execute(update(table).where(_key_where(table, key)).values(**values))
 
 
 def sent_keys(engine: Engine, leads: Iterable[str]) -> set[tuple[Any, ...]]:
