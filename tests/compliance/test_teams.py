@@ -95,3 +95,10 @@ def test_leaderboard_by_team_names_the_quarters_winner(tmp_path: Path) -> None:
         ["2", "│", "west", "│", "-5", "│", "1", "│", "0"],
     ]
     assert done.stdout.endswith("Winning team of 2024-Q2: east (20 points).\n")
+    done = runner.invoke(app, [*base, "report", "--quarter", "2024-Q2", "--as-of", "2024-07-01"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.endswith("\nWinning team of 2024-Q2: east (20 points).\n")
+    done = runner.invoke(
+        app, [*base, "report", "--quarter", "2024-Q2", "--as-of", "2024-07-01", "--format", "json"]
+    )
+    assert "Winning" not in done.stdout  # JSON keeps the shape of SPEC 6.1

@@ -180,10 +180,24 @@ def report(
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     emit(FORMATTERS[ReportFormat(format_.value)](result))
+    if quarter is not None and rep is None and format_ in (Format.table, Format.markdown):
+        _name_winning_team(ctx, result)
     if fail_on_breach and result.failed:
         names = ", ".join(c.id for c in result.failed)
         typer.echo(f"below target: {names}", err=True)
         raise typer.Exit(1)
+
+
+def _name_winning_team(ctx: typer.Context, result: Report) -> None:
+    """A quarter's winning team, after the report (SPEC 8.1), when team.yaml has teams."""
+    team = load_agreement_set(settings(ctx).agreements_dir).team
+    if team is None or not team.teams:
+        return
+    from slactl.compliance.teams import team_standings, winning_team
+    from slactl.render.team import winner_line
+
+    label = result.period.label
+    typer.echo("\n" + winner_line(label, winning_team(team_standings(result.reps, team))))
 
 
 @app.command()
