@@ -50,7 +50,8 @@ def claim(
         for key, deadline in sends:
             row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
             row |= {"first_tried_at": now, "last_tried_at": now}
-            if conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1:
+            stmt = insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)
+            if conn.execute(stmt).first() is not None:  # (PostgreSQL gives no rowcount here)
                 out.append(True)
                 continue
             again = (
