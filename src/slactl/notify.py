@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from slactl.agreement.loader import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
-    from slactl.clock import BusinessCalendar
+    from slactl.clock import BusinessCalendar, Duration
     from slactl.mail import SmtpSettings
     from slactl.reports import StatusItem
 
@@ -83,6 +83,36 @@ class NotifyResult:
     skipped: int = 0  # already sent, or being sent by another run
     failures: list[str] | None = None  # one line each
     left: int = 0  # not tried: the run's time was up
+
+
+CATCH_UP_DAYS = 7  # how long a breach nobody was alerted to (notify not running) is still sent
+
+
+def notify_lookback(agreements: AgreementSet) -> int:
+    """Days back (from ``as_of``) whose clock starts can still call for an alert: the
+    longest chain of deadlines a sales commitment runs (``within``; ``max_gap`` × ``until``
+    for a cadence), plus its last ``escalate`` step, in calendar days (a business day
+    counted as 7/5 of a day), plus ``CATCH_UP_DAYS`` for holidays and for a run that was
+    missed. ``status`` looks back 120 days: that work is open, but alerted long ago."""
+
+    def days(d: Duration | None, times: int = 1) -> float:
+        if d is None:
+            return 0.0
+        per = {"business_minutes": 1 / 480, "business_hours": 1 / 8, "business_days": 1.0}
+        if d.unit in per:
+            return float(d.amount) * times * per[d.unit] * 7 / 5
+        calendar = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0}
+        return float(d.amount) * times * calendar[d.unit]
+
+    longest = 0.0
+    for a in agreements.agreements:
+        for c in a.commitments:
+            if c.party != "sales":
+                continue
+            chain = max(days(c.within), days(c.max_gap, c.until or 1))
+            last = max((days(e.after) for e in c.escalate), default=0.0)
+            longest = max(longest, chain + last)
+    return int(longest) + 1 + CATCH_UP_DAYS
 
 
 def business_words(delta: timedelta) -> str:

@@ -319,3 +319,17 @@ def test_two_runs_at_once_on_postgresql(setup, inbox, hook, pg_url) -> None:  # 
     env = {**env, "SLACTL_DB": pg_url}
     import_leads(env, tmp_path / "leads.csv")
     two_runs_at_once(env, inbox[0], hook[0])
+
+
+def test_notify_looks_back_as_far_as_an_alert_can_come(tmp_path: Path) -> None:
+    from slactl.agreement.loader import load_agreements
+    from slactl.notify import notify_lookback
+
+    root = Path(__file__).resolve().parents[2]
+    # acme-2024: the cadence's 6 gaps of 2 business days are 12 x 7/5 = 16.8 days, the
+    # longest chain; + 1, + 7 days to catch up: 24
+    assert notify_lookback(load_agreements(root / "agreements")) == 24
+    (tmp_path / "a.yaml").write_text(AGREEMENT)
+    # 4 business hours (0.7 days) + the last escalation, 3 business days (4.2): 4.9 -> 4,
+    # + 1 + 7 = 12
+    assert notify_lookback(load_agreements(tmp_path)) == 12

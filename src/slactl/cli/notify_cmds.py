@@ -45,7 +45,7 @@ def notify(
 
     from slactl.ledger.opening import open_for_writing
     from slactl.mail import smtp_settings
-    from slactl.notify import due_alerts, send_alerts
+    from slactl.notify import due_alerts, notify_lookback, send_alerts
     from slactl.reports import open_items
 
     s = settings(ctx)
@@ -55,7 +55,10 @@ def notify(
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
     engine = open_for_writing(s.db)
     try:
-        alerts = due_alerts(agreements, open_items(engine, agreements, as_of=when), when)
+        open_work = open_items(
+            engine, agreements, as_of=when, lookback_days=notify_lookback(agreements)
+        )
+        alerts = due_alerts(agreements, open_work, when)
         if dry_run:
             from slactl.ledger.notifications import KEY, sent_keys
 
