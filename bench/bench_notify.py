@@ -14,10 +14,12 @@ alerts due, < 2 s with nothing due.
 from __future__ import annotations
 
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +61,12 @@ def webhook_server(counter: Counter) -> ThreadingHTTPServer:
     return server
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def team_yaml(port: int) -> str:
     lines = ["reps:"]
     for i in range(50):
@@ -85,13 +93,16 @@ def main() -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(src, db)
     subprocess.run([SLACTL, "--db", str(db), "db", "upgrade"], check=True, capture_output=True)
+    for backup in OUT.glob("notify.db.*.bak"):  # db upgrade's backup of the copy
+        backup.unlink()
     agreements = OUT / "notify-agreements"
     shutil.rmtree(agreements, ignore_errors=True)
     agreements.mkdir()
     shutil.copy(ROOT / "agreements" / "acme-2024.yaml", agreements)
     shutil.copy(ROOT / "agreements" / "quotas.yaml", agreements)
     mails, posts = Counter(), Counter()
-    smtp = Controller(mails, hostname="127.0.0.1", port=0)
+    smtp_port = free_port()
+    smtp = Controller(mails, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     hooks = webhook_server(posts)
     (agreements / "team.yaml").write_text(team_yaml(int(hooks.server_address[1])))
@@ -99,7 +110,7 @@ def main() -> None:
         "SLACTL_DB": str(db),
         "SLACTL_AGREEMENTS": str(agreements),
         "SLACTL_SMTP_HOST": "127.0.0.1",
-        "SLACTL_SMTP_PORT": str(smtp.server.sockets[0].getsockname()[1]),  # type: ignore[union-attr]
+        "SLACTL_SMTP_PORT": str(smtp_port),
     }
     try:
         total, unsent = prepare(db, agreements, due)
@@ -127,32 +138,41 @@ def prepare(db: Path, agreements: Path, due: int) -> tuple[int, list[int]]:
     from zoneinfo import ZoneInfo
 
     from slactl.agreement.loader import load_agreements
-    from slactl.ledger import notifications
     from slactl.ledger.opening import open_for_writing
-    from slactl.notify import due_alerts
+    from slactl.ledger.utc import to_utc_text
+    from slactl.notify import due_alerts, notify_lookback
     from slactl.reports import open_items
 
     agreement_set = load_agreements(agreements)
     as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=ZoneInfo("America/New_York"))
     engine = open_for_writing(str(db))
+    started = time.perf_counter()
     try:
-        alerts = due_alerts(agreement_set, open_items(engine, agreement_set, as_of=as_of), as_of)
-        now = datetime.now(UTC)
-        sends = [(a.key(), a.deadline) for a in alerts]
-        notifications.claim(engine, sends=sends, now=now, stale=notifications_stale())
-        notifications.mark(engine, results=[(k, None) for k, _ in sends], now=now)
+        items = open_items(
+            engine, agreement_set, as_of=as_of, lookback_days=notify_lookback(agreement_set)
+        )
     finally:
         engine.dispose()
+    alerts = due_alerts(agreement_set, items, as_of)
+    print(
+        f"in-process: {len(items):,} open pairs, {len(alerts):,} alerts"
+        f" in {time.perf_counter() - started:.2f} s"
+    )
+    now = to_utc_text(datetime.now(UTC))
     with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO notification (lead, commitment, cycle, kind, step, recipient,"
+            " channel, status, attempts, deadline, first_tried_at, last_tried_at, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', 1, ?, ?, ?, ?)",
+            [
+                (a.lead, a.commitment, a.cycle, a.kind, a.step, a.recipient, a.channel)
+                + (to_utc_text(a.deadline), now, now, now)
+                for a in alerts
+            ],
+        )
         ids = [r[0] for r in conn.execute("SELECT id FROM notification ORDER BY id")]
     step = max(1, len(ids) // due)
     return len(alerts), ids[::step][:due]
-
-
-def notifications_stale():  # type: ignore[no-untyped-def]
-    from slactl.notify import STALE
-
-    return STALE
 
 
 def unsend(db: Path, ids: list[int]) -> None:
