@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -50,7 +50,8 @@ STALE = timedelta(minutes=15)
 
 @dataclass(frozen=True)
 class Alert:
-    """One message to one recipient on one channel."""
+    """One message to one recipient on one channel; its words are written only when it is
+    to be sent (most alerts found due were sent by an earlier run)."""
 
     lead: str
     commitment: str
@@ -61,8 +62,7 @@ class Alert:
     channel: str  # EMAIL, WEBHOOK
     address: str  # where it goes: the address or the webhook URL
     deadline: datetime
-    subject: str
-    text: str
+    words: Callable[[], tuple[str, str]] = field(compare=False, repr=False)
 
     def key(self) -> dict[str, Any]:
         return {
@@ -75,6 +75,25 @@ class Alert:
             "channel": self.channel,
         }
 
+    def key_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.lead,
+            self.commitment,
+            self.cycle,
+            self.kind,
+            self.step,
+            self.recipient,
+            self.channel,
+        )
+
+    @property
+    def subject(self) -> str:
+        return self.words()[0]
+
+    @property
+    def text(self) -> str:
+        return self.words()[1]
+
 
 @dataclass
 class NotifyResult:
@@ -83,6 +102,28 @@ class NotifyResult:
     skipped: int = 0  # already sent, or being sent by another run
     failures: list[str] | None = None  # one line each
     left: int = 0  # not tried: the run's time was up
+
+
+ALERTING = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
+
+
+def alerting(agreements: AgreementSet) -> AgreementSet:
+    """The agreements with only the commitments an alert can come from (sales, with a
+    deadline that open work can miss): the others cost evaluation time for nothing."""
+    from dataclasses import replace
+
+    return replace(
+        agreements,
+        agreements=tuple(
+            replace(
+                a,
+                commitments=tuple(
+                    c for c in a.commitments if c.party == "sales" and c.measure in ALERTING
+                ),
+            )
+            for a in agreements.agreements
+        ),
+    )
 
 
 CATCH_UP_DAYS = 7  # how long a breach nobody was alerted to (notify not running) is still sent
@@ -128,14 +169,16 @@ def commitment_calendar(agreement: Agreement, c: Commitment, rep: str | None) ->
     return agreement.calendar
 
 
-def _zone_of(agreements: AgreementSet, address: str, default: tzinfo) -> tzinfo:
-    """The recipient's zone: a rep's (by key or email) in team.yaml, else ``default``."""
-    team = agreements.team
-    if team is not None:
-        for r in team.reps.values():
-            if (r.key == address or r.email == address) and r.timezone:
-                return ZoneInfo(r.timezone)
-    return default
+def rep_zones(agreements: AgreementSet) -> dict[str, tzinfo]:
+    """Each team.yaml rep's zone, by key and by email (a recipient's local time)."""
+    zones: dict[str, tzinfo] = {}
+    if agreements.team is not None:
+        for r in agreements.team.reps.values():
+            if r.timezone:
+                zones[r.key] = ZoneInfo(r.timezone)
+                if r.email:
+                    zones[r.email] = zones[r.key]
+    return zones
 
 
 def _message(
@@ -170,6 +213,7 @@ def _message(
 def due_alerts(agreements: AgreementSet, items: list[StatusItem], as_of: datetime) -> list[Alert]:
     """The messages the open work at ``as_of`` calls for (sent or not)."""
     team = agreements.team
+    zones = rep_zones(agreements)
     out: list[Alert] = []
     for item in items:
         o = item.outcome
@@ -202,8 +246,7 @@ def due_alerts(agreements: AgreementSet, items: list[StatusItem], as_of: datetim
                 )
         for kind, step, emails, words in sends:
             for address in emails:
-                zone = _zone_of(agreements, address, default_zone)
-                subject, text = _message(item, c, kind, as_of, cal, zone, rep, words)
+                zone = zones.get(address, default_zone)
                 out.append(
                     Alert(
                         item.lead,
@@ -215,12 +258,10 @@ def due_alerts(agreements: AgreementSet, items: list[StatusItem], as_of: datetim
                         EMAIL,
                         address,
                         o.deadline,
-                        subject,
-                        text,
+                        _words(item, c, kind, as_of, cal, zone, rep, words, False),
                     )
                 )
             if team_info is not None and team_info.webhook:
-                subject, text = _message(item, c, kind, as_of, cal, default_zone, rep, words)
                 out.append(
                     Alert(
                         item.lead,
@@ -232,11 +273,28 @@ def due_alerts(agreements: AgreementSet, items: list[StatusItem], as_of: datetim
                         WEBHOOK,
                         team_info.webhook,
                         o.deadline,
-                        subject,
-                        f"{subject}\n{text}",
+                        _words(item, c, kind, as_of, cal, default_zone, rep, words, True),
                     )
                 )
     return out
+
+
+def _words(
+    item: StatusItem,
+    c: Commitment,
+    kind: str,
+    as_of: datetime,
+    cal: BusinessCalendar,
+    zone: tzinfo,
+    rep: str | None,
+    step_words: str,
+    subject_in_text: bool,
+) -> Callable[[], tuple[str, str]]:
+    def write() -> tuple[str, str]:
+        subject, text = _message(item, c, kind, as_of, cal, zone, rep, step_words)
+        return subject, f"{subject}\n{text}" if subject_in_text else text
+
+    return write
 
 
 class Mailer:

@@ -42,10 +42,12 @@ def notify(
     line each on stderr); they are retried by the next run. SMTP settings as for digest.
     """
     import os
+    from datetime import timedelta
 
+    from slactl.ledger.notifications import sent_since
     from slactl.ledger.opening import open_for_writing
     from slactl.mail import smtp_settings
-    from slactl.notify import due_alerts, notify_lookback, send_alerts
+    from slactl.notify import alerting, due_alerts, notify_lookback, send_alerts
     from slactl.reports import open_items
 
     s = settings(ctx)
@@ -55,17 +57,13 @@ def notify(
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
     engine = open_for_writing(s.db)
     try:
-        open_work = open_items(
-            engine, agreements, as_of=when, lookback_days=notify_lookback(agreements)
-        )
-        alerts = due_alerts(agreements, open_work, when)
+        days = notify_lookback(agreements)
+        open_work = open_items(engine, alerting(agreements), as_of=when, lookback_days=days)
+        done = sent_since(engine, when - timedelta(days=days + 1))
+        alerts = [a for a in due_alerts(agreements, open_work, when) if a.key_tuple() not in done]
         if dry_run:
-            from slactl.ledger.notifications import KEY, sent_keys
-
-            done = sent_keys(engine, (a.lead for a in alerts))
             for a in alerts:
-                if tuple(a.key()[k] for k in KEY) not in done:
-                    typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
+                typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
             return
         result = send_alerts(
             engine,

@@ -157,6 +157,7 @@ class Notification(SQLModel, table=True):
             name="uq_notification_send",
         ),
         Index("ix_notification_status", "status"),
+        Index("ix_notification_deadline", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

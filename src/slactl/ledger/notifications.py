@@ -9,7 +9,7 @@ own short transaction, so two runs at once never wait on each other's network ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -87,21 +87,16 @@ def mark(
             conn.execute(update(table).where(_key_where(table, key)).values(**values))
 
 
-def sent_keys(engine: Engine, leads: Iterable[str]) -> set[tuple[Any, ...]]:
-    """The keys already sent among ``leads``' notifications (for ``--dry-run``)."""
+def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:
+    """The keys of the sends made for deadlines at or after ``since``: what a run need not
+    look at again (one indexed read instead of a claim per alert found due)."""
     from sqlalchemy import select
 
     from slactl.ledger.models import Notification
 
     table = Notification.__table__  # type: ignore[attr-defined]
-    wanted = sorted(set(leads))
-    out: set[tuple[Any, ...]] = set()
+    query = select(*(table.c[k] for k in KEY)).where(
+        table.c.deadline >= since, table.c.status == SENT
+    )
     with engine.connect() as conn:
-        for i in range(0, len(wanted), 500):
-            rows = conn.execute(
-                select(*(table.c[k] for k in KEY)).where(
-                    table.c.lead.in_(wanted[i : i + 500]), table.c.status == SENT
-                )
-            )
-            out.update(tuple(r) for r in rows)
-    return out
+        return {tuple(r) for r in conn.execute(query)}

@@ -34,6 +34,7 @@ HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE INDEX ix_lead_created_at ON lead (created_at)",
     "CREATE INDEX ix_lead_email ON lead (email)",
     "CREATE INDEX ix_lead_owner ON lead (owner)",
+    "CREATE INDEX ix_notification_deadline ON notification (deadline)",
     "CREATE INDEX ix_notification_status ON notification (status)",
     "CREATE INDEX ix_published_period_start_end ON published_period (period_start, period_end)",
 )

@@ -48,8 +48,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_notification_status", "notification", ["status"])
+    op.create_index("ix_notification_deadline", "notification", ["deadline"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notification_deadline", "notification")
     op.drop_index("ix_notification_status", "notification")
     op.drop_table("notification")
