@@ -1,7 +1,7 @@
 """Benchmark: `slactl notify` on the 1M-lead ledger with a team.yaml of 50 reps in 5 teams,
 against a real SMTP server (aiosmtpd) and a real webhook server on loopback.
 
-    .venv/bin/python bench/bench_notify.py [--db LEDGER] [--due N]
+    .venv/bin/python bench/bench_notify.py [--db LEDGER] [--due N] [--trials T]
 
 Needs bench/out/ledger.db (bench/bench_import.py). Works on a copy (bench/out/notify.db,
 upgraded to the current schema). At AS_OF, every alert then due is first recorded as sent
@@ -86,6 +86,7 @@ def team_yaml(port: int) -> str:
 def main() -> None:
     src = Path(sys.argv[sys.argv.index("--db") + 1]) if "--db" in sys.argv else OUT / "ledger.db"
     due = int(sys.argv[sys.argv.index("--due") + 1]) if "--due" in sys.argv else 1000
+    trials = int(sys.argv[sys.argv.index("--trials") + 1]) if "--trials" in sys.argv else TRIALS
     if not src.exists():
         raise SystemExit(f"{src}: no ledger; run bench/bench_import.py first")
     db = OUT / "notify.db"
@@ -117,7 +118,7 @@ def main() -> None:
         print(f"{total:,} alerts due at {AS_OF}; {len(unsent):,} left unsent")
         cmd = [SLACTL, "notify", "--as-of", AS_OF]
         with_due, nothing = [], []
-        for _ in range(TRIALS):
+        for _ in range(trials):
             unsend(db, unsent)
             mails.n = posts.n = 0
             with_due.append(run(cmd, env=env)[0])
@@ -127,7 +128,7 @@ def main() -> None:
     finally:
         smtp.stop()
         hooks.shutdown()
-    print("| run | wall (best of 3) | bar |")
+    print(f"| run | wall (best of {trials}) | bar |")
     print("|---|---|---|")
     print(f"| notify, {len(unsent):,} alerts due | {min(with_due):.2f} s | < 3 s |")
     print(f"| notify, nothing new due | {min(nothing):.2f} s | < 2 s |")
