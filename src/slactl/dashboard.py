@@ -18,7 +18,14 @@ from slactl.compliance.engine import clock_start, evaluate_lead
 from slactl.compliance.report import Report
 from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
-from slactl.reports import PeriodData, check_rep, explain_lead, load_period, make_report
+from slactl.reports import (
+    PeriodData,
+    check_rep,
+    explain_lead,
+    load_period,
+    make_report,
+    team_reps,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -222,7 +229,7 @@ def build_dashboard(
 ) -> Dashboard:
     """The dashboard of ``period`` at ``as_of`` (with ``rep``, that rep's leads only)."""
     if rep is not None:
-        check_rep(engine, rep)
+        check_rep(engine, rep, team_reps(agreements))
     report = make_report(engine, agreements, period, as_of=as_of, rep=rep, why=False)
     periods, unit = trend_periods(period, agreements.local_day(as_of))
     trend, histories = _trend(engine, agreements, periods, as_of, rep)

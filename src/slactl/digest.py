@@ -17,7 +17,7 @@ from slactl.agreement.loader import AgreementSet
 from slactl.compliance.report import CommitmentResult, Report
 from slactl.errors import SlactlError
 from slactl.periods import Period, month, week, week_of
-from slactl.reports import StatusItem, check_rep, make_report, open_items
+from slactl.reports import StatusItem, check_rep, make_report, open_items, team_reps
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def build_digest(
     tz = ZoneInfo(in_effect.calendar_spec.timezone) if in_effect else first
     period = resolve_week(week_text, as_of, tz)
     if rep is not None:
-        check_rep(engine, rep)
+        check_rep(engine, rep, team_reps(agreements))
     this = make_report(engine, agreements, period, as_of=as_of, rep=rep, why=False)
     if not this.commitments:
         raise SlactlError(f"no commitments to report for {period.label}")

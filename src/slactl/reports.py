@@ -7,7 +7,7 @@ beyond choosing which agreement governs which part of a period.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -186,7 +186,7 @@ def make_report(
     ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
-        check_rep(engine, rep)
+        check_rep(engine, rep, team_reps(agreements))
     leads_created = None
     if data is None:
         data = load_period(engine, agreements, period, as_of=as_of)
@@ -275,20 +275,27 @@ def _pause_at(agreement: Agreement, h: LeadHistory, o: Outcome, as_of: datetime)
     return None
 
 
-def check_rep(engine: Engine, rep: str) -> bool:
+def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
     """Whether the ledger knows ``rep``. A name it does not know but that is close to one
     it does is a typo: raise (exit 2) with the closest name. Any other is a new rep, with
-    nothing in the ledger yet: False."""
+    nothing in the ledger yet: False. ``team``: the reps of team.yaml, known everywhere."""
+    if rep in team:
+        return True
     with engine.connect() as conn:
         if queries.rep_exists(conn=conn, name=rep):
             return True
-        reps = queries.known_reps(conn=conn)
+        reps = [*queries.known_reps(conn=conn), *team]
     from difflib import get_close_matches
 
     close = get_close_matches(rep, reps, n=1)
     if close:
         raise SlactlError(f"no rep '{rep}' in the ledger; did you mean '{close[0]}'?")
     return False
+
+
+def team_reps(agreements: AgreementSet) -> tuple[str, ...]:
+    """The reps team.yaml names (SPEC 8.1): known reps for every command."""
+    return tuple(agreements.team.reps) if agreements.team is not None else ()
 
 
 def lookback(agreements: AgreementSet) -> int:

@@ -308,7 +308,8 @@ def test_unknown_subdivision() -> None:
             "      within: 4 business hours",
             "      within: 4 business hours\n      open_for: 2 days",
             "a.yaml:13: unknown key 'open_for' in commitment speed; allowed: id, activity,"
-            " measure, target, within, warn, applies_to, pausable",
+            " measure, target, within, warn, applies_to, pausable,"
+            " calendar, escalate",
         ),
         (
             "      within: 4 business hours",

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from slactl.agreement.loader import (
     QUOTAS_FILE,
+    TEAM_FILE,
     agreement_files,
     overlaps,
     read_agreement,
     read_quotas,
+    read_team,
 )
 from slactl.agreement.model import Agreement, Commitment, Quotas
 from slactl.clock import Duration
@@ -104,10 +106,23 @@ def lint_report(target: Path) -> LintResult:
         else:
             quotas, errors = read_quotas(quotas_text, quotas_path)
             messages += [LintMessage(quotas_path, line, "error", msg) for line, msg in errors]
+    messages += _team_messages(quotas_path.parent / TEAM_FILE)
     for a in agreements:
         messages += _agreement_warnings(a, quotas, quotas_path)
     messages.sort(key=lambda m: (str(m.path), m.line, m.level, m.text))
     return LintResult(messages, agreements)
+
+
+def _team_messages(path: Path) -> list[LintMessage]:
+    """The errors of ``team.yaml`` (SPEC 8.1), when there is one next to the agreements."""
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [LintMessage(path, 1, "error", f"cannot read: {exc}")]
+    _, errors = read_team(text, path)
+    return [LintMessage(path, line, "error", msg) for line, msg in errors]
 
 
 def _typical_start(a: Agreement) -> datetime:

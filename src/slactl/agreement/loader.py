@@ -8,7 +8,7 @@ each key, so that a message can point at it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from difflib import get_close_matches
 from pathlib import Path
@@ -26,6 +26,7 @@ from slactl.agreement.model import (
     CalendarSpec,
     Commitment,
     Definitions,
+    Escalation,
     PauseRules,
     Points,
     Quotas,
@@ -37,10 +38,12 @@ from slactl.records import RESERVED_KINDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
+    from slactl.agreement.team import Team
     from slactl.periods import Period
     from slactl.timeparse import ZoneRule
 
 QUOTAS_FILE = "quotas.yaml"
+TEAM_FILE = "team.yaml"  # SPEC 8.1, read by read_team
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -55,16 +58,18 @@ TOP_KEYS = (
     "commitments",
     "points",
 )
+# SPEC 8: keys of the lead measures with deadlines: whose calendar, and notify's steps
+DEADLINE_KEYS = ("calendar", "escalate")
 COMMITMENT_KEYS = {
-    "first_touch": ("within", "warn", "applies_to", "pausable"),
-    "disposition": ("within", "warn", "applies_to", "pausable"),
+    "first_touch": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
+    "disposition": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
     "touches_before_return": ("minimum", "open_for", "applies_to"),
-    "touch_cadence": ("max_gap", "until", "warn", "applies_to", "pausable"),
+    "touch_cadence": ("max_gap", "until", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
     "complete_fields": ("fields", "applies_to"),
     "mql_volume": (),
     "review_meeting": ("every",),
-    "acceptance": ("within", "warn", "applies_to", "pausable"),
-    "time_spent": ("minimum", "within", "assume", "warn", "applies_to", "pausable"),
+    "acceptance": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
+    "time_spent": ("minimum", "within", "assume", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
 }
 # Bounds on what an agreement may say (docs/agreement.md): a deadline of at most a year,
 # a few touches, dates that every time zone can reach a day either side of
@@ -615,6 +620,16 @@ def _read_commitment(
         if not isinstance(item["pausable"], bool):
             r.fail(r.line(item, "pausable"), f"{where} pausable takes true or false")
         kw["pausable"] = item["pausable"] is True
+    if "calendar" in item:
+        if item["calendar"] != "owner":
+            r.fail(
+                r.line(item, "calendar"),
+                f"{where} calendar takes 'owner' (the owner's calendar) or is left out",
+            )
+        else:
+            kw["calendar"] = "owner"
+    if "escalate" in item:
+        kw["escalate"] = _read_escalate(r, item, where)
     if measure in ("first_touch", "disposition", "acceptance"):
         kw["within"] = dur("within", True)
         kw["warn"] = dur("warn")
@@ -673,6 +688,34 @@ def _read_commitment(
         applies_to=applies_to,
         **kw,
     )
+
+
+def _read_escalate(r: _Reader, item: LineDict, where: str) -> tuple[Escalation, ...]:
+    """``escalate: [{after: 1 business day, to: manager}, …]`` (SPEC 8.2)."""
+    line = r.line(item, "escalate")
+    steps = item["escalate"]
+    if not isinstance(steps, list):
+        r.fail(
+            line, f"{where} escalate takes a list such as [{{after: 1 business day, to: manager}}]"
+        )
+        return ()
+    out = []
+    for step in steps:
+        s_line = step.line if isinstance(step, LineDict) else line
+        if not isinstance(step, LineDict) or "after" not in step or "to" not in step:
+            r.fail(s_line, f"{where} escalate: each step needs 'after' and 'to'")
+            continue
+        r.check_keys(step, ("after", "to"), f"{where} escalate")
+        after = r.duration(step["after"], r.line(step, "after"), f"{where} escalate after")
+        to = str(step["to"]).strip()
+        if to not in ("manager", "rep") and ("@" not in to or " " in to):
+            r.fail(
+                r.line(step, "to"), f"{where} escalate to '{to}': use manager, rep or an address"
+            )
+            continue
+        if after is not None:
+            out.append(Escalation(after, to))
+    return tuple(out)
 
 
 def _read_assume(r: _Reader, item: LineDict, where: str) -> tuple[tuple[str, Duration], ...]:
@@ -854,6 +897,7 @@ class AgreementSet:
     agreements: tuple[Agreement, ...]
     quotas: Quotas | None = None
     directory: Path | None = None
+    team: Team | None = None  # team.yaml, when the directory has one (SPEC 8.1)
     _by_name: dict[str, Agreement] = field(default_factory=dict, compare=False, repr=False)
     _spans: list[tuple[datetime, datetime]] = field(
         default_factory=list, compare=False, repr=False
@@ -978,8 +1022,11 @@ class LocalZones:
         )
 
 
+NOT_AGREEMENTS = (QUOTAS_FILE, "quotas.yml", TEAM_FILE, "team.yml")
+
+
 def agreement_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.y*ml") if p.name not in (QUOTAS_FILE, "quotas.yml"))
+    return sorted(p for p in directory.glob("*.y*ml") if p.name not in NOT_AGREEMENTS)
 
 
 def load_agreements(directory: Path) -> AgreementSet:
@@ -993,6 +1040,9 @@ def load_agreements(directory: Path) -> AgreementSet:
         raise AgreementError(f"{directory}: no agreement files (*.yaml); run 'slactl init'")
     agreements = sorted((load_agreement(p) for p in files), key=lambda a: a.period_start)
     check_overlaps(agreements)
+    team = team_in(directory)
+    if team is not None:
+        agreements = [replace(a, team=team) for a in agreements]
     quotas_path = directory / QUOTAS_FILE
     quotas = load_quotas(quotas_path) if quotas_path.is_file() else None
     if quotas is None:
@@ -1003,7 +1053,7 @@ def load_agreements(directory: Path) -> AgreementSet:
                         f"{a.path}:{c.line}: commitment {c.id} measures mql_volume but there is"
                         f" no {quotas_path}: add one with the monthly quotas"
                     )
-    return AgreementSet(tuple(agreements), quotas, directory)
+    return AgreementSet(tuple(agreements), quotas, directory, team)
 
 
 def overlaps(agreements: list[Agreement]) -> list[tuple[Agreement, Agreement]]:
@@ -1022,3 +1072,199 @@ def check_overlaps(agreements: list[Agreement]) -> None:
             f"{b.path}:1: period {b.period_start}..{b.period_end} overlaps {a.path}"
             f" ({a.period_start}..{a.period_end}): agreements' periods must not overlap"
         )
+
+
+# -- team.yaml (SPEC 8.1); the records are in team.py ------------------------------------
+
+REP_KEYS = ("name", "email", "team", "timezone", "hours", "away")
+TEAM_KEYS = ("manager", "webhook")
+MAX_AWAY_DAYS = 3660  # a range of ten years is a typo, not a vacation
+
+
+def _team_hours(
+    r: _Reader, value: Any, line: int, where: str
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    hours: dict[int, tuple[tuple[int, int], ...]] = {}
+    errors_before = len(r.errors)
+    if not isinstance(value, LineDict):
+        r.fail(line, f'{where} hours must be a mapping such as {{mon-fri: "09:00-17:00"}}')
+        return hours
+    for key, spans_text in value.items():
+        key_line = r.line(value, key)
+        days = _weekdays(str(key))
+        if days is None:
+            r.fail(
+                key_line, f"bad day '{key}' in {where} hours: use mon..sun or a range like mon-fri"
+            )
+            continue
+        try:
+            closed = spans_text is None or str(spans_text).strip().lower() == "closed"
+            spans = () if closed else parse_hours(str(spans_text))
+        except CalendarError as exc:
+            r.fail(key_line, f"{where} hours: {exc}")
+            continue
+        for d in days:
+            if d in hours:
+                r.fail(key_line, f"{where}: {WEEKDAY_NAMES[d]} is given working hours twice")
+            if spans:
+                hours[d] = spans
+    if not hours and len(r.errors) == errors_before:
+        r.fail(line, f"{where} hours names no working day: give some hours or leave hours out")
+    return hours
+
+
+def _away(r: _Reader, value: Any, line: int, where: str) -> frozenset[date]:
+    if not isinstance(value, list):
+        r.fail(line, f"{where} away takes a list of dates and ranges like 2024-05-13..2024-05-17")
+        return frozenset()
+    days: set[date] = set()
+    for item in value:
+        text = item.isoformat() if isinstance(item, date) else str(item).strip()
+        if ".." in text:
+            a_text, _, b_text = text.partition("..")
+            a = r.date(a_text, line, f"{where} away")
+            b = r.date(b_text, line, f"{where} away")
+            if a is None or b is None:
+                continue
+            if b < a:
+                r.fail(line, f"{where} away range {text} ends before it starts: swap its dates")
+                continue
+            if (b - a).days > MAX_AWAY_DAYS:
+                r.fail(line, f"{where} away range {text} is longer than ten years")
+                continue
+            days.update(a + timedelta(days=n) for n in range((b - a).days + 1))
+        else:
+            d = r.date(text, line, f"{where} away")
+            if d is not None:
+                days.add(d)
+    return frozenset(days)
+
+
+def _email(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text if "@" in text and " " not in text and not text.startswith("@") else None
+
+
+def read_team(text: str, path: Path) -> tuple[Team | None, list[tuple[int, str]]]:
+    """Parse ``team.yaml``, returning it (or None) and every (line, message) found."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from slactl.agreement.team import Rep, Team, TeamInfo
+
+    r = _Reader(path)
+    try:
+        doc = read_yaml(text, path)
+    except AgreementError as exc:
+        return None, [_line_and_message(str(exc))]
+    if doc is None:
+        return Team({}, {}, path), []
+    if not isinstance(doc, LineDict):
+        return None, [(1, "team.yaml must be a mapping with 'reps' and 'teams'")]
+    r.check_keys(doc, ("reps", "teams"), "team.yaml")
+    teams: dict[str, TeamInfo] = {}
+    raw_teams = doc.get("teams") or LineDict()
+    if not isinstance(raw_teams, LineDict):
+        r.fail(r.line(doc, "teams"), "'teams' must be a mapping of team name -> {manager, webhook}")
+        raw_teams = LineDict()
+    reps: dict[str, Rep] = {}
+    raw_reps = doc.get("reps") or LineDict()
+    if not isinstance(raw_reps, LineDict):
+        r.fail(r.line(doc, "reps"), "'reps' must be a mapping of rep -> {name, email, team, …}")
+        raw_reps = LineDict()
+    for key, item in raw_reps.items():
+        line = r.line(raw_reps, key)
+        where = f"rep {key}"
+        if item is None:
+            item = LineDict()
+        if not isinstance(item, LineDict):
+            r.fail(line, f"{where} must be a mapping such as {{email: a@example.com, team: east}}")
+            continue
+        r.check_keys(item, REP_KEYS, where)
+        email = None
+        if item.get("email") is not None:
+            email = _email(item["email"])
+            if email is None:
+                r.fail(r.line(item, "email"), f"{where} email {item['email']!r} is not an address")
+        team = item.get("team")
+        if isinstance(team, list):
+            r.fail(r.line(item, "team"), f"{where} is in {len(team)} teams: a rep has one team")
+            team = None
+        elif team is not None:
+            team = str(team)
+            if team not in raw_teams:
+                r.fail(r.line(item, "team"), f"{where} team '{team}' is not under 'teams': add it")
+        tz = item.get("timezone")
+        if tz is not None:
+            try:
+                ZoneInfo(str(tz))
+            except (ZoneInfoNotFoundError, ValueError):
+                r.fail(
+                    r.line(item, "timezone"),
+                    f"{where}: unknown time zone '{tz}': use an IANA name such as America/New_York",
+                )
+                tz = None
+        hours = None
+        if "hours" in item:
+            hours = _team_hours(r, item["hours"], r.line(item, "hours"), where)
+        away: frozenset[date] = frozenset()
+        if "away" in item:
+            away = _away(r, item["away"], r.line(item, "away"), where)
+        name = item.get("name")
+        reps[str(key)] = Rep(
+            str(key),
+            str(name) if name is not None else None,
+            email,
+            team,
+            str(tz) if tz is not None else None,
+            hours,
+            away,
+            line,
+        )
+    for key, item in raw_teams.items():
+        line = r.line(raw_teams, key)
+        where = f"team {key}"
+        if item is None:
+            item = LineDict()
+        if not isinstance(item, LineDict):
+            r.fail(line, f"{where} must be a mapping such as {{manager: maria@example.com}}")
+            continue
+        r.check_keys(item, TEAM_KEYS, where)
+        manager = None
+        if item.get("manager") is not None:
+            m = str(item["manager"]).strip()
+            manager = _email(m)
+            if manager is None and m in reps:
+                manager = reps[m].email
+            if manager is None:
+                r.fail(
+                    r.line(item, "manager"),
+                    f"{where} manager '{m}' has no email: give an address, or a rep with an email",
+                )
+        webhook = item.get("webhook")
+        if webhook is not None and not str(webhook).startswith(("http://", "https://")):
+            r.fail(r.line(item, "webhook"), f"{where} webhook must be an http(s) URL")
+            webhook = None
+        teams[str(key)] = TeamInfo(
+            str(key), manager, str(webhook) if webhook is not None else None, line
+        )
+    return Team(reps, teams, path), r.errors
+
+
+def load_team(path: Path) -> Team:
+    """``team.yaml`` read and checked; the first error raised as ``AgreementError``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgreementError(f"{path}: cannot read: {exc}") from None
+    team, errors = read_team(text, path)
+    if errors:
+        line, message = sorted(errors)[0]
+        raise AgreementError(f"{path}:{line}: {message}")
+    assert team is not None
+    return team
+
+
+def team_in(directory: Path) -> Team | None:
+    """``directory``'s team.yaml, checked, or None when it has none."""
+    path = directory / TEAM_FILE
+    return load_team(path) if path.is_file() else None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from slactl.agreement.conditions import Condition
+    from slactl.agreement.team import Team
     from slactl.clock import BusinessCalendar, Duration
 
 PARTIES = ("sales", "marketing", "shared")
@@ -71,6 +72,15 @@ class CalendarSpec:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """One ``escalate`` step: ``after`` the deadline (on the commitment's calendar), a
+    message ``to`` the rep's team manager (``manager``), the rep (``rep``) or an address."""
+
+    after: Duration
+    to: str
+
+
+@dataclass(frozen=True)
 class Commitment:
     id: str
     party: str  # one of PARTIES
@@ -91,6 +101,8 @@ class Commitment:
     fields: tuple[str, ...] = ()  # complete_fields
     every: Duration | None = None  # review_meeting ("1 week", "2 weeks", "1 month"?)
     every_text: str | None = None  # as written, for display
+    calendar: str | None = None  # "owner": deadlines on the owner's calendar (SPEC 8.1)
+    escalate: tuple[Escalation, ...] = ()  # notify's steps after a breach (SPEC 8.2)
 
     def timeframe(self) -> str:
         """The 'Timeframe' cell of the sign-off template, in words."""
@@ -161,6 +173,7 @@ class Agreement:
     path: Path
     format_version: int = 1
     extra: Mapping[str, Any] = field(default_factory=dict)
+    team: Team | None = field(default=None, compare=False)  # team.yaml (SPEC 8.1)
 
     def contains(self, d: date) -> bool:
         return self.period_start <= d <= self.period_end
@@ -171,6 +184,13 @@ class Agreement:
 
         spec = self.calendar_spec
         return BusinessCalendar(spec.timezone, spec.hours, spec.holidays_for_year)
+
+    def owner_calendar(self, rep: str | None) -> BusinessCalendar:
+        """The calendar of a ``calendar: owner`` commitment whose owner at the clock start
+        is ``rep`` (``Team.calendar_for``); the agreement's own without a team."""
+        if self.team is None:
+            return self.calendar
+        return self.team.calendar_for(rep, self.calendar, self.calendar_spec.holidays_for_year)
 
     def commitment(self, commitment_id: str) -> Commitment:
         for c in self.commitments:

@@ -8,6 +8,7 @@ from slactl.cli import (  # noqa: F401  (imported for their commands)
     db_cmds,
     digest_cmds,
     ledger_cmds,
+    notify_cmds,
     publish_cmds,
     report_cmds,
     whatif_cmds,

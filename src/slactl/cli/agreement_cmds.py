@@ -138,6 +138,10 @@ def show(
     # no agreement in effect that day (say, before the first one is signed): the latest
     agreement = agreements.find(day) or agreements.agreements[-1]
     Console().print(render_agreement(agreement, day))
+    if agreements.team is not None and agreements.team.reps:
+        from slactl.render.team import render_team
+
+        Console().print(render_team(agreements.team))
 
 
 def format_instant(t: datetime) -> str:

@@ -205,6 +205,9 @@ def _record(
 
         if s.agreements_dir.is_dir() and agreement_files(s.agreements_dir):
             rules = event_rules(load_agreement_set(s.agreements_dir).agreements)
+    from slactl.agreement.loader import team_in
+
+    team = team_in(s.agreements_dir)  # its reps are known reps (SPEC 8.1)
     engine = open_for_writing(s.db)
     try:
         done = record_event(
@@ -221,6 +224,7 @@ def _record(
             from_rep=from_rep,
             new_rep=new_rep,
             rules=rules,
+            team_reps=tuple(team.reps) if team is not None else (),
         )
     finally:
         engine.dispose()

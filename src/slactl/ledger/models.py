@@ -143,3 +143,42 @@ class PublishedPeriod(SQLModel, table=True):
     event_high: int = Field(sa_column=Column(Integer, nullable=False))
     change_high: int = Field(sa_column=Column(Integer, nullable=False))
     import_high: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class Notification(SQLModel, table=True):
+    """One alert of ``slactl notify`` (SPEC 8.2) to one recipient on one channel. The
+    unique key is what makes a send happen once: a run claims a row by inserting it
+    (``sending``), sends, then marks it ``sent`` or ``failed``; a ``failed`` row is claimed
+    again by the next run (``attempts`` counts the tries). Rows are never deleted."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint(
+            "lead",
+            "commitment",
+            "cycle",
+            "kind",
+            "step",
+            "recipient",
+            "channel",
+            name="uq_notification_send",
+        ),
+        Index("ix_notification_status", "status"),
+        Index("ix_notification_deadline", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead: str = Field(sa_column=Column(Text, nullable=False))  # external id
+    commitment: str = Field(sa_column=Column(Text, nullable=False))
+    cycle: int = Field(sa_column=Column(Integer, nullable=False))
+    kind: str = Field(sa_column=Column(Text, nullable=False))  # at_risk, breach, escalation
+    step: int = Field(sa_column=Column(Integer, nullable=False))  # 0, or the escalate step
+    recipient: str = Field(sa_column=Column(Text, nullable=False))  # address or team name
+    channel: str = Field(sa_column=Column(Text, nullable=False))  # email, webhook
+    status: str = Field(sa_column=Column(Text, nullable=False))  # sending, sent, failed
+    attempts: int = Field(sa_column=Column(Integer, nullable=False))
+    deadline: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    first_tried_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_tried_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    error: str | None = Field(default=None, sa_column=Column(Text))

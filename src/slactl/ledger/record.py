@@ -3,6 +3,7 @@ pauses, resumptions, acceptance and reassignments (SPEC 7)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,9 +46,12 @@ def find_lead_id(conn, key: str) -> tuple[int, str]:  # type: ignore[no-untyped-
     raise UnknownLead(f"no lead '{key}' in the ledger{hint}")
 
 
-def check_known_rep(conn, rep: str) -> None:  # type: ignore[no-untyped-def]
+def check_known_rep(conn, rep: str, team: Collection[str] = ()) -> None:  # type: ignore[no-untyped-def]
     """Raise for a rep the ledger has never seen (on an event or as an owner) while it
-    knows others: with the closest known name when there is one."""
+    knows others: with the closest known name when there is one. ``team``: the reps of
+    team.yaml, known everywhere (SPEC 8.1)."""
+    if rep in team:
+        return
     seen = conn.execute(
         text(
             "SELECT 1 WHERE EXISTS (SELECT 1 FROM rep WHERE name = :n)"
@@ -65,6 +69,7 @@ def check_known_rep(conn, rep: str) -> None:  # type: ignore[no-untyped-def]
             )
             if r[0]
         }
+        | set(team)
     )
     if not known:
         return  # the first rep of a new ledger: nothing to mistype
@@ -95,6 +100,7 @@ def record_event(
     from_rep: str | None = None,
     new_rep: bool = False,
     rules: tuple[EventRules, ...] = (),
+    team_reps: Collection[str] = (),
 ) -> Recorded:
     """Append one event (retrying while the ledger is busy); the same fact twice is one.
 
@@ -115,7 +121,7 @@ def record_event(
             lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
             for name in (rep, from_rep):
                 if name and not new_rep:
-                    check_known_rep(conn, name)
+                    check_known_rep(conn, name, team_reps)
             key = event_key(lead_id, kind, rep, to_utc_text(at))
             result = conn.execute(
                 text(

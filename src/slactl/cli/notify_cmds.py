@@ -1,0 +1,83 @@
+"""``slactl notify``: alerts before and after a breach, each sent once, for cron."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from slactl.cli.app import app, settings
+from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
+from slactl.errors import TemporaryFailure
+
+
+@app.command()
+def notify(
+    ctx: typer.Context,
+    sender: Annotated[
+        str, typer.Option("--from", metavar="ADDR", help="The sender address.")
+    ] = "slactl@localhost",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="TIME", help="The moment to alert about (default now)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what would be sent; send and record nothing."),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", help="Longest wait for one send.", min=0.1),
+    ] = 10.0,
+    budget: Annotated[
+        float,
+        typer.Option(
+            "--max-time", metavar="SECONDS", help="Stop starting sends after this long.", min=1
+        ),
+    ] = 60.0,
+) -> None:
+    """Email and post the at-risk, breach and escalation alerts now due; silent on success.
+
+    Each alert is recorded in the ledger and sent once. Exit 75: some sends failed (one
+    line each on stderr); they are retried by the next run. SMTP settings as for digest.
+    """
+    import os
+    from datetime import timedelta
+
+    from slactl.ledger.notifications import sent_since
+    from slactl.ledger.opening import open_for_writing
+    from slactl.mail import smtp_settings
+    from slactl.notify import alerting, due_alerts, notify_lookback, send_alerts
+    from slactl.reports import open_items
+
+    s = settings(ctx)
+    agreements = load_agreement_set(s.agreements_dir)
+    smtp = None if dry_run else smtp_settings(os.environ)  # bad settings fail first
+    now = wall_clock()
+    when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
+    engine = open_for_writing(s.db)
+    try:
+        days = notify_lookback(agreements)
+        open_work = open_items(engine, alerting(agreements), as_of=when, lookback_days=days)
+        done = sent_since(engine, when - timedelta(days=days + 1))
+        alerts = [a for a in due_alerts(agreements, open_work, when) if a.key_tuple() not in done]
+        if dry_run:
+            for a in alerts:
+                typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
+            return
+        result = send_alerts(
+            engine,
+            alerts,
+            smtp=smtp,
+            sender=sender,
+            timeout=timeout,
+            budget=budget,
+            clock=wall_clock,
+        )
+    finally:
+        engine.dispose()
+    failures = result.failures or []
+    for line in failures[:-1]:
+        typer.echo(line, err=True)
+    if failures:
+        raise TemporaryFailure(failures[-1])

@@ -1,0 +1,102 @@
+"""The ``notification`` table (SPEC 8.2): claim a send before making it, mark it after.
+
+A send's identity is (lead, commitment, cycle, kind, step, recipient, channel), a unique
+key. ``claim`` inserts the row as ``sending`` (or takes back a ``failed`` one, or a
+``sending`` one older than ``stale``: its process died between the send and the record);
+only the process whose statement changed the row sends. Each claim and each mark is its
+own short transaction, so two runs at once never wait on each other's network calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+KEY = ("lead", "commitment", "cycle", "kind", "step", "recipient", "channel")
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+
+def _key_where(table: Any, key: dict[str, Any]) -> Any:
+    from sqlalchemy import and_
+
+    return and_(*(table.c[k] == key[k] for k in KEY))
+
+
+def claim(
+    engine: Engine,
+    *,
+    sends: Sequence[tuple[dict[str, Any], datetime]],
+    now: datetime,
+    stale: timedelta,
+) -> list[bool]:
+    """For each (key, deadline) of ``sends``, whether this process may make that send
+    (and must then ``mark`` it): its row was inserted now, or was ``failed``, or was left
+    ``sending`` longer than ``stale`` ago. One transaction for the lot."""
+    from sqlalchemy import or_, update
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    out = []
+    with engine.begin() as conn:
+        for key, deadline in sends:
+            row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
+            row |= {"first_tried_at": now, "last_tried_at": now}
+            stmt = insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)
+            if conn.execute(stmt).first() is not None:  # (PostgreSQL gives no rowcount here)
+                out.append(True)
+                continue
+            again = (
+                update(table)
+                .where(_key_where(table, key))
+                .where(
+                    or_(
+                        table.c.status == FAILED,
+                        (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
+                    )
+                )
+                .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
+            )
+            out.append(conn.execute(again).rowcount == 1)
+    return out
+
+
+def mark(
+    engine: Engine, *, results: Sequence[tuple[dict[str, Any], str | None]], now: datetime
+) -> None:
+    """Record claimed sends as ``sent`` (error None) or ``failed`` with the error (then
+    retried by the next run). One transaction for the lot."""
+    from sqlalchemy import update
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        for key, error in results:
+            values: dict[str, Any] = {"status": SENT, "sent_at": now, "error": None}
+            if error is not None:
+                values = {"status": FAILED, "error": error[:500]}
+            conn.execute(update(table).where(_key_where(table, key)).values(**values))
+
+
+def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:
+    """The keys of the sends made for deadlines at or after ``since``: what a run need not
+    look at again (one indexed read instead of a claim per alert found due)."""
+    from sqlalchemy import select
+
+    from slactl.ledger.models import Notification
+
+    table = Notification.__table__  # type: ignore[attr-defined]
+    query = select(*(table.c[k] for k in KEY)).where(
+        table.c.deadline >= since, table.c.status == SENT
+    )
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(query)}
