@@ -262,7 +262,6 @@ def lead_outcomes(
     as_of: datetime,
     cal: BusinessCalendar | None = None,
     plan: Plan | None = None,
-    history: LeadHistory | None = None,
 ) -> list[Outcome]:
     """Every lead commitment's outcome for one MQL (``cal``: the agreement's calendar, or
     a faster stand-in for it over a period)."""
@@ -272,7 +271,7 @@ def lead_outcomes(
         if test is not None and not test.matches(facts.lead):
             continue
         if c.calendar == "owner" and agreement.team is not None:  # SPEC 8.1
-            outcome = owner_calendar_outcome(agreement, c, fn, facts, as_of, history)
+            outcome = owner_calendar_outcome(agreement, c, fn, facts, as_of)
         else:
             outcome = fn(c, facts, cal, as_of)
         if outcome is not None:
@@ -286,17 +285,14 @@ def owner_calendar_outcome(
     fn: LeadMeasure,
     facts: LeadFacts,
     as_of: datetime,
-    history: LeadHistory | None,
 ) -> Outcome | None:
     """A ``calendar: owner`` commitment: measured on the calendar of the owner at the
     clock start (``Team.calendar_for``), never with the bulk deadlines of the
     agreement's calendar."""
     from dataclasses import replace
 
-    from slactl.compliance.owners import owner_at
-
     assert agreement.team is not None
-    rep = owner_at(history, facts.start, as_of) if history is not None else facts.lead.owner
+    rep = facts.owner_at(facts.start)
     cal = agreement.owner_calendar(rep)
     outcome = fn(c, replace(facts, due=None), cal, as_of)
     if outcome is not None and facts.why:
@@ -313,7 +309,7 @@ def evaluate_lead(
     an MQL at ``as_of``, or its clock has not started yet)."""
     out: list[Outcome] = []
     for facts in cycles_of(agreement, history, as_of, why=why):
-        out += lead_outcomes(agreement, facts, as_of, history=history)
+        out += lead_outcomes(agreement, facts, as_of)
     return out
 
 
@@ -473,7 +469,7 @@ def evaluate_period(
         if facts.disposition is not None:
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1
-        result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan, h)
+        result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
     mqls = result.mql if team_mqls is None else team_mqls
     pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
     for c in agreement.commitments:
