@@ -321,6 +321,9 @@ def in_period(agreement: Agreement, t: datetime, period: Period) -> bool:
 
 
 BULK = 5000  # cohorts from this size compute their deadlines with numpy
+# cohorts from this size are evaluated column-wise (``columns.py``) when no reasons are
+# written: numpy's import (0.1 s) and the arrays cost more than a small cohort's loop
+COLUMNS = 2000
 
 
 def start_deadlines(
@@ -444,9 +447,14 @@ def evaluate_period(
         seen = mql_cohort(agreement, histories, as_of=as_of, period=period)
     result.mql = len(seen)
     result.cycles = seen
+    plan = lead_plan(agreement, memo=True)
+    if not why and len(seen) >= COLUMNS:
+        _count_cycles(result, seen)
+        result.outcomes += _column_outcomes(agreement, seen, as_of, plan)
+        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        return result
     due = start_deadlines(agreement, [f.start for f in seen])
     cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
-    plan = lead_plan(agreement, memo=True)
     for n, f in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
         if mine is not None or f.why != why:  # positional: a month has ~90,000 cycles
@@ -470,13 +478,54 @@ def evaluate_period(
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1
         result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
+    _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+    return result
+
+
+def _count_cycles(result: PeriodResult, seen: Sequence[LeadFacts]) -> None:
+    """The funnel's counts of the cohort: recycled cycles, cycles by disposition."""
+    for f in seen:
+        if f.cycle > 1:
+            result.recycled += 1
+        if f.disposition is not None:
+            key = f.disposition.outcome or ""
+            result.dispositions[key] = result.dispositions.get(key, 0) + 1
+
+
+def _column_outcomes(
+    agreement: Agreement, seen: Sequence[LeadFacts], as_of: datetime, plan: Plan
+) -> list[Outcome]:
+    """The cohort's lead outcomes by ``columns.column_outcomes`` (numpy), each pair it
+    leaves to the per-lead measures evaluated as ``lead_outcomes`` would."""
+    from slactl.compliance.columns import column_outcomes
+
+    cal = agreement.calendar
+
+    def per_lead(c: Commitment, fn: LeadMeasure, f: LeadFacts) -> Outcome | None:
+        facts = replace(f, why=False, due=None)
+        if c.calendar == "owner" and agreement.team is not None:
+            return owner_calendar_outcome(agreement, c, fn, facts, as_of)
+        return fn(c, facts, cal, as_of)
+
+    return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead)
+
+
+def _period_outcomes(
+    agreement: Agreement,
+    result: PeriodResult,
+    period: Period,
+    as_of: datetime,
+    reviews: Sequence[Event],
+    quotas: Quotas | None,
+    why: bool,
+    team_mqls: int | None,
+) -> None:
     mqls = result.mql if team_mqls is None else team_mqls
     pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
     for c in agreement.commitments:
         fn = PERIOD_MEASURES.get(c.measure)
         if fn is not None:
             result.outcomes += fn(c, pfacts, as_of)
-    return result
 
 
 def evaluate(

@@ -7,6 +7,7 @@ commitment id.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,17 +53,18 @@ class CommitmentResult:
         r = self.ratio
         return True if r is None else r >= self.target - 1e-12
 
-    def add(self, o: Outcome) -> None:
+    def add(self, o: Outcome, n: int = 1) -> None:
+        """Count ``o`` (``n`` times: a lead outcome's state counted once per kind)."""
         if o.state is State.MET:
-            self.met += 1
+            self.met += n
         elif o.state is State.BREACHED:
-            self.breached += 1
+            self.breached += n
         else:
-            self.pending += 1
+            self.pending += n
             if o.state is State.AT_RISK:
-                self.at_risk += 1
+                self.at_risk += n
             if o.paused:
-                self.paused += 1
+                self.paused += n
         if o.actual is not None:
             self.actual = (self.actual or 0) + o.actual
             self.quota = round((self.quota or 0) + (o.quota or 0), 2)
@@ -100,21 +102,21 @@ class RepResult:
     breached: int = 0
     pending: int = 0
 
-    def add(self, o: Outcome, points: Points | None) -> None:
+    def add(self, o: Outcome, points: Points | None, n: int = 1) -> None:
         counts = self.commitments.setdefault(
             o.commitment_id, {"met": 0, "breached": 0, "pending": 0}
         )
         if o.state is State.MET:
-            counts["met"] += 1
-            self.met += 1
-            self.points += points.met if points else 0
+            counts["met"] += n
+            self.met += n
+            self.points += n * points.met if points else 0
         elif o.state is State.BREACHED:
-            counts["breached"] += 1
-            self.breached += 1
-            self.points += points.breached if points else 0
+            counts["breached"] += n
+            self.breached += n
+            self.points += n * points.breached if points else 0
         else:
-            counts["pending"] += 1
-            self.pending += 1
+            counts["pending"] += n
+            self.pending += n
 
     @property
     def compliance(self) -> float | None:
@@ -201,7 +203,38 @@ class Quality:
     to_first_touch: dict[str, list[float]] = field(default_factory=dict)  # rep -> minutes
     overall: list[float] = field(default_factory=list)
 
+    def add_all(self, agreement: Agreement, cycles: Sequence[LeadFacts]) -> None:
+        """``add`` for each cycle, the business times to first touch in one batch call
+        (a month has ~50,000 touched cycles)."""
+        if len(cycles) < 2000:  # numpy's import costs more than a small cohort's calls
+            for f in cycles:
+                self.add(agreement, f)
+            return
+        import numpy as np
+
+        from slactl.clock import to_micros
+
+        touched = [f for f in cycles if f.touches]
+        for f in cycles:
+            self._add_counts(f)
+        starts = np.fromiter((to_micros(f.start) for f in touched), np.int64, len(touched))
+        firsts = np.fromiter((to_micros(f.touches[0].at) for f in touched), np.int64, len(touched))
+        took = (agreement.calendar.elapsed_array(starts, firsts) / 60_000_000).tolist()
+        for f, minutes in zip(touched, took, strict=True):
+            rep = f.owner_at(f.touches[0].at) or UNASSIGNED
+            self.to_first_touch.setdefault(rep, []).append(minutes)
+        self.overall += took
+
     def add(self, agreement: Agreement, facts: LeadFacts) -> None:
+        self._add_counts(facts)
+        if facts.touches:
+            first = facts.touches[0]
+            took = agreement.calendar.elapsed(facts.start, first.at) / timedelta(minutes=1)
+            rep = facts.owner_at(first.at) or UNASSIGNED
+            self.to_first_touch.setdefault(rep, []).append(took)
+            self.overall.append(took)
+
+    def _add_counts(self, facts: LeadFacts) -> None:
         name = facts.lead.source or NO_SOURCE
         q = self.sources.get(name)
         if q is None:
@@ -219,12 +252,6 @@ class Quality:
             if d.reason:
                 by = q.reasons.setdefault(d.outcome or "", {})
                 by[d.reason] = by.get(d.reason, 0) + 1
-        if facts.touches:
-            first = facts.touches[0]
-            took = agreement.calendar.elapsed(facts.start, first.at) / timedelta(minutes=1)
-            rep = facts.owner_at(first.at) or UNASSIGNED
-            self.to_first_touch.setdefault(rep, []).append(took)
-            self.overall.append(took)
 
     @property
     def recorded(self) -> bool:
@@ -392,8 +419,7 @@ def build_report(
             )
         funnel.mql += part_result.mql
         funnel.recycled += part_result.recycled
-        for f in part_result.cycles:
-            quality.add(agreement, f)
+        quality.add_all(agreement, part_result.cycles)
         team_mqls += part_result.mql if rep is None or team is None else team
         dispositions = part_result.dispositions
         part_outcomes = part_result.outcomes
@@ -408,13 +434,23 @@ def build_report(
                 for o in part_outcomes
                 if o.lead_id is None or party_of(agreement, o) != "sales" or o.owner == rep
             ]
+        # the lead outcomes counted by what the tallies read (commitment, state, paused,
+        # owner): ~225,000 outcomes, a few thousand kinds; first seen first, as one by one
+        kinds = Counter(
+            (o.commitment_id, o.state, o.paused, o.owner)
+            for o in part_outcomes
+            if o.lead_id is not None
+        )
+        for (cid, state, paused, owner), n in kinds.items():
+            o = Outcome(cid, state, "", "", owner, paused=paused)
+            results[cid].add(o, n)
+            if party.get(cid) == "sales":
+                name = owner or UNASSIGNED
+                r = reps.setdefault(name, RepResult(name))
+                r.add(o, points, n)
         for o in part_outcomes:
-            results[o.commitment_id].add(o)
-            if o.lead_id is None or party.get(o.commitment_id) != "sales":
-                continue
-            name = o.owner or UNASSIGNED
-            r = reps.setdefault(name, RepResult(name))
-            r.add(o, points)
+            if o.lead_id is None:
+                results[o.commitment_id].add(o)
         outcomes += part_outcomes
     for result in results.values():
         if result.measure == "mql_volume" and result.actual is None:
