@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
+from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
 from slactl.compliance.measures import LeadFacts, Pause
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
@@ -179,11 +179,13 @@ def make_report(
     parts: list[tuple[Agreement, Period]] | None = None,
     why: bool = True,
     cohorts: Cohorts | None = None,
+    evaluated: Evaluated | None = None,
 ) -> Report:
     """The report of ``period`` under the agreements in effect (or under ``parts``).
 
     ``why`` False skips writing each outcome's reason (a plain report shows counts).
-    ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``)."""
+    ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``);
+    ``evaluated``: the lead outcomes of a span holding the period (``engine.Evaluated``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
         check_rep(engine, rep, team_reps(agreements))
@@ -208,6 +210,7 @@ def make_report(
             rep=rep,
             why=why,
             cohorts=cohorts,
+            evaluated=evaluated,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     if len(parts) > 1:

@@ -173,9 +173,7 @@ def compare(agreement: Agreement, seed: int, n: int, label: str, as_of: datetime
     first = datetime.combine(period.start, datetime.min.time(), tzinfo=UTC) - timedelta(days=3)
     cohort = mql_cohort(agreement, histories(seed, n, first), as_of=as_of, period=period)
     plan = lead_plan(agreement, memo=True)
-    reference = [
-        o for f in cohort for o in lead_outcomes(agreement, replace(f, why=False), as_of)
-    ]
+    reference = [o for f in cohort for o in lead_outcomes(agreement, replace(f, why=False), as_of)]
     columns = _column_outcomes(agreement, cohort, as_of, plan)
     assert [key(o) for o in columns] == [key(o) for o in reference]
     return len(reference)

@@ -145,10 +145,12 @@ def column_outcomes(
     plan: Sequence[tuple[Commitment, LeadMeasure, Any]],
     *,
     per_lead: Callable[[Commitment, LeadMeasure, LeadFacts], Outcome | None],
+    by_cycle: list[list[Outcome]] | None = None,
 ) -> list[Outcome]:
     """Every lead commitment's outcome for every cycle of ``cycles``, in the order the
     per-lead engine gives them (cycle by cycle, commitment by commitment); ``per_lead``
-    evaluates one pair the per-lead way (for what is not computed here)."""
+    evaluates one pair the per-lead way (for what is not computed here). ``by_cycle``:
+    append each cycle's outcomes to it as a list instead (and return nothing)."""
     n = len(cycles)
     if n == 0:
         return []
@@ -186,6 +188,9 @@ def column_outcomes(
         if len(rows):
             compute(c, cols, rows, base, as_of, as_of_us, out)
         columns.append(out)
+    if by_cycle is not None:
+        by_cycle += ([o for o in row if o is not None] for row in zip(*columns, strict=True))
+        return []
     result: list[Outcome] = []
     for row in zip(*columns, strict=True):
         result += [o for o in row if o is not None]

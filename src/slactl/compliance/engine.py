@@ -6,7 +6,7 @@ the clock on the wall. The measures themselves are in ``measures.py``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -414,8 +414,9 @@ class Cohorts:
             got = self.seen.get(key)
         except TypeError:  # a definition with an unhashable value: not remembered
             return mql_cohort(agreement, histories, as_of=as_of, period=period)
-        same = len(histories) == len(self.histories) and all(
-            a is b for a, b in zip(histories, self.histories, strict=True)
+        same = histories is self.histories or (
+            len(histories) == len(self.histories)
+            and all(a is b for a, b in zip(histories, self.histories, strict=True))
         )
         if got is None or not same:
             got = mql_cohort(agreement, histories, as_of=as_of, period=period)
@@ -435,12 +436,24 @@ def evaluate_period(
     why: bool = True,
     team_mqls: int | None = None,
     cohorts: Cohorts | None = None,
+    evaluated: Evaluated | None = None,
 ) -> PeriodResult:
     """Every outcome of ``period`` under ``agreement``: the lead commitments of the cycles
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
     the MQL count the quota is judged on, when ``histories`` are one rep's. ``cohorts``:
-    where the cohort of these same histories may be remembered (see ``Cohorts``)."""
+    where the cohort of these same histories may be remembered (see ``Cohorts``).
+    ``evaluated``: the lead outcomes of a span holding the period, evaluated once (see
+    ``Evaluated``)."""
     result = PeriodResult()
+    got = None
+    if evaluated is not None and not why:
+        got = evaluated.cycles(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
+    if got is not None:
+        result.cycles, result.outcomes = got
+        result.mql = len(result.cycles)
+        _count_cycles(result, result.cycles)
+        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        return result
     if cohorts is not None:
         seen = cohorts.of(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
     else:
@@ -493,7 +506,11 @@ def _count_cycles(result: PeriodResult, seen: Sequence[LeadFacts]) -> None:
 
 
 def _column_outcomes(
-    agreement: Agreement, seen: Sequence[LeadFacts], as_of: datetime, plan: Plan
+    agreement: Agreement,
+    seen: Sequence[LeadFacts],
+    as_of: datetime,
+    plan: Plan,
+    by_cycle: list[list[Outcome]] | None = None,
 ) -> list[Outcome]:
     """The cohort's lead outcomes by ``columns.column_outcomes`` (numpy), each pair it
     leaves to the per-lead measures evaluated as ``lead_outcomes`` would."""
@@ -507,7 +524,84 @@ def _column_outcomes(
             return owner_calendar_outcome(agreement, c, fn, facts, as_of)
         return fn(c, facts, cal, as_of)
 
-    return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead)
+    return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead, by_cycle=by_cycle)
+
+
+class Evaluated:
+    """The lead outcomes of one set of histories at one ``as_of``, evaluated once per
+    agreement for every cycle that starts in ``span``, then handed out period by period:
+    a dashboard's month and the thirteen weeks of its trend are one evaluation, not
+    fourteen. A cycle's lead outcomes do not depend on the period it is reported in.
+    Used only for reports without reasons (``why`` False)."""
+
+    def __init__(self, histories: Sequence[LeadHistory], as_of: datetime, span: Period) -> None:
+        self.histories = histories
+        self.as_of = as_of
+        self.span = span
+        self.held: set[int] | None = None  # the leads of ``histories``, when asked
+        # id(agreement) -> (it, its cycles, their starts sorted, the cycles' indices in
+        # that order, each cycle's outcomes)
+        self.done: dict[
+            int,
+            tuple[Agreement, list[LeadFacts], list[datetime], list[int], list[list[Outcome]]],
+        ] = {}
+
+    def _of(
+        self, agreement: Agreement
+    ) -> tuple[list[LeadFacts], list[datetime], list[int], list[list[Outcome]]]:
+        got = self.done.get(id(agreement))
+        if got is None:
+            cycles = mql_cohort(agreement, self.histories, as_of=self.as_of, period=self.span)
+            plan = lead_plan(agreement, memo=True)
+            outcomes: list[list[Outcome]] = []
+            if len(cycles) >= COLUMNS:
+                _column_outcomes(agreement, cycles, self.as_of, plan, outcomes)
+            else:
+                for f in cycles:
+                    facts = replace(f, why=False)
+                    outcomes.append(lead_outcomes(agreement, facts, self.as_of, None, plan))
+            order = sorted(range(len(cycles)), key=lambda i: cycles[i].start)
+            starts = [cycles[i].start for i in order]
+            got = (agreement, cycles, starts, order, outcomes)
+            self.done[id(agreement)] = got
+        return got[1], got[2], got[3], got[4]
+
+    def cycles(
+        self,
+        agreement: Agreement,
+        histories: Sequence[LeadHistory],
+        as_of: datetime,
+        period: Period,
+    ) -> tuple[list[LeadFacts], list[Outcome]] | None:
+        """The cycles of ``histories`` that start in ``period`` and their lead outcomes,
+        in the order ``evaluate_period`` gives them; None when this evaluation cannot say
+        (another ``as_of``, a period outside the span, histories it does not hold)."""
+        tz = agreement.calendar.tz
+        lo, hi = period.bounds(tz)
+        span_lo, span_hi = self.span.bounds(tz)
+        if as_of != self.as_of or lo < span_lo or hi > span_hi:
+            return None
+        cycles, starts, order, outcomes = self._of(agreement)
+        leads: set[int] | None = None
+        same = histories is self.histories or (
+            len(histories) == len(self.histories)
+            and all(a is b for a, b in zip(histories, self.histories, strict=True))
+        )
+        if not same:
+            leads = {id(h.lead) for h in histories}
+            if self.held is None:
+                self.held = {id(h.lead) for h in self.histories}
+            if not leads <= self.held:
+                return None
+        seen: list[LeadFacts] = []
+        out: list[Outcome] = []
+        # the cycles starting in [lo, hi), by bisection on the sorted starts, in cohort order
+        for i in sorted(order[bisect_left(starts, lo) : bisect_left(starts, hi)]):
+            f = cycles[i]
+            if leads is None or id(f.lead) in leads:
+                seen.append(f)
+                out += outcomes[i]
+        return seen, out
 
 
 def _period_outcomes(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slactl.agreement.model import Agreement, Points, Quotas
-from slactl.compliance.engine import Cohorts, evaluate_period, mql_cohort
+from slactl.compliance.engine import Cohorts, Evaluated, evaluate_period, mql_cohort
 from slactl.compliance.measures import LeadFacts
 from slactl.periods import Period
 from slactl.records import REASSIGN, Event, LeadHistory, Outcome, State
@@ -369,6 +369,7 @@ def build_report(
     rep: str | None = None,
     why: bool = True,
     cohorts: Cohorts | None = None,
+    evaluated: Evaluated | None = None,
 ) -> Report:
     """The report of ``period``, whose pieces ``segments`` each have their agreement.
 
@@ -376,8 +377,10 @@ def build_report(
     own now); the period commitments (quota, review meetings) stay the team's. ``why``
     False leaves the outcomes' reasons empty, which a plain report does not show.
     ``cohorts``: shared with another report of the same histories (``evaluate_period``).
+    ``evaluated``: a span's lead outcomes, evaluated once (``engine.Evaluated``).
     """
-    histories = list(histories)
+    if not isinstance(histories, list):
+        histories = list(histories)
     results: dict[str, CommitmentResult] = {}
     outcomes: list[Outcome] = []
     funnel = Funnel(leads=leads_created)
@@ -400,13 +403,20 @@ def build_report(
                 quotas=quotas,
                 why=why,
                 cohorts=cohorts,
+                evaluated=evaluated,
             )
         else:
             # the rep's leads (owned now or reassigned to or from them: each pair goes to
             # whoever held the lead then); the quota is still judged on the team's MQLs
             mine = [h for h in histories if _held_by(h, rep)]
             if len(mine) < len(histories):
-                team = len(mql_cohort(agreement, histories, as_of=as_of, period=part))
+                span = None
+                if evaluated is not None:
+                    span = evaluated.cycles(agreement, histories, as_of, part)
+                if span is not None:
+                    team = len(span[0])
+                else:
+                    team = len(mql_cohort(agreement, histories, as_of=as_of, period=part))
             part_result = evaluate_period(
                 agreement,
                 mine,
@@ -416,6 +426,7 @@ def build_report(
                 quotas=quotas,
                 why=why,
                 team_mqls=team,
+                evaluated=evaluated,
             )
         funnel.mql += part_result.mql
         funnel.recycled += part_result.recycled
