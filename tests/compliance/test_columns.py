@@ -22,6 +22,8 @@ from slactl.agreement.model import Agreement
 from slactl.compliance import engine
 from slactl.compliance.engine import (
     _column_outcomes,
+    cycles_by_events,
+    cycles_of,
     evaluate_period,
     lead_outcomes,
     lead_plan,
@@ -220,3 +222,22 @@ def test_a_period_column_wise_is_the_period_lead_by_lead(
         lead_by_lead.dispositions,
     )
     assert columns.recycled > 0 and columns.mql > 200
+
+
+@pytest.mark.parametrize("hour", [0, 30, 200, 500, 900])
+def test_the_one_cycle_shortcut_is_the_walk_over_the_events(
+    agreement: Agreement, hour: int
+) -> None:
+    # leads with none of handoff/reassign/pause/resume/accept take cycles_of's shortcut
+    as_of = datetime(2024, 5, 1, 4, tzinfo=UTC) + timedelta(hours=hour)
+    hs = histories(11, 400, datetime(2024, 4, 28, tzinfo=UTC))
+    plain = [
+        h
+        for h in hs
+        if not {"handoff", "reassign", "pause", "resume", "accept"} & {e.kind for e in h.events}
+    ]
+    assert len(plain) > 100
+    for h in hs:
+        assert cycles_of(agreement, h, as_of, why=False) == cycles_by_events(
+            agreement, h, as_of, why=False
+        )

@@ -75,6 +75,46 @@ def cycles_of(
     is not an MQL. A cycle ends at its first disposition; a handoff after that end starts
     the next cycle, one while it is open moves nothing."""
     lead = history.lead
+    events = history.events
+    for e in events:
+        if e.kind in _CYCLE_KINDS:
+            break
+    else:  # touches and dispositions only (most leads): one cycle, no loop over cycles
+        handed = lead.handed_off_at
+        if handed is not None and handed <= as_of:
+            first = handed
+        else:
+            test = mql or agreement.definitions.mql
+            if test is None or not test.matches(lead):
+                return []
+            first = lead.created_at
+        if first > as_of:
+            return []
+        kinds = agreement.definitions.touch_kinds
+        touches = tuple(e for e in events if e.kind in kinds and first <= e.at <= as_of)
+        disp = None
+        for e in events:
+            if e.kind == DISPOSITION and first <= e.at <= as_of:
+                disp = e
+                break
+        return [LeadFacts(lead, first, touches, disp, why)]
+    return cycles_by_events(agreement, history, as_of, mql, why=why)
+
+
+# the kinds that start, stop or hand over a cycle (a lead without them has one cycle)
+_CYCLE_KINDS = frozenset({HANDOFF, REASSIGN, PAUSE, RESUME, ACCEPT})
+
+
+def cycles_by_events(
+    agreement: Agreement,
+    history: LeadHistory,
+    as_of: datetime,
+    mql: Matcher | Condition | None = None,
+    *,
+    why: bool = True,
+) -> list[LeadFacts]:
+    """``cycles_of`` walking the events, for any lead (the reference for its shortcut)."""
+    lead = history.lead
     starts = handoffs(history, as_of)
     if starts:
         first = starts[0]
