@@ -35,7 +35,7 @@ from slactl.records import State
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
     from slactl.clock import BusinessCalendar, Duration
     from slactl.mail import SmtpSettings

@@ -7,16 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from slactl.agreement.loader import (
-    QUOTAS_FILE,
-    TEAM_FILE,
-    agreement_files,
-    overlaps,
-    read_agreement,
-    read_quotas,
-    read_team,
-)
+from slactl.agreement.directory import QUOTAS_FILE, TEAM_FILE, agreement_files, overlaps
+from slactl.agreement.loader import read_agreement, read_quotas
 from slactl.agreement.model import Agreement, Commitment, Quotas
+from slactl.agreement.team import read_team
 from slactl.clock import Duration
 
 SALES_MEASURES = ("first_touch", "disposition", "touches_before_return", "touch_cadence")
