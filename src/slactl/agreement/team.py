@@ -24,6 +24,7 @@ from slactl.agreement.yamlfile import (
 )
 from slactl.clock import BusinessCalendar, CalendarError, parse_hours
 from slactl.errors import AgreementError
+from slactl.records import is_email
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _away(r: Reader, value: Any, line: int, where: str) -> frozenset[date]:
 
 def _email(value: Any) -> str | None:
     text = str(value).strip() if value is not None else ""
-    return text if "@" in text and " " not in text and not text.startswith("@") else None
+    return text if is_email(text) else None
 
 
 def read_team(text: str, path: Path) -> tuple[Team | None, list[tuple[int, str]]]:

@@ -27,9 +27,8 @@ from slactl.clock import BusinessCalendar, Duration
 from slactl.compliance.deadlines import paused_deadline
 from slactl.compliance.owners import owner_among
 from slactl.periods import Period
-from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State
+from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State, is_email
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NOT_DIGIT = re.compile(r"\D")
 RETURNED = "nurture"  # the disposition outcome that sends a lead back to marketing
 
@@ -562,7 +561,7 @@ def valid_field(name: str, value: object) -> bool:
         return False
     text = value if isinstance(value, str) else str(value)
     if name == "email":
-        return _EMAIL.match(text.strip()) is not None
+        return is_email(text)
     if name == "phone":
         return len(_NOT_DIGIT.sub("", text)) >= 7
     return bool(text) and not text.isspace()
