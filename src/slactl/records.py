@@ -37,6 +37,8 @@ LEAD_FIELDS = (
 )
 
 _COLUMNS = frozenset((*LEAD_FIELDS, "extra"))
+# the contact fields a ``complete_fields`` commitment may require (besides ``extra.*``)
+CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
 
 # Event kinds with a meaning of their own; any other kind is an activity (a touch when
 # it is one of the agreement's touch_kinds).

@@ -39,7 +39,7 @@ from slactl.agreement.yamlfile import (
 )
 from slactl.clock import CalendarError, Duration, parse_hours
 from slactl.errors import AgreementError
-from slactl.records import RESERVED_KINDS
+from slactl.records import CONTACT_FIELDS, RESERVED_KINDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
@@ -74,7 +74,6 @@ COMMITMENT_KEYS = {
 }
 MAX_TOUCHES = 1000
 COMMON_COMMITMENT_KEYS = ("id", "activity", "measure", "target")
-COMPLETE_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
 
 
 def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
@@ -418,7 +417,7 @@ def _read_commitment(
             )
             fields = []
         for f in fields:
-            if f not in COMPLETE_FIELDS and not str(f).startswith("extra."):
+            if f not in CONTACT_FIELDS and not str(f).startswith("extra."):
                 r.fail(r.line(item, "fields"), f"unknown field '{f}' in {where} fields")
         kw["fields"] = tuple(str(f) for f in fields)
     elif measure == "review_meeting":
