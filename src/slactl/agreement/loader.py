@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from slactl.agreement.conditions import ConditionError, parse_condition
 from slactl.agreement.model import (
+    MEASURE_SPECS,
     MEASURES,
     PARTIES,
     PAUSABLE_MEASURES,
@@ -59,19 +60,6 @@ TOP_KEYS = (
     "commitments",
     "points",
 )
-# SPEC 8: keys of the lead measures with deadlines: whose calendar, and notify's steps
-DEADLINE_KEYS = ("calendar", "escalate")
-COMMITMENT_KEYS = {
-    "first_touch": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "disposition": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "touches_before_return": ("minimum", "open_for", "applies_to"),
-    "touch_cadence": ("max_gap", "until", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "complete_fields": ("fields", "applies_to"),
-    "mql_volume": (),
-    "review_meeting": ("every",),
-    "acceptance": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "time_spent": ("minimum", "within", "assume", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-}
 MAX_TOUCHES = 1000
 COMMON_COMMITMENT_KEYS = ("id", "activity", "measure", "target")
 
@@ -337,7 +325,7 @@ def _read_commitment(
             f"{where}: {measure} cannot pause (no deadline of its own for a pause to move);"
             f" pausable is for {', '.join(PAUSABLE_MEASURES)}: remove it",
         )
-    allowed = COMMON_COMMITMENT_KEYS + COMMITMENT_KEYS[measure]
+    allowed = COMMON_COMMITMENT_KEYS + MEASURE_SPECS[measure].yaml_keys
     if "pausable" not in allowed and "pausable" in item:
         allowed = (*allowed, "pausable")  # refused above, with the reason
     r.check_keys(item, allowed, where)
