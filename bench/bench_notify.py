@@ -138,7 +138,7 @@ def prepare(db: Path, agreements: Path, due: int) -> tuple[int, list[int]]:
     """Record every alert due at AS_OF as sent, then return the ids of ``due`` of them."""
     from zoneinfo import ZoneInfo
 
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.utc import to_utc_text
     from slactl.notify import due_alerts, notify_lookback

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slactl.agreement.loader import AgreementSet
+from slactl.agreement.directory import AgreementSet
 from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
 from slactl.ledger import queries

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-from slactl.agreement.loader import AgreementSet
+from slactl.agreement.directory import AgreementSet
 from slactl.compliance.report import CommitmentResult, Report
 from slactl.errors import SlactlError
 from slactl.periods import Period, month, week, week_of

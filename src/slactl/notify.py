@@ -30,12 +30,13 @@ from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from slactl.agreement.model import MEASURE_SPECS
 from slactl.records import State
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
     from slactl.clock import BusinessCalendar, Duration
     from slactl.mail import SmtpSettings
@@ -104,9 +105,6 @@ class NotifyResult:
     left: int = 0  # not tried: the run's time was up
 
 
-ALERTING = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
-
-
 def alerting(agreements: AgreementSet) -> AgreementSet:
     """The agreements with only the commitments an alert can come from (sales, with a
     deadline that open work can miss): the others cost evaluation time for nothing."""
@@ -118,7 +116,9 @@ def alerting(agreements: AgreementSet) -> AgreementSet:
             replace(
                 a,
                 commitments=tuple(
-                    c for c in a.commitments if c.party == "sales" and c.measure in ALERTING
+                    c
+                    for c in a.commitments
+                    if c.party == "sales" and MEASURE_SPECS[c.measure].deadline
                 ),
             )
             for a in agreements.agreements

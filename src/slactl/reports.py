@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from slactl.compliance.whatif import WhatIf
 
-from slactl.agreement.loader import AgreementSet
+from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
 from slactl.compliance.measures import LeadFacts, Pause

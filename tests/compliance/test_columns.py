@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slactl.agreement.loader import load_agreements
+from slactl.agreement.directory import load_agreements
 from slactl.agreement.model import Agreement
 from slactl.compliance import engine
 from slactl.compliance.engine import (

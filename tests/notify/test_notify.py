@@ -322,7 +322,7 @@ def test_two_runs_at_once_on_postgresql(setup, inbox, hook, pg_url) -> None:  # 
 
 
 def test_notify_looks_back_as_far_as_an_alert_can_come(tmp_path: Path) -> None:
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
     from slactl.notify import notify_lookback
 
     root = Path(__file__).resolve().parents[2]

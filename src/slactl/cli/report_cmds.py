@@ -13,7 +13,7 @@ from slactl.cli.common import emit, load_agreement_set, local_zones, parse_time_
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.compliance.report import Report
     from slactl.ledger.published import Publication
     from slactl.periods import Period
