@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from slactl.compliance.report import Report
     from slactl.ledger.published import Publication
     from slactl.periods import Period
-    from slactl.reports import PublishedView
+    from slactl.usecases.reading import PublishedView
 
 
 class Format(StrEnum):
@@ -70,7 +70,7 @@ def period_report(
     each outcome's reason unless ``why``: the tables show counts)."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
-    from slactl.reports import make_report
+    from slactl.usecases.reading import make_report
 
     month, week, quarter, from_, to = period_options
     s = settings(ctx)
@@ -91,7 +91,7 @@ def published_period_view(
     """The period's published report beside today's, None if it was never published."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
-    from slactl.reports import published_view
+    from slactl.usecases.reading import published_view
 
     month, week, quarter, from_, to = period_options
     s = settings(ctx)
@@ -216,7 +216,7 @@ def status(
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
     from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_status, status_json
-    from slactl.reports import by_urgency, rep_status
+    from slactl.usecases.reading import by_urgency, rep_status
 
     if limit < 0:
         raise SlactlError(f"--limit {limit}: give a number of rows, or 0 for all")
@@ -244,7 +244,7 @@ def explain(
     """A lead's timeline and, per commitment, its deadline, outcome and why."""
     from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_explain
-    from slactl.reports import explain_lead
+    from slactl.usecases.reading import explain_lead
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
