@@ -180,24 +180,10 @@ def report(
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     emit(FORMATTERS[ReportFormat(format_.value)](result))
-    if quarter is not None and rep is None and format_ in (Format.table, Format.markdown):
-        _name_winning_team(ctx, result)
     if fail_on_breach and result.failed:
         names = ", ".join(c.id for c in result.failed)
         typer.echo(f"below target: {names}", err=True)
         raise typer.Exit(1)
-
-
-def _name_winning_team(ctx: typer.Context, result: Report) -> None:
-    """A quarter's winning team, after the report (SPEC 8.1), when team.yaml has teams."""
-    team = load_agreement_set(settings(ctx).agreements_dir).team
-    if team is None or not team.teams:
-        return
-    from slactl.compliance.teams import team_standings, winning_team
-    from slactl.render.team import winner_line
-
-    label = result.period.label
-    typer.echo("\n" + winner_line(label, winning_team(team_standings(result.reps, team))))
 
 
 @app.command()
@@ -273,9 +259,10 @@ def leaderboard(
     """Reps ranked by points (met × points.met + breached × points.breached), or teams.
 
     A quarter's leaderboard names its winning team when team.yaml has teams."""
-    from slactl.compliance.teams import team_standings, winning_team
+    from slactl.compliance.teams import team_standings
+    from slactl.render.report import winner_line
     from slactl.render.status import render_leaderboard
-    from slactl.render.team import render_team_leaderboard, winner_line
+    from slactl.render.team import render_team_leaderboard
 
     report = period_report(ctx, (month, week, quarter, from_, to), as_of)
     team = load_agreement_set(settings(ctx).agreements_dir).team
@@ -285,5 +272,5 @@ def leaderboard(
         emit(render_team_leaderboard(label, standings))
     else:
         emit(render_leaderboard(report))
-    if quarter is not None and team is not None and team.teams:
-        typer.echo(winner_line(label, winning_team(standings)))
+    if winner := winner_line(report):
+        typer.echo(winner)
