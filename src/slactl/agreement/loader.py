@@ -40,7 +40,7 @@ from slactl.agreement.yamlfile import (
 )
 from slactl.clock import CalendarError, Duration, parse_hours
 from slactl.errors import AgreementError
-from slactl.records import CONTACT_FIELDS, RESERVED_KINDS
+from slactl.records import CONTACT_FIELDS, RESERVED_KINDS, is_email
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
@@ -449,7 +449,7 @@ def _read_escalate(r: Reader, item: LineDict, where: str) -> tuple[Escalation, .
         r.check_keys(step, ("after", "to"), f"{where} escalate")
         after = r.duration(step["after"], r.line(step, "after"), f"{where} escalate after")
         to = str(step["to"]).strip()
-        if to not in ("manager", "rep") and ("@" not in to or " " in to):
+        if to not in ("manager", "rep") and not is_email(to):
             r.fail(
                 r.line(step, "to"), f"{where} escalate to '{to}': use manager, rep or an address"
             )

@@ -47,8 +47,8 @@ def notify(
     from slactl.ledger.notifications import sent_since
     from slactl.ledger.opening import open_for_writing
     from slactl.mail import smtp_settings
-    from slactl.notify import alerting, due_alerts, notify_lookback, send_alerts
-    from slactl.reports import open_items
+    from slactl.usecases.notify import alerting, due_alerts, notify_lookback, send_alerts
+    from slactl.usecases.reading import open_items
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)

@@ -321,6 +321,12 @@ class Quality:
         }
 
 
+@dataclass(frozen=True)
+class Winner:
+    team: str
+    points: int
+
+
 @dataclass
 class Report:
     agreement: str
@@ -336,13 +342,17 @@ class Report:
     published_quality: dict[str, Any] | None = None  # as stored, for a published report
     notes: list[str] = field(default_factory=list)  # for stderr: how the report was made
     warnings: list[str] = field(default_factory=list)  # for stderr: what it left out
+    # SPEC 8.1: a whole quarter's report under a team.yaml with teams names its winning
+    # team (None when no team has a decided pair)
+    names_winner: bool = False
+    winner: Winner | None = None
 
     @property
     def failed(self) -> list[CommitmentResult]:
         return [c for c in self.commitments if not c.passed]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "agreement": self.agreement,
             "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
             "as_of": self.as_of.isoformat(),
@@ -355,6 +365,10 @@ class Report:
                 else self.quality.to_json()
             ),
         }
+        if self.names_winner:
+            w = self.winner
+            out["winning_team"] = None if w is None else {"team": w.team, "points": w.points}
+        return out
 
 
 def build_report(

@@ -1,6 +1,6 @@
 """``slactl notify`` (SPEC 8.2): alerts before and after a breach, each sent once.
 
-Which alerts are due comes from the open sales work at ``as_of`` (``reports.open_items``:
+Which alerts are due comes from the open sales work at ``as_of`` (``reading.open_items``:
 the leads whose clock started within the look-back, not yet dispositioned): a pair at
 risk gives one message to its responsible rep; a pair overdue with nothing done gives one
 to the rep and one to the team's manager, then one per ``escalate`` step whose
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from slactl.agreement.model import Agreement, Commitment
     from slactl.clock import BusinessCalendar, Duration
     from slactl.mail import SmtpSettings
-    from slactl.reports import StatusItem
+    from slactl.usecases.reading import StatusItem
 
 AT_RISK, BREACH, ESCALATION = "at_risk", "breach", "escalation"
 EMAIL, WEBHOOK = "email", "webhook"

@@ -23,7 +23,8 @@ from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
 from slactl.compliance.measures import LeadFacts, Pause
-from slactl.compliance.report import Report, build_report
+from slactl.compliance.report import Report, Winner, build_report
+from slactl.compliance.teams import team_standings, winning_team
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
@@ -213,6 +214,7 @@ def make_report(
             evaluated=evaluated,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
+    name_winning_team(report, agreements)
     if len(parts) > 1:
         report.notes.append(
             "this period spans "
@@ -220,6 +222,19 @@ def make_report(
             + ": each part is measured under its own agreement"
         )
     return report
+
+
+def name_winning_team(report: Report, agreements: AgreementSet) -> None:
+    """SPEC 8.1: a whole quarter's report (of every rep) under a team.yaml with teams
+    names the team with the most points among those with a decided pair."""
+    team = agreements.team
+    if report.rep_filter is not None or not report.period.is_quarter:
+        return
+    if team is None or not team.teams:
+        return
+    winner = winning_team(team_standings(report.reps, team))
+    report.names_winner = True
+    report.winner = None if winner is None else Winner(winner.team, winner.points)
 
 
 @dataclass(frozen=True)

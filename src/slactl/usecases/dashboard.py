@@ -1,7 +1,7 @@
 """The manager's dashboard: a period's report with its trend, speed to lead and the leads
 behind each breach, computed once for ``render.dashboard`` to draw.
 
-Every figure comes from the report machinery (``reports.make_report``): the trend is the
+Every figure comes from the report machinery (``reading.make_report``): the trend is the
 report of each earlier week (or month), the breached and at-risk leads are the report's
 own outcomes with their ``explain`` reasons. No rule is evaluated here.
 """
@@ -19,7 +19,7 @@ from slactl.compliance.report import Report
 from slactl.ledger import queries
 from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
-from slactl.reports import (
+from slactl.usecases.reading import (
     PeriodData,
     bulk,
     check_rep,
