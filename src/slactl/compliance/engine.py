@@ -7,9 +7,10 @@ the clock on the wall. The measures themselves are in ``measures.py``.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import cast
 
 from slactl.agreement.conditions import Condition
@@ -29,6 +30,7 @@ from slactl.records import (
     ACCEPT,
     DISPOSITION,
     HANDOFF,
+    LEAD_FIELDS,
     PAUSE,
     REASSIGN,
     RESUME,
@@ -91,7 +93,7 @@ def cycles_of(
         if first > as_of:
             return []
         kinds = agreement.definitions.touch_kinds
-        touches = tuple(e for e in events if e.kind in kinds and first <= e.at <= as_of)
+        touches = tuple([e for e in events if e.kind in kinds and first <= e.at <= as_of])
         disp = None
         for e in events:
             if e.kind == DISPOSITION and first <= e.at <= as_of:
@@ -269,11 +271,18 @@ class Matcher:
     def __init__(self, condition: Condition) -> None:
         self.condition = condition
         self.fields = tuple(sorted(condition.fields()))
-        self.answers: dict[tuple[object, ...], bool] = {}
+        self.answers: dict[object, bool] = {}
+        self.key: Callable[[Lead], object] = self._values
+        if self.fields and all(f in LEAD_FIELDS for f in self.fields):
+            # plain columns: one attrgetter (a value, or a tuple of them) per lead
+            self.key = attrgetter(*self.fields)
+
+    def _values(self, lead: Lead) -> tuple[object, ...]:
+        return tuple(lead.get(f) for f in self.fields)
 
     def matches(self, lead: Lead) -> bool:
         try:
-            key = tuple(lead.get(f) for f in self.fields)
+            key = self.key(lead)
             answer = self.answers.get(key)
         except TypeError:  # an unhashable extra value: just ask
             return self.condition.matches(lead)

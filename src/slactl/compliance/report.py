@@ -384,6 +384,7 @@ def build_report(
     why: bool = True,
     cohorts: Cohorts | None = None,
     evaluated: Evaluated | None = None,
+    with_quality: bool = True,
 ) -> Report:
     """The report of ``period``, whose pieces ``segments`` each have their agreement.
 
@@ -392,6 +393,7 @@ def build_report(
     False leaves the outcomes' reasons empty, which a plain report does not show.
     ``cohorts``: shared with another report of the same histories (``evaluate_period``).
     ``evaluated``: a span's lead outcomes, evaluated once (``engine.Evaluated``).
+    ``with_quality`` False leaves the quality section empty (a dashboard's trend weeks).
     """
     if not isinstance(histories, list):
         histories = list(histories)
@@ -444,7 +446,8 @@ def build_report(
             )
         funnel.mql += part_result.mql
         funnel.recycled += part_result.recycled
-        quality.add_all(agreement, part_result.cycles)
+        if with_quality:
+            quality.add_all(agreement, part_result.cycles)
         team_mqls += part_result.mql if rep is None or team is None else team
         dispositions = part_result.dispositions
         part_outcomes = part_result.outcomes

@@ -41,7 +41,7 @@ LONG_PERIOD_DAYS = 62  # longer than two months: the trend is by month over the 
 @dataclass(frozen=True)
 class TrendPoint:
     period: Period
-    report: Report | None  # None: no agreement covers that week or month
+    report: Report | None  # None: no agreement covers that week or month; no quality
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,15 @@ def _trend(
             out.append(TrendPoint(p, None))
             continue
         r = make_report(
-            engine, agreements, p, as_of=as_of, rep=rep, data=part, why=False, evaluated=evaluated
+            engine,
+            agreements,
+            p,
+            as_of=as_of,
+            rep=rep,
+            data=part,
+            why=False,
+            evaluated=evaluated,
+            with_quality=False,  # the page shows the month's, not a week's
         )
         out.append(TrendPoint(p, r))
     return tuple(out)

@@ -181,12 +181,14 @@ def make_report(
     why: bool = True,
     cohorts: Cohorts | None = None,
     evaluated: Evaluated | None = None,
+    with_quality: bool = True,
 ) -> Report:
     """The report of ``period`` under the agreements in effect (or under ``parts``).
 
     ``why`` False skips writing each outcome's reason (a plain report shows counts).
     ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``);
-    ``evaluated``: the lead outcomes of a span holding the period (``engine.Evaluated``)."""
+    ``evaluated``: the lead outcomes of a span holding the period (``engine.Evaluated``);
+    ``with_quality`` False: no quality section (see ``build_report``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
         check_rep(engine, rep, team_reps(agreements))
@@ -212,6 +214,7 @@ def make_report(
             why=why,
             cohorts=cohorts,
             evaluated=evaluated,
+            with_quality=with_quality,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     name_winning_team(report, agreements)
