@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from slactl.agreement.directory import load_agreements
 from slactl.agreement.model import Agreement
 from slactl.compliance import engine
 from slactl.compliance.engine import (
+    Evaluated,
     _column_outcomes,
     cycles_by_events,
     cycles_of,
@@ -29,7 +30,8 @@ from slactl.compliance.engine import (
     lead_plan,
     mql_cohort,
 )
-from slactl.periods import month
+from slactl.compliance.report import build_report
+from slactl.periods import Period, month, week_of
 from slactl.records import Event, Lead, LeadHistory, Outcome
 
 AGREEMENT = """\
@@ -241,3 +243,29 @@ def test_the_one_cycle_shortcut_is_the_walk_over_the_events(
         assert cycles_of(agreement, h, as_of, why=False) == cycles_by_events(
             agreement, h, as_of, why=False
         )
+
+
+@pytest.mark.parametrize("columns", [1, 10**9])
+@pytest.mark.parametrize("rep", [None, "bob"])
+def test_reports_taken_from_one_evaluation_of_a_span_are_the_reports(
+    agreement: Agreement, rep: str | None, columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the dashboard's way: the span read and evaluated once, each period's report taken
+    # from it (engine.Evaluated); the same figures as each report made on its own
+    monkeypatch.setattr(engine, "COLUMNS", columns)
+    hs = histories(5, 900, datetime(2024, 4, 1, tzinfo=UTC))
+    as_of = datetime(2024, 6, 3, 13, tzinfo=UTC)
+    span = Period(date(2024, 4, 1), date(2024, 6, 2), "span")
+    evaluated = Evaluated(hs, as_of, span)
+    periods = [month("2024-04"), month("2024-05"), week_of(date(2024, 5, 27))]
+    periods += [week_of(date(2024, 4, 1) + timedelta(days=7 * k)) for k in range(8)]
+    for p in periods:
+        kw: dict[str, Any] = {"as_of": as_of, "period": p, "rep": rep, "why": False}
+        alone = build_report([(agreement, p)], hs, **kw)
+        shared = build_report([(agreement, p)], hs, evaluated=evaluated, **kw)
+        assert shared.to_json() == alone.to_json(), p.label
+        assert sorted(map(key, shared.outcomes)) == sorted(map(key, alone.outcomes))
+    assert evaluated.done  # the span was evaluated (and only once per agreement)
+    # a period outside the span, another as_of: not this evaluation's to answer
+    assert evaluated.cycles(agreement, hs, as_of, month("2024-07")) is None
+    assert evaluated.cycles(agreement, hs, as_of - timedelta(days=1), month("2024-05")) is None
