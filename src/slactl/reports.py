@@ -38,6 +38,7 @@ from slactl.records import (
     Event,
     LeadHistory,
     Outcome,
+    PipelineEntry,
     State,
 )
 
@@ -108,6 +109,7 @@ class PeriodData:
     histories: list[LeadHistory]
     reviews: list[Event]
     leads_created: int
+    pipeline: list[PipelineEntry] = field(default_factory=list)  # SPEC 9
 
 
 def load_period(
@@ -128,15 +130,22 @@ def load_period(
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     with engine.connect() as conn:
         histories = queries.load_histories(
-            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+            conn=conn,
+            start=lo,
+            end=hi,
+            as_of=as_of,
+            owner=owner,
+            kinds=kinds,
+            opportunities=any(c.measure == "opportunity" for a, _ in parts for c in a.commitments),
         )
+        pipeline = queries.load_pipeline(conn=conn, start=lo, end=hi, as_of=as_of)
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
         created = queries.count_leads_created(
             conn=conn, start=exact_lo, end=exact_hi, owner=owner, as_of=as_of
         )
-    return PeriodData(histories, reviews, created)
+    return PeriodData(histories, reviews, created, pipeline)
 
 
 def unmeasured(
@@ -208,6 +217,7 @@ def make_report(
             rep=rep,
             why=why,
             cohorts=cohorts,
+            pipeline=data.pipeline,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     if len(parts) > 1:

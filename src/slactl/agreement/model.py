@@ -29,6 +29,8 @@ MEASURES = (
     "review_meeting",
     "acceptance",
     "time_spent",
+    "opportunity",  # SPEC 9
+    "pipeline",
 )
 # measures whose deadlines a pause can move (SPEC 7.3)
 PAUSABLE_MEASURES = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
@@ -109,6 +111,10 @@ class Commitment:
         m = self.measure
         if m in ("first_touch", "disposition", "acceptance") and self.within:
             return f"within {self.within}"
+        if m == "opportunity" and self.within:
+            return f"within {self.within} of the qualification"
+        if m == "pipeline":
+            return "monthly pipeline quota (quotas.yaml)"
         if m == "time_spent" and self.within:
             return f"at least {self.minimum_time} within {self.within}"
         if m == "touches_before_return":
@@ -144,6 +150,7 @@ class Definitions:
     # listed takes any reason or none
     reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
     pauses: PauseRules | None = None  # None: pause events are not allowed
+    currency: str | None = None  # SPEC 9: the one currency of the agreement's opportunities
 
     def reasons_for(self, outcome: str) -> tuple[str, ...] | None:
         """The reasons allowed for ``outcome``, or None when it takes any."""
@@ -205,3 +212,5 @@ class Quotas:
 
     mql_volume: Mapping[tuple[int, int], int]
     path: Path | None = None
+    # SPEC 9: the pipeline (opportunities' amount) quota per month, in the agreement's currency
+    pipeline: Mapping[tuple[int, int], float] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from slactl.compliance.measures import (
     Pause,
     PeriodFacts,
 )
+from slactl.compliance.pipeline import figures
 from slactl.periods import Period
 from slactl.records import (
     ACCEPT,
@@ -36,6 +37,7 @@ from slactl.records import (
     Lead,
     LeadHistory,
     Outcome,
+    PipelineEntry,
 )
 
 
@@ -149,6 +151,20 @@ def cycles_of(
     if reassigns:
         held = tuple(reassigns)
         out = [replace(f, reassigns=held) for f in out]
+    if history.opportunities:  # SPEC 9: each cycle's, from its start to the next's
+        ends = [f.start for f in out[1:]]
+        out = [
+            replace(
+                f,
+                opportunities=tuple(
+                    o
+                    for o in history.opportunities
+                    if f.start <= o.created_at <= as_of
+                    and (i >= len(ends) or o.created_at < ends[i])
+                ),
+            )
+            for i, f in enumerate(out)
+        ]
     return out
 
 
@@ -432,6 +448,7 @@ def evaluate_period(
     why: bool = True,
     team_mqls: int | None = None,
     cohorts: Cohorts | None = None,
+    pipeline: Sequence[PipelineEntry] = (),
 ) -> PeriodResult:
     """Every outcome of ``period`` under ``agreement``: the lead commitments of the cycles
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
@@ -461,6 +478,7 @@ def evaluate_period(
                 f.pauses,
                 f.reassigns,
                 f.accepts,
+                f.opportunities,
             )
         else:
             facts = f
@@ -471,7 +489,10 @@ def evaluate_period(
             result.dispositions[key] = result.dispositions.get(key, 0) + 1
         result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
     mqls = result.mql if team_mqls is None else team_mqls
-    pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
+    amount = 0.0
+    if pipeline and any(c.measure == "pipeline" for c in agreement.commitments):
+        amount = figures(agreement, pipeline, period=period, as_of=as_of).pipeline
+    pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why, amount)
     for c in agreement.commitments:
         fn = PERIOD_MEASURES.get(c.measure)
         if fn is not None:
