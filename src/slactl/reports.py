@@ -23,6 +23,7 @@ from slactl.agreement.loader import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
 from slactl.compliance.measures import LeadFacts, Pause
+from slactl.compliance.plan import Plan, make_plan
 from slactl.compliance.report import Report, build_report
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
@@ -227,6 +228,21 @@ def make_report(
             + ": each part is measured under its own agreement"
         )
     return report
+
+
+def revenue_plan(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    revenue: float,
+    months: Period,
+    lookback: Period,
+    as_of: datetime,
+) -> Plan:
+    """``slactl plan`` (SPEC 9): the MQLs and pipeline ``revenue`` over ``months`` needs,
+    from the funnel of ``lookback`` as known at ``as_of`` (``compliance.plan``)."""
+    measured = make_report(engine, agreements, lookback, as_of=as_of, why=False)
+    return make_plan(revenue, months.months(), measured.funnel, lookback.label)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,10 @@ from slactl.agreement.loader import (
 from slactl.agreement.model import Agreement, Commitment, Quotas
 from slactl.clock import Duration
 
-SALES_MEASURES = ("first_touch", "disposition", "touches_before_return", "touch_cadence")
+SALES_MEASURES: tuple[str, ...] = ("first_touch", "disposition", "touches_before_return")
+SALES_MEASURES += ("touch_cadence", "opportunity")  # SPEC 9: sales creates the opportunities
+# SPEC 9: revenue won is sales' to close, whatever marketing's pipeline
+_WON = re.compile(r"\bwon\b|\bwins?\b|bookings|closed revenue|revenue (won|closed)", re.I)
 # words that name something sales, not marketing, controls
 _SALES_OUTCOMES = re.compile(
     r"sales[- ]accept|accepted by sales|\bSAL\b|\bSQL\b|sales[- ]qualified|win rate|closed[- ]won"
@@ -157,13 +160,13 @@ def _agreement_warnings(
     if not a.commitments:
         warn(None, f"{a.name} has no commitments: it only gives the calendar for deadlines")
     for c in a.commitments:
-        if c.measure == "mql_volume" and not quotas_path.is_file():
+        if c.measure in ("mql_volume", "pipeline") and not quotas_path.is_file():
             out.append(
                 LintMessage(
                     a.path,
                     c.line,
                     "error",
-                    f"commitment {c.id} measures mql_volume but there is no {quotas_path}",
+                    f"commitment {c.id} measures {c.measure} but there is no {quotas_path}",
                 )
             )
     try:
@@ -225,6 +228,13 @@ def _agreement_warnings(
                 f"marketing commitment {c.id} measures {c.measure}, which sales controls:"
                 " an SLA should bind only the party that controls the outcome",
             )
+        elif c.activity and _WON.search(c.activity):
+            warn(
+                c,
+                f"marketing commitment {c.id} ({c.activity!r}) is on won revenue, which sales"
+                " closes and marketing does not control: commit marketing to the pipeline it"
+                " creates (measure: pipeline)",
+            )
         elif c.activity and _SALES_OUTCOMES.search(c.activity):
             warn(
                 c,
@@ -242,6 +252,16 @@ def _agreement_warnings(
             shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
             c = next(c for c in a.commitments if c.measure == "mql_volume")
             warn(c, f"no MQL quota for {shown} in {quotas.path}: mql-volume is not counted there")
+    if quotas is not None and any(c.measure == "pipeline" for c in a.commitments):
+        missing = [
+            f"{y}-{m:02d}"
+            for y, m in _months(a.period_start, a.period_end)
+            if (y, m) not in quotas.pipeline
+        ]
+        if missing:
+            shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
+            c = next(c for c in a.commitments if c.measure == "pipeline")
+            warn(c, f"no pipeline quota for {shown} in {quotas.path}: {c.id} is not counted there")
     return out
 
 

@@ -182,7 +182,7 @@ class Funnel:
 
 def _money(x: float) -> float | int:
     """An amount as JSON writes it: whole amounts as integers."""
-    x = round(x, 2)
+    x = round(float(x), 2)
     return int(x) if x.is_integer() else x
 
 
