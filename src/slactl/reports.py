@@ -417,6 +417,9 @@ def _read(
             owner=owner,
             kinds=kinds,
             unsettled_before=hi if all_from is None else all_from,
+            opportunities=any(
+                c.measure == "opportunity" for a, _, _ in parts for c in a.commitments
+            ),
         )
 
 

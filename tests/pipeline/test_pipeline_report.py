@@ -175,3 +175,22 @@ def test_lint_currency_and_won_revenue(tmp_path: Path) -> None:
         f"{path}:{line - 1}: error: commitment pipeline measures pipeline, an amount: name the"
         " agreement's one currency in definitions.currency (e.g. currency: USD)"
     ) in r.stdout + r.stderr
+
+
+def test_explain_and_status_read_the_opportunities(tmp_path: Path) -> None:
+    env = setup(tmp_path)
+    run(env, "import", str(tmp_path / "opps.csv"))
+    when = ("--as-of", "2024-05-20T09:00-04:00")
+    l1 = run(env, "explain", "L-1", *when).stdout
+    assert (
+        "opportunity: opportunity O-1 Mon 2024-05-06 10:00 came 24 business hours before the"
+        " deadline Thu 2024-05-09 10:00: qualified Thu 2024-05-02 10:00 + 5 business days"
+    ) in l1
+    assert "opportunity: opportunity O-2 Wed 2024-05-15 10:00 came 32 business hours" in l1
+    l3 = run(env, "explain", "L-3", *when).stdout
+    assert (
+        "opportunity: no opportunity by the deadline Thu 2024-05-16 10:00: qualified"
+        " Thu 2024-05-09 10:00 + 5 business days"
+    ) in l3
+    status = run(env, "status", "--rep", "alice", *when).stdout
+    assert "│ opportunity │   2 │        1 │       0 │      66.7% │" in status

@@ -386,7 +386,15 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
             (row[0],),
         )
     ]
-    return LeadHistory(_lead(row, t, {}), tuple(events))
+    opportunities = tuple(
+        _opportunity(r, t)
+        for r in conn.exec_driver_sql(
+            f"SELECT {_OPP_COLS} FROM opportunity o WHERE o.lead_id = {t.ph}"
+            " ORDER BY o.created_at, o.id",
+            (row[0],),
+        )
+    )
+    return LeadHistory(_lead(row, t, {}), tuple(events), opportunities)
 
 
 def open_histories(
