@@ -123,7 +123,7 @@ def _trend(
         lo, hi = p.bounds(agreements.zone_on(p.start))  # a day of margin: other zones
         near = starts[bisect_left(keys, lo - DAY) : bisect_left(keys, hi + DAY)]
         histories = [data.histories[k] for _, k in sorted(near, key=lambda x: x[1])]
-        part = PeriodData(histories, data.reviews, 0)
+        part = PeriodData(histories, data.reviews, 0, data.pipeline)
         r = make_report(engine, agreements, p, as_of=as_of, rep=rep, data=part, why=False)
         out.append(TrendPoint(p, r))
     return tuple(out), {h.lead.external_id: h for h in data.histories}
