@@ -550,7 +550,7 @@ def report_from_publication(
         as_of=datetime.fromisoformat(data["as_of"]),
         commitments=commitments,
         reps=reps,
-        funnel=Funnel(**data["funnel"]),
+        funnel=Funnel.from_json(data["funnel"]),
         outcomes=[],
         published_quality=data.get("quality"),
     )

@@ -140,6 +140,15 @@ class Funnel:
     pipeline: float = 0.0
     won_amount: float = 0.0
     cycle_days: list[int] = field(default_factory=list)  # of each won opportunity
+    published_median: float | None = None  # a published report's (its days are not kept)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Funnel:
+        """A funnel as ``to_json`` wrote it (a published report; older ones lack SPEC 9's)."""
+        names = {f for f in cls.__dataclass_fields__ if f not in ("cycle_days", "published_median")}
+        funnel = cls(**{k: v for k, v in data.items() if k in names})
+        funnel.published_median = data.get("median_sales_cycle_days")
+        return funnel
 
     @property
     def rates(self) -> dict[str, float | None]:
@@ -157,6 +166,8 @@ class Funnel:
     @property
     def median_sales_cycle(self) -> float | None:
         """Calendar days from clock start to won, nearest-rank median (as ``quality``)."""
+        if not self.cycle_days:
+            return self.published_median
         return percentile(self.cycle_days, 50)
 
     @property
