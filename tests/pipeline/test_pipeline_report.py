@@ -18,6 +18,7 @@ Worked by hand (New York, Mon-Fri 09:00-17:00):
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.pipeline.scenario import AS_OF, report, run, setup
@@ -194,3 +195,24 @@ def test_explain_and_status_read_the_opportunities(tmp_path: Path) -> None:
     ) in l3
     status = run(env, "status", "--rep", "alice", *when).stdout
     assert "│ opportunity │   2 │        1 │       0 │      66.7% │" in status
+
+
+def test_a_published_period_keeps_its_pipeline(tmp_path: Path) -> None:
+    """Published as of 06-03, May's funnel stays 23,000 / 1 won after O-2 closes won."""
+    env = setup(tmp_path)
+    run(env, "import", str(tmp_path / "opps.csv"))
+    published = run(env, "publish", "--month", "2024-05", "--as-of", AS_OF, "--by", "dana")
+    assert published.returncode == 0, published.stderr
+    moved = tmp_path / "opps2.csv"
+    moved.write_text(
+        "id,lead,created_at,amount,currency,stage,closed_at,won\n"
+        "O-2,L-1,2024-05-15T10:00-04:00,6000,USD,Closed Won,2024-05-30T15:00-04:00,true\n"
+    )
+    assert run(env, "import", str(moved)).returncode == 0
+    r = run(env, "report", "--month", "2024-05", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["published"]["published_by"] == "dana"
+    assert doc["funnel"] == FUNNEL  # the published figures, not today's
+    table = run(env, "report", "--month", "2024-05").stdout
+    assert "3     1     23,000       10,000     80.0%     75.0%     33.3%        20 days" in table
