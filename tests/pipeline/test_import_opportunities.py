@@ -185,3 +185,47 @@ def test_salesforce_and_hubspot_exports(tmp_path: Path) -> None:
             1,
         ),
     ]
+
+
+def test_kind_map_dry_run_and_a_contact_id(tmp_path: Path) -> None:
+    env = setup(tmp_path)
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Deal,Person,Opened,Value\nD-1,L-4,2024-05-09T11:00-04:00,900\n")
+    r = run(env, "import", str(odd), "--kind", "opportunities", "--dry-run")
+    assert (r.returncode, r.stderr) == (
+        2,
+        f"Error: {odd}: cannot tell leads from activities by the header (Deal, Person, Opened,"
+        " Value): pass --kind and --preset, or --map 'Column=field'\n",
+    )
+    maps = ("--map", "Deal=external_id", "--map", "Person=lead", "--map", "Opened=created_at")
+    r = run(
+        env,
+        "import",
+        str(odd),
+        "--kind",
+        "opportunities",
+        *maps,
+        "--map",
+        "Value=amount",
+        "--dry-run",
+    )
+    assert r.stderr.splitlines()[0] == (
+        "would import odd.csv (opportunities, generic): 1 read, 1 inserted, 0 updated,"
+        " 0 unchanged, 0 rejected"
+    )
+    assert rows(env["SLACTL_DB"], "SELECT COUNT(*) FROM opportunity") == [(0,)]
+    typo = run(env, "import", str(odd), "--kind", "opportunities", "--map", "Value=amont")
+    assert (
+        typo.stderr == "Error: --map 'Value=amont': unknown field 'amont'; did you mean 'amount'?\n"
+    )
+    hs = tmp_path / "deals.csv"
+    hs.write_text(
+        "Record ID,Deal Name,Deal Stage,Amount,Create Date,Associated Contact IDs\n"
+        "9002,Gamma,appointmentscheduled,1200,2024-05-10 09:15,L-4;L-3\n"
+    )
+    r = run(env, "import", str(hs))
+    assert r.returncode == 0, r.stderr
+    # the first associated contact; no currency column: the agreement's
+    assert rows(env["SLACTL_DB"], OPP) == [
+        ("9002", "L-4", "2024-05-10 13:15:00", 1200.0, "USD", "appointmentscheduled", None, None)
+    ]
