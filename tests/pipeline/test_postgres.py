@@ -58,3 +58,14 @@ def test_import_report_and_copy_round_trip(tmp_path: Path, pg_url: str) -> None:
         ("O-9", 1000.0, None),
     ]
     assert report({**env, "SLACTL_DB": str(back)}) == doc
+
+
+def test_a_first_import_on_the_server_gives_the_same_report(tmp_path: Path, pg_url: str) -> None:
+    """The first load into an empty table (each lead found by an Arrow lookup, the batch
+    appended through COPY) and the SQLite ledger's report agree."""
+    env = setup(tmp_path)
+    pg = {**env, "SLACTL_DB": pg_url}
+    for name in ("leads.csv", "activities.csv", "opps.csv"):
+        assert run(pg, "import", str(tmp_path / name)).returncode == 0
+    assert run(env, "import", str(tmp_path / "opps.csv")).returncode == 0
+    assert report(pg) == report(env)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 
 # the fields of an opportunity after its id and lead, in the table's order
 FIELDS = ("created_at", "amount", "currency", "stage", "closed_at", "won")
@@ -123,11 +124,48 @@ def _agreed_currency(conv: Any, currency: Any, created: Any, check: Any) -> Any:
     return currency
 
 
+def _append(ledger: Any, table: pa.Table, fields: list[str]) -> tuple[int, int, list[Any]] | None:
+    """Into a table that was empty when the import began: each row's lead found by one
+    Arrow lookup of the ledger's ids (else emails), and the batch appended as it is, as
+    ``load.Ledger`` appends leads; None (no longer fresh) when an id is there already."""
+    ids = getattr(ledger, "opportunity_leads", None)
+    if ids is None:
+        ledger.cur.execute("SELECT external_id, id FROM lead")
+        by_id = ledger.cur.fetch_arrow_table()
+        ledger.cur.execute(
+            "SELECT email, MIN(id) AS id FROM lead WHERE email IS NOT NULL GROUP BY email"
+        )
+        ids = ledger.opportunity_leads = (by_id, ledger.cur.fetch_arrow_table())
+    (by_id, by_email) = ids
+    lead_id = pc.take(by_id["id"], pc.index_in(table["lead"], value_set=by_id["external_id"]))
+    if lead_id.null_count:
+        found = pc.index_in(table["lead_lower"], value_set=by_email["email"])
+        lead_id = pc.coalesce(lead_id, pc.take(by_email["id"], found))
+    known = pc.is_valid(lead_id)
+    missing = table.filter(pc.invert(known))
+    unknown = list(zip(missing["ordinal"].to_pylist(), missing["lead"].to_pylist(), strict=True))
+    rows = table.filter(known).select(["external_id", *fields[1:]])
+    rows = rows.append_column("lead_id", pc.cast(pc.filter(lead_id, known), pa.int64()))
+    at = pa.repeat(pa.scalar(ledger.at, table["created_at"].type), rows.num_rows)
+    ledger.run("SAVEPOINT batch")
+    try:
+        ledger.cur.adbc_ingest("opportunity", rows.append_column("recorded_at", at), mode="append")
+    except DriverError:
+        ledger.run("ROLLBACK TO batch")
+        ledger.fresh = False
+    ledger.run("RELEASE batch")
+    return (rows.num_rows, 0, unknown) if ledger.fresh else None
+
+
 def merge(ledger: Any, table: pa.Table) -> tuple[int, int, list[Any]]:
     """Insert the staged opportunities that are new, update the changed ones with an
     ``opportunity_change`` row per field; (inserted, updated, [(row, lead) of those whose
     lead is not in the ledger]). ``ledger``: the import's ``load.Ledger``."""
     fields = ["lead_id", *(f for f in FIELDS if f in table.column_names)]
+    if ledger.fresh:
+        appended = _append(ledger, table, fields)
+        if appended is not None:
+            return appended
     ledger.stage(table)
     olds = ", ".join(f"o.{f} AS o_{f}" for f in fields)
     ledger.run(
