@@ -124,37 +124,40 @@ def _agreed_currency(conv: Any, currency: Any, created: Any, check: Any) -> Any:
     return currency
 
 
+# each staged row's lead: by its external id, else by email (the first of the leads that
+# share it)
+_LEAD = (
+    "COALESCE((SELECT l.id FROM lead l WHERE l.external_id = s.lead),"
+    " (SELECT MIN(l.id) FROM lead l WHERE l.email = s.lead_lower)) AS lead_id"
+)
+_STAGED = f"(SELECT s.*, {_LEAD} FROM slactl_stage s) x"
+
+
 def _append(ledger: Any, table: pa.Table, fields: list[str]) -> tuple[int, int, list[Any]] | None:
-    """Into a table that was empty when the import began: each row's lead found by one
-    Arrow lookup of the ledger's ids (else emails), and the batch appended as it is, as
-    ``load.Ledger`` appends leads; None (no longer fresh) when an id is there already."""
-    ids = getattr(ledger, "opportunity_leads", None)
-    if ids is None:
-        ledger.cur.execute("SELECT external_id, id FROM lead")
-        by_id = ledger.cur.fetch_arrow_table()
-        ledger.cur.execute(
-            "SELECT email, MIN(id) AS id FROM lead WHERE email IS NOT NULL GROUP BY email"
-        )
-        ids = ledger.opportunity_leads = (by_id, ledger.cur.fetch_arrow_table())
-    (by_id, by_email) = ids
-    lead_id = pc.take(by_id["id"], pc.index_in(table["lead"], value_set=by_id["external_id"]))
-    if lead_id.null_count:
-        found = pc.index_in(table["lead_lower"], value_set=by_email["email"])
-        lead_id = pc.coalesce(lead_id, pc.take(by_email["id"], found))
-    known = pc.is_valid(lead_id)
-    missing = table.filter(pc.invert(known))
-    unknown = list(zip(missing["ordinal"].to_pylist(), missing["lead"].to_pylist(), strict=True))
-    rows = table.filter(known).select(["external_id", *fields[1:]])
-    rows = rows.append_column("lead_id", pc.cast(pc.filter(lead_id, known), pa.int64()))
-    at = pa.repeat(pa.scalar(ledger.at, table["created_at"].type), rows.num_rows)
+    """Into a table that was empty when the import began: the staged batch inserted with
+    its leads found, without comparing; None (no longer fresh, nothing done) when an id
+    is there already."""
+    ledger.stage(table)
+    names = ", ".join(fields[1:])
     ledger.run("SAVEPOINT batch")
     try:
-        ledger.cur.adbc_ingest("opportunity", rows.append_column("recorded_at", at), mode="append")
+        inserted = ledger.run(
+            f"INSERT INTO opportunity (external_id, lead_id, {names}, recorded_at)"
+            f" SELECT external_id, lead_id, {names}, {ledger.now} FROM {_STAGED}"
+            " WHERE lead_id IS NOT NULL ORDER BY ordinal"
+        )
     except DriverError:
         ledger.run("ROLLBACK TO batch")
+        ledger.run("RELEASE batch")
         ledger.fresh = False
+        return None
     ledger.run("RELEASE batch")
-    return (rows.num_rows, 0, unknown) if ledger.fresh else None
+    unknown = []
+    if inserted < table.num_rows:
+        unknown = ledger.rows(
+            f"SELECT ordinal, lead FROM {_STAGED} WHERE lead_id IS NULL ORDER BY ordinal"
+        )
+    return inserted, 0, unknown
 
 
 def merge(ledger: Any, table: pa.Table) -> tuple[int, int, list[Any]]:
@@ -169,9 +172,7 @@ def merge(ledger: Any, table: pa.Table) -> tuple[int, int, list[Any]]:
     ledger.stage(table)
     olds = ", ".join(f"o.{f} AS o_{f}" for f in fields)
     ledger.run(
-        "CREATE TEMP TABLE slactl_opps AS SELECT s.*, COALESCE("
-        "(SELECT l.id FROM lead l WHERE l.external_id = s.lead),"
-        " (SELECT MIN(l.id) FROM lead l WHERE l.email = s.lead_lower)) AS lead_id,"
+        f"CREATE TEMP TABLE slactl_opps AS SELECT s.*, {_LEAD},"
         f" o.id AS opp_id, {olds} FROM slactl_stage s"
         " LEFT JOIN opportunity o ON o.external_id = s.external_id"
     )
