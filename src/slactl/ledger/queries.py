@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 from slactl.ledger.utc import to_utc_text
-from slactl.records import LEAD_FIELDS, NO_EXTRA, Event, Lead, LeadHistory
+from slactl.records import (
+    LEAD_FIELDS,
+    NO_EXTRA,
+    Event,
+    Lead,
+    LeadHistory,
+    Opportunity,
+    PipelineEntry,
+)
 
 _LEAD_COLS = ", ".join(("id", *LEAD_FIELDS, "extra"))  # the order ``_lead`` reads them in
 
@@ -136,6 +144,7 @@ def load_histories(
     owner: str | None = None,
     kinds: Collection[str] | None = None,
     unsettled_before: datetime | None = None,
+    opportunities: bool = False,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
@@ -144,13 +153,17 @@ def load_histories(
     ``unsettled_before``: leave out the leads whose recorded clock start is before it and
     that have a disposition at or after that start by ``as_of`` (no open work is left on
     them; the effective clock start is never later than the recorded one, so no lead with
-    open work is left out)."""
+    open work is left out). ``opportunities``: with each lead's opportunities created by
+    ``as_of`` (SPEC 9; only when an agreement measures them)."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
+        histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
+        if opportunities:
+            histories = _with_opportunities(conn, histories, as_of)
+        return histories
     finally:
         if enabled:
             gc.enable()
@@ -249,6 +262,81 @@ def _load_histories(
     ]
 
 
+_OPP_COLS = "o.external_id, o.created_at, o.amount, o.currency, o.stage, o.closed_at, o.won"
+
+
+def _opportunity(row: Any, t: _Times) -> Opportunity:
+    created = t.read(row[1])
+    assert created is not None
+    won = None if row[6] is None else bool(row[6])
+    return Opportunity(row[0], created, row[2], row[3], row[4], t.read(row[5]), won)
+
+
+def _with_opportunities(
+    conn: Connection, histories: list[LeadHistory], as_of: datetime
+) -> list[LeadHistory]:
+    """The histories with their leads' opportunities created by ``as_of``, by creation."""
+    if not histories:
+        return histories
+    t = _Times(conn)
+    ids = {h.lead.external_id: h for h in histories}
+    found: dict[str, list[Opportunity]] = {}
+    keys = list(ids)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        rows = conn.exec_driver_sql(
+            f"SELECT l.external_id, {_OPP_COLS} FROM opportunity o JOIN lead l"
+            f" ON l.id = o.lead_id WHERE o.created_at <= {t.ph}"
+            f" AND l.external_id IN ({', '.join([t.ph] * len(chunk))})"
+            " ORDER BY o.created_at, o.id",
+            (t.bind(as_of), *chunk),
+        )
+        for key, *rest in rows:
+            found.setdefault(key, []).append(_opportunity(rest, t))
+    if not found:
+        return histories
+    return [
+        LeadHistory(h.lead, h.events, tuple(found[h.lead.external_id]))
+        if h.lead.external_id in found
+        else h
+        for h in histories
+    ]
+
+
+def load_pipeline(
+    *, conn: Connection, start: datetime, end: datetime, as_of: datetime
+) -> list[PipelineEntry]:
+    """The opportunities created or closed in [start, end) by ``as_of`` (SPEC 9), each
+    with its lead and the lead's last handoff at or before the opportunity's creation."""
+    t = _Times(conn)
+    p = t.ph
+    lo, hi, now = t.bind(start), t.bind(end), t.bind(as_of)
+    cols = ", ".join(f"l.{c.strip()}" for c in _LEAD_COLS.split(","))
+    handoff = (
+        f"(SELECT MAX(e.at) FROM event e WHERE e.lead_id = o.lead_id AND e.kind = 'handoff'"
+        f" AND e.at <= o.created_at AND e.at <= {p})"
+    )
+    rows = list(
+        conn.exec_driver_sql(
+            f"SELECT {_OPP_COLS}, {handoff}, {cols} FROM opportunity o JOIN lead l"
+            f" ON l.id = o.lead_id WHERE o.created_at <= {p} AND ((o.created_at >= {p}"
+            f" AND o.created_at < {p}) OR (o.closed_at >= {p} AND o.closed_at < {p}))"
+            " ORDER BY o.created_at, o.id",
+            (now, now, lo, hi, lo, hi),
+        )
+    )
+    out = []
+    extras: dict[str, Any] = {}
+    for row in rows:
+        lead = _lead(row[8:], t, extras)
+        handed = [x for x in (t.read(row[7]), lead.handed_off_at) if x is not None]
+        created = t.read(row[1])
+        assert created is not None
+        last = max((x for x in handed if x <= created and x <= as_of), default=None)
+        out.append(PipelineEntry(_opportunity(row[:7], t), lead, last))
+    return out
+
+
 def count_leads_created(
     *,
     conn: Connection,
@@ -303,7 +391,15 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
             (row[0],),
         )
     ]
-    return LeadHistory(_lead(row, t, {}), tuple(events))
+    opportunities = tuple(
+        _opportunity(r, t)
+        for r in conn.exec_driver_sql(
+            f"SELECT {_OPP_COLS} FROM opportunity o WHERE o.lead_id = {t.ph}"
+            " ORDER BY o.created_at, o.id",
+            (row[0],),
+        )
+    )
+    return LeadHistory(_lead(row, t, {}), tuple(events), opportunities)
 
 
 def open_histories(

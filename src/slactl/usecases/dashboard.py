@@ -120,7 +120,7 @@ def _trend(
     """Each period's report at ``as_of``, its cycles and lead outcomes taken from the
     span's one evaluation (``evaluated``): nothing is evaluated twice."""
     out = []
-    part = PeriodData(data.histories, data.reviews, 0)
+    part = PeriodData(data.histories, data.reviews, 0, data.pipeline)
     for p in periods:
         if not agreements.covering(p.start, p.end):
             out.append(TrendPoint(p, None))

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
-from slactl.compliance.measures import LeadFacts, Pause
+from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
+from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
+from slactl.compliance.plan import Plan, make_plan
 from slactl.compliance.report import Report, Winner, build_report
 from slactl.compliance.teams import team_standings, winning_team
 from slactl.errors import SlactlError, UnknownLead
@@ -39,6 +40,7 @@ from slactl.records import (
     Event,
     LeadHistory,
     Outcome,
+    PipelineEntry,
     State,
 )
 
@@ -109,6 +111,7 @@ class PeriodData:
     histories: list[LeadHistory]
     reviews: list[Event]
     leads_created: int
+    pipeline: list[PipelineEntry] = field(default_factory=list)  # SPEC 9
 
 
 def load_period(
@@ -129,15 +132,22 @@ def load_period(
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     with engine.connect() as conn:
         histories = queries.load_histories(
-            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+            conn=conn,
+            start=lo,
+            end=hi,
+            as_of=as_of,
+            owner=owner,
+            kinds=kinds,
+            opportunities=any(c.measure == "opportunity" for a, _ in parts for c in a.commitments),
         )
+        pipeline = queries.load_pipeline(conn=conn, start=lo, end=hi, as_of=as_of)
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
         created = queries.count_leads_created(
             conn=conn, start=exact_lo, end=exact_hi, owner=owner, as_of=as_of
         )
-    return PeriodData(histories, reviews, created)
+    return PeriodData(histories, reviews, created, pipeline)
 
 
 def unmeasured(
@@ -215,6 +225,7 @@ def make_report(
             cohorts=cohorts,
             evaluated=evaluated,
             with_quality=with_quality,
+            pipeline=data.pipeline,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     name_winning_team(report, agreements)
@@ -238,6 +249,21 @@ def name_winning_team(report: Report, agreements: AgreementSet) -> None:
     winner = winning_team(team_standings(report.reps, team))
     report.names_winner = True
     report.winner = None if winner is None else Winner(winner.team, winner.points)
+
+
+def revenue_plan(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    revenue: float,
+    months: Period,
+    lookback: Period,
+    as_of: datetime,
+) -> Plan:
+    """``slactl plan`` (SPEC 9): the MQLs and pipeline ``revenue`` over ``months`` needs,
+    from the funnel of ``lookback`` as known at ``as_of`` (``compliance.plan``)."""
+    measured = make_report(engine, agreements, lookback, as_of=as_of, why=False)
+    return make_plan(revenue, months.months(), measured.funnel, lookback.label)
 
 
 @dataclass(frozen=True)
@@ -360,8 +386,16 @@ def open_items(
     if histories is None:
         histories = _read(engine, agreements, window, as_of=as_of, owner=rep)
     # a lead dispositioned by as_of has no open sales work: its first touch and disposition
-    # are decided, a return is judged at the return, and its cadence ends there
-    histories = [h for h in histories if not _settled(h, as_of)]
+    # are decided, a return is judged at the return, and its cadence ends there; but a
+    # qualified one may still owe its opportunity (SPEC 9), and only that
+    owed = _measures_opportunity(agreements)
+    settled = {h.lead.external_id for h in histories if _settled(h, as_of)}
+    owing = {
+        h.lead.external_id
+        for h in histories
+        if owed and h.lead.external_id in settled and _owes_opportunity(h, as_of)
+    }
+    histories = [h for h in histories if h.lead.external_id not in settled - owing]
     by_lead = {h.lead.external_id: h for h in histories}
     items: list[StatusItem] = []
     with bulk():
@@ -376,6 +410,8 @@ def open_items(
                     continue
                 if rep is not None and o.owner != rep:
                     continue  # held by another rep then (SPEC 7.2)
+                if o.lead_id in owing and o.commitment_id not in owed:
+                    continue  # a qualified lead kept for its opportunity alone
                 h = by_lead[o.lead_id]
                 # overdue with nothing done: dispositioned leads were set aside above
                 overdue_open = o.state is State.BREACHED and o.event_at is None
@@ -403,6 +439,7 @@ def _read(
     lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
+    owed = {c.id for a, _, _ in parts for c in a.commitments if c.measure == "opportunity"}
     with engine.connect() as conn:
         return queries.load_histories(
             conn=conn,
@@ -411,7 +448,9 @@ def _read(
             as_of=as_of,
             owner=owner,
             kinds=kinds,
-            unsettled_before=hi if all_from is None else all_from,
+            # a qualified lead may still owe its opportunity: every lead of the window
+            unsettled_before=None if owed else hi if all_from is None else all_from,
+            opportunities=bool(owed),
         )
 
 
@@ -463,6 +502,28 @@ def rep_status(
             why=False,
         )
     return items, report
+
+
+def _measures_opportunity(agreements: AgreementSet) -> set[str]:
+    """The ids of the ``opportunity`` commitments (SPEC 9) of any agreement."""
+    return {
+        c.id for a in agreements.agreements for c in a.commitments if c.measure == "opportunity"
+    }
+
+
+def _owes_opportunity(h: LeadHistory, as_of: datetime) -> bool:
+    """Whether the lead's last disposition by ``as_of`` is a qualification with no
+    opportunity created since its cycle's start (the last handoff before it)."""
+    last = None
+    for e in h.events:
+        if e.at > as_of:
+            break
+        if e.kind == DISPOSITION:
+            last = e
+    if last is None or last.outcome != QUALIFIED:
+        return False
+    start = max((t for t in handoffs(h, as_of) if t <= last.at), default=clock_start(h, as_of))
+    return not any(start <= o.created_at <= as_of for o in h.opportunities)
 
 
 def _settled(h: LeadHistory, as_of: datetime) -> bool:
@@ -542,7 +603,7 @@ def report_from_publication(
         as_of=datetime.fromisoformat(data["as_of"]),
         commitments=commitments,
         reps=reps,
-        funnel=Funnel(**data["funnel"]),
+        funnel=Funnel.from_json(data["funnel"]),
         outcomes=[],
         published_quality=data.get("quality"),
     )
