@@ -210,12 +210,24 @@ def _load_histories(
     cur = _rows(conn, f"SELECT {cols} FROM lead WHERE {where}", tuple(params))
     leads = {row[0]: build(row, extras) for row in cur}
     cur.close()
+    if not leads:
+        return []
     # SQLite walks ix_event_lead_at (lead_id, at) for each lead, so its rows come grouped
     # by lead, in time order, ties by id; ORDER BY would make it sort ~400k rows again.
     # PostgreSQL may hash-join, so it is asked to order. Either way each lead's list is
     # sorted by time once more below (stable, and linear when already in order).
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
     order = " ORDER BY e.lead_id, e.at, e.id" if t.pg else ""
+    if owner is not None or unsettled_before is not None:
+        # a rep's or the open leads: found through the owner index or a probe of each
+        # lead's dispositions, work the events query would do again for each of its rows;
+        # their ids are known now, so their events are looked up by id (ix_event_lead_at)
+        ids = list(leads)
+        where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
+        params = [ids if t.pg else json.dumps(ids)]
+        join = ""
+    else:
+        join = " JOIN lead ON lead.id = e.lead_id"
     event_where = f"{where} AND e.at <= {p}"
     event_params = [*params, now]
     if kinds is not None:
@@ -226,8 +238,8 @@ def _load_histories(
         event_params += sorted(kinds)
     rows = _rows(
         conn,
-        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e"
-        f" JOIN lead ON lead.id = e.lead_id WHERE {event_where}{order}",
+        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e{join}"
+        f" WHERE {event_where}{order}",
         tuple(event_params),
     )
     grouped: dict[int, list[Event]] = {}
