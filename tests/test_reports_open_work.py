@@ -246,3 +246,50 @@ def test_notify_finds_the_full_paths_alerts(ledger) -> None:  # type: ignore[no-
         ]
         found += len(alerts)
     assert found > 20
+
+
+@pytest.mark.parametrize("ledger", [6, 7], indirect=True)
+def test_notify_with_its_watch_misses_no_alert(ledger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Runs every few business hours over three weeks, events recorded between them (some
+    backdated, some after the run's instant), each run's alerts recorded as sent: each run
+    that reads only the leads its watch says may have changed finds every alert that the
+    full path finds due and not yet sent, and no other."""
+    from slactl.ledger.notifications import claim, mark, sent_since
+    from slactl.ledger.record import record_event
+    from slactl.ledger.watch import save
+    from slactl.notify import find_alerts
+
+    engine, agreements = ledger
+    rng = random.Random(11)
+    watch = "fingerprint"
+    t = datetime(2024, 5, 20, 8, 0, tzinfo=NY)
+    leads = [f"L{i:03d}" for i in range(160)]
+    compared = 0
+    for step in range(40):
+        t += timedelta(hours=rng.choice([1, 3, 7, 20]))
+        for _ in range(rng.randrange(0, 4)):
+            at = t + timedelta(hours=rng.choice([-30, -2, 0, 5]))
+            kind = rng.choice(["call", "disposition", "handoff", "reassign", "pause", "accept"])
+            record_event(
+                engine,
+                lead=rng.choice(leads),
+                kind=kind,
+                at=at,
+                now=NOW + timedelta(minutes=step),
+                rep=rng.choice(REPS),
+                outcome="nurture" if kind == "disposition" else None,
+                reason="callback-requested" if kind == "pause" else None,
+            )
+        full = find_alerts(engine, agreements, t)
+        found = find_alerts(engine, agreements, t, watch=watch)
+        done = sent_since(engine, t - timedelta(days=60))
+        due = {a.key_tuple() for a in full.alerts} - done
+        assert {a.key_tuple() for a in found.alerts} - done == due
+        compared += len(due)
+        new = [a for a in found.alerts if a.key_tuple() not in done]
+        sends = [(a.key(), a.deadline) for a in new]
+        claim(engine, sends=sends, now=NOW, stale=timedelta(minutes=15))
+        mark(engine, results=[(k, None) for k, _ in sends], now=NOW)
+        assert found.marks is not None
+        save(engine, fingerprint=watch, as_of=t, marks=found.marks, next_at=found.next_at)
+    assert compared > 30

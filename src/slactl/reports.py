@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -318,18 +318,51 @@ def open_items(
     """Sales work still open at ``as_of`` among the leads whose clock started in the last
     ``lookback_days`` (default ``lookback``): pending, at risk, or overdue with nothing
     done, by deadline. ``histories``: those leads, when the caller has read them."""
+    found = open_work(
+        engine, agreements, as_of=as_of, rep=rep, lookback_days=lookback_days, histories=histories
+    )
+    return [w.item for w in found.work]
+
+
+class OpenPair(NamedTuple):
+    """One open item with what it was computed from: its cycle's facts and agreement."""
+
+    item: StatusItem
+    facts: LeadFacts
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    work: list[OpenPair]  # by deadline, then lead
+    histories: list[LeadHistory]  # the leads read (for notify's watch: all were evaluated)
+
+
+def open_work(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    as_of: datetime,
+    rep: str | None = None,
+    lookback_days: int | None = None,
+    histories: list[LeadHistory] | None = None,
+    watch: str | None = None,
+) -> OpenWork:
+    """``open_items`` with each item's facts. ``watch``: read only the leads whose notify
+    watch row under this fingerprint no longer holds (``ledger.watch``)."""
     today = agreements.local_day(as_of)
     days = lookback(agreements) if lookback_days is None else lookback_days
     window = Period(today - timedelta(days=days), today, "open work")
     parts = agreements.parts(window)
     if not parts:
-        return []
+        return OpenWork([], [])
     if histories is None:
-        histories = _read(engine, agreements, window, as_of=as_of, owner=rep)
+        histories = _read(engine, agreements, window, as_of=as_of, owner=rep, watch=watch)
+    read = histories
     # a lead dispositioned by as_of has no open sales work: its first touch and disposition
     # are decided, a return is judged at the return, and its cadence ends there
     histories = [h for h in histories if not _settled(h, as_of)]
-    items: list[StatusItem] = []
+    work: list[OpenPair] = []
     with bulk():
         for agreement, part in parts:
             cal = agreement.calendar
@@ -344,10 +377,11 @@ def open_items(
                     left = cal.elapsed(as_of, o.deadline) if o.deadline else timedelta(0)
                     pause = facts.paused_at(as_of) if o.paused else None
                     lead = facts.lead
-                    items.append(StatusItem(o, lead.external_id, lead.company, left, pause))
+                    item = StatusItem(o, lead.external_id, lead.company, left, pause)
+                    work.append(OpenPair(item, facts, agreement))
     far = datetime.max.replace(tzinfo=UTC)
-    items.sort(key=lambda i: (i.outcome.deadline or far, i.lead))
-    return items
+    work.sort(key=lambda w: (w.item.outcome.deadline or far, w.item.lead))
+    return OpenWork(work, read)
 
 
 def _sales_outcomes(
@@ -409,6 +443,7 @@ def _read(
     as_of: datetime,
     owner: str | None,
     all_from: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     """The leads whose clock starts on a day of ``window`` and the events the engine reads;
     of those that start before ``all_from`` (default: all of them), only the ones not yet
@@ -425,6 +460,7 @@ def _read(
             owner=owner,
             kinds=kinds,
             unsettled_before=hi if all_from is None else all_from,
+            watch=watch,
         )
 
 

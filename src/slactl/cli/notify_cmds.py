@@ -46,9 +46,9 @@ def notify(
 
     from slactl.ledger.notifications import sent_since
     from slactl.ledger.opening import open_for_writing
+    from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.notify import alerting, due_alerts, notify_lookback, send_alerts
-    from slactl.reports import open_items
+    from slactl.notify import find_alerts, fingerprint, notify_lookback, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -58,9 +58,10 @@ def notify(
     engine = open_for_writing(s.db)
     try:
         days = notify_lookback(agreements)
-        open_work = open_items(engine, alerting(agreements), as_of=when, lookback_days=days)
+        watch = fingerprint(s.agreements_dir)
+        found = find_alerts(engine, agreements, when, watch=None if dry_run else watch)
         done = sent_since(engine, when - timedelta(days=days + 1))
-        alerts = [a for a in due_alerts(agreements, open_work, when) if a.key_tuple() not in done]
+        alerts = [a for a in found.alerts if a.key_tuple() not in done]
         if dry_run:
             for a in alerts:
                 typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
@@ -74,6 +75,9 @@ def notify(
             budget=budget,
             clock=wall_clock,
         )
+        if found.marks is not None:  # a lead with a send not made is looked at again
+            seen = {k: (when if k in result.unsent else t) for k, t in found.next_at.items()}
+            save(engine, fingerprint=watch, as_of=when, marks=found.marks, next_at=seen)
     finally:
         engine.dispose()
     failures = result.failures or []

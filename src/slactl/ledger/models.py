@@ -182,3 +182,20 @@ class Notification(SQLModel, table=True):
     last_tried_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class NotifyWatch(SQLModel, table=True):
+    """What ``slactl notify`` last found for an open lead (docs/ledger.md): evaluated as of
+    ``as_of`` under the agreements ``fingerprint`` names, when the ledger's newest event and
+    lead change were ``event_high`` and ``change_high``; no alert can newly come due for it
+    before ``next_at`` (never, when None) unless the lead gains an event or a change. A
+    later run evaluates it again only then. Rows are replaced, never needed for history."""
+
+    __tablename__ = "notify_watch"
+
+    lead: str = Field(sa_column=Column(Text, primary_key=True))  # external id
+    fingerprint: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    event_high: int = Field(sa_column=Column(Integer, nullable=False))
+    change_high: int = Field(sa_column=Column(Integer, nullable=False))

@@ -139,6 +139,7 @@ def load_histories(
     owner: str | None = None,
     kinds: Collection[str] | None = None,
     unsettled_before: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
@@ -147,13 +148,14 @@ def load_histories(
     ``unsettled_before``: leave out the leads whose recorded clock start is before it and
     that have a disposition at or after that start by ``as_of`` (no open work is left on
     them; the effective clock start is never later than the recorded one, so no lead with
-    open work is left out)."""
+    open work is left out). ``watch``: a notify fingerprint; leave out the leads whose
+    ``notify_watch`` row under it still holds at ``as_of`` (``ledger.watch``)."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
+        return _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
     finally:
         if enabled:
             gc.enable()
@@ -167,6 +169,7 @@ def _load_histories(
     owner: str | None,
     kinds: Collection[str] | None,
     unsettled_before: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
@@ -184,6 +187,17 @@ def _load_histories(
         f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))"
     )
     params: list[Any] = [lo, hi, now, lo, hi, now, lo, hi, now]
+    if watch is not None:
+        # before the dispositions are probed: most leads of a run are still as last seen
+        where += (
+            f" AND (lead.external_id IN (SELECT n.lead FROM notification n"
+            f" WHERE n.status <> 'sent') OR NOT EXISTS (SELECT 1 FROM notify_watch w"
+            f" WHERE w.lead = lead.external_id AND w.fingerprint = {p} AND w.as_of <= {p}"
+            f" AND (w.next_at IS NULL OR w.next_at > {p}) AND NOT EXISTS (SELECT 1 FROM"
+            f" event e2 WHERE e2.lead_id = lead.id AND e2.id > w.event_high) AND NOT EXISTS"
+            f" (SELECT 1 FROM lead_change c WHERE c.lead_id = lead.id AND c.id > w.change_high)))"
+        )
+        params += [watch, now, now]
     if owner is not None:
         # the rep's leads: owned now, or reassigned to them (SPEC 7.2: the engine credits
         # each pair to whoever held the lead then)
@@ -218,7 +232,7 @@ def _load_histories(
     # sorted by time once more below (stable, and linear when already in order).
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
     order = " ORDER BY e.lead_id, e.at, e.id" if t.pg else ""
-    if owner is not None or unsettled_before is not None:
+    if owner is not None or unsettled_before is not None or watch is not None:
         # a rep's or the open leads: found through the owner index or a probe of each
         # lead's dispositions, work the events query would do again for each of its rows;
         # their ids are known now, so their events are looked up by id (ix_event_lead_at)
