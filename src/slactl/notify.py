@@ -529,7 +529,8 @@ def find_alerts(
             times = [t for t in (lead.created_at, lead.handed_off_at) if t and t > as_of]
             if lead.external_id in upcoming:
                 times.append(upcoming[lead.external_id])
-            next_at[lead.external_id] = min(times) if times else None
+            # read once as_of reaches them: the watch holds up to just before
+            next_at[lead.external_id] = min(times) - JUST if times else None
         for w in found.work:
             t = next_alert_at(agreements, w, as_of)
             key = w.item.lead
@@ -539,16 +540,21 @@ def find_alerts(
     return Found(alerts, next_at, marks)
 
 
+JUST = timedelta(microseconds=1)  # an instant's predecessor: what holds up to just before it
+
+
 def next_alert_at(agreements: AgreementSet, pair: OpenPair, as_of: datetime) -> datetime | None:
-    """The earliest instant after ``as_of`` at which the pair can call for an alert it does
-    not call for now (its warn window, its deadline, its next escalation step, the end of
-    its pause); None when only new data can. Never later than the true instant."""
+    """The last instant up to which the pair calls for no alert it does not call for at
+    ``as_of``: past it, its warn window may have begun, its deadline passed, its next
+    escalation step or the end of its pause come. None when only new data can change it.
+    Never later than the true instant (a watch row holds while ``as_of`` is at or before
+    it)."""
     o = pair.item.outcome
     agreement = pair.agreement
     c = agreement.commitment(o.commitment_id)
-    if o.paused or o.deadline is None:
+    if o.paused or o.deadline is None:  # paused while as_of < its end
         pause = pair.item.pause
-        return pause.end if pause is not None and pause.end is not None else None
+        return pause.end - JUST if pause is not None and pause.end is not None else None
     if o.state is State.PENDING:
         if c.warn is None:
             return o.deadline
@@ -557,7 +563,7 @@ def next_alert_at(agreements: AgreementSet, pair: OpenPair, as_of: datetime) -> 
         else:
             cal = agreement.calendar
         return min(o.deadline, _warned_after(cal, o.deadline, c.warn, as_of))
-    if o.state is State.AT_RISK:
+    if o.state is State.AT_RISK:  # breached once as_of is past the deadline
         return o.deadline
     # breached, nothing done: the next escalation step, as due_alerts counts them
     if o.clock_start is None:
@@ -569,15 +575,15 @@ def next_alert_at(agreements: AgreementSet, pair: OpenPair, as_of: datetime) -> 
     cal = commitment_calendar(owning, c, o.owner)
     for e in c.escalate:
         t = cal.add(o.deadline, e.after)
-        if t > as_of:
-            return t
+        if t > as_of:  # due once as_of reaches it
+            return t - JUST
     return None
 
 
 def _warned_after(
     cal: BusinessCalendar, deadline: datetime, warn: Duration, as_of: datetime
 ) -> datetime:
-    """An instant no later than the first at which ``deadline`` is within ``warn`` of it
+    """An instant before the first at which ``deadline`` is within ``warn`` of it
     (``deadline <= cal.add(t, warn)``, the at-risk test): a bisection to the minute, since
     ``cal.add`` never decreases as its start moves later."""
     lo, hi = as_of, deadline

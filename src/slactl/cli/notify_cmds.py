@@ -48,7 +48,7 @@ def notify(
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.notify import find_alerts, fingerprint, notify_lookback, send_alerts
+    from slactl.notify import JUST, find_alerts, fingerprint, notify_lookback, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -76,7 +76,8 @@ def notify(
             clock=wall_clock,
         )
         if found.marks is not None:  # a lead with a send not made is looked at again
-            seen = {k: (when if k in result.unsent else t) for k, t in found.next_at.items()}
+            again = when - JUST  # the next run, even at the same as_of
+            seen = {k: (again if k in result.unsent else t) for k, t in found.next_at.items()}
             save(engine, fingerprint=watch, as_of=when, marks=found.marks, next_at=seen)
     finally:
         engine.dispose()

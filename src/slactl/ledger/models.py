@@ -188,7 +188,7 @@ class NotifyWatch(SQLModel, table=True):
     """What ``slactl notify`` last found for an open lead (docs/ledger.md): evaluated as of
     ``as_of`` under the agreements ``fingerprint`` names, when the ledger's newest event and
     lead change were ``event_high`` and ``change_high``; no alert can newly come due for it
-    before ``next_at`` (never, when None) unless the lead gains an event or a change. A
+    up to ``next_at`` (ever, when None) unless the lead gains an event or a change. A
     later run evaluates it again only then. Rows are replaced, never needed for history."""
 
     __tablename__ = "notify_watch"

@@ -193,7 +193,7 @@ def _load_histories(
             f" AND (lead.external_id IN (SELECT n.lead FROM notification n"
             f" WHERE n.status <> 'sent') OR NOT EXISTS (SELECT 1 FROM notify_watch w"
             f" WHERE w.lead = lead.external_id AND w.fingerprint = {p} AND w.as_of <= {p}"
-            f" AND (w.next_at IS NULL OR w.next_at > {p}) AND NOT EXISTS (SELECT 1 FROM"
+            f" AND (w.next_at IS NULL OR w.next_at >= {p}) AND NOT EXISTS (SELECT 1 FROM"
             f" event e2 WHERE e2.lead_id = lead.id AND e2.id > w.event_high) AND NOT EXISTS"
             f" (SELECT 1 FROM lead_change c WHERE c.lead_id = lead.id AND c.id > w.change_high)))"
         )

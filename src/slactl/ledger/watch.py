@@ -3,11 +3,12 @@ open lead, so that a run evaluates again only the leads whose next alert instant
 or that gained an event or a lead change since (``queries.load_histories(watch=…)``).
 
 A watch row holds while its fingerprint (the agreements, team and code it was computed
-under) is the run's, its ``as_of`` is not after the run's, its ``next_at`` is later than
-the run's ``as_of``, and no event or lead change of the lead has an id above the
-high-water marks taken before the lead was read. Those marks are exact: on SQLite one
-writer at a time appends ids above every committed one; on PostgreSQL they are read under
-a SHARE lock, which waits for the transactions writing those tables to end.
+under) is the run's, its ``as_of`` is not after the run's, its ``next_at`` (the last
+instant the lead's alerts stay as they were) is not before the run's ``as_of``, and no
+event or lead change of the lead has an id above the high-water marks taken before the
+lead was read. Those marks are exact: on SQLite one writer at a time appends ids above
+every committed one; on PostgreSQL they are read under a SHARE lock, which waits for the
+transactions writing those tables to end.
 """
 
 from __future__ import annotations
