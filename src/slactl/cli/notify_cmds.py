@@ -42,13 +42,12 @@ def notify(
     line each on stderr); they are retried by the next run. SMTP settings as for digest.
     """
     import os
-    from datetime import timedelta
 
-    from slactl.ledger.notifications import sent_since
+    from slactl.ledger.notifications import sent_of
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.notify import JUST, find_alerts, fingerprint, notify_lookback, send_alerts
+    from slactl.notify import JUST, find_alerts, fingerprint, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -57,10 +56,9 @@ def notify(
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
     engine = open_for_writing(s.db)
     try:
-        days = notify_lookback(agreements)
         watch = fingerprint(s.agreements_dir)
         found = find_alerts(engine, agreements, when, watch=None if dry_run else watch)
-        done = sent_since(engine, when - timedelta(days=days + 1))
+        done = sent_of(engine, {a.lead for a in found.alerts})
         alerts = [a for a in found.alerts if a.key_tuple() not in done]
         if dry_run:
             for a in alerts:

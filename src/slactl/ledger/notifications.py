@@ -9,7 +9,7 @@ own short transaction, so two runs at once never wait on each other's network ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -121,3 +121,24 @@ def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:
     )
     with engine.connect() as conn:
         return {tuple(r) for r in conn.execute(query)}
+
+
+def sent_of(engine: Engine, leads: Collection[str]) -> set[tuple[Any, ...]]:
+    """The keys of the sends made for ``leads`` (external ids): what a run need not send
+    again. One read by the unique key's first column; none when ``leads`` is empty."""
+    if not leads:
+        return set()
+    import json
+
+    cols = ", ".join(KEY)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = f"SELECT {cols} FROM notification WHERE status = %s AND lead = ANY(%s)"
+            params: tuple[Any, ...] = (SENT, list(leads))
+        else:
+            sql = (
+                f"SELECT {cols} FROM notification WHERE status = ?"
+                " AND lead IN (SELECT value FROM json_each(?))"
+            )
+            params = (SENT, json.dumps(list(leads)))
+        return {tuple(r) for r in conn.exec_driver_sql(sql, params)}
