@@ -146,11 +146,11 @@ def prepare(db: Path, agreements: Path, due: int) -> tuple[int, list[int]]:
     """Record every alert due at AS_OF as sent, then return the ids of ``due`` of them."""
     from zoneinfo import ZoneInfo
 
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.utc import to_utc_text
-    from slactl.notify import due_alerts, notify_lookback
-    from slactl.reports import open_items
+    from slactl.usecases.notify import due_alerts, notify_lookback
+    from slactl.usecases.reading import open_items
 
     agreement_set = load_agreements(agreements)
     as_of = datetime.fromisoformat(AS_OF).replace(tzinfo=ZoneInfo("America/New_York"))

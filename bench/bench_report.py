@@ -2,7 +2,8 @@
 sqlite3 shell running plain aggregate queries over the same month's leads and activities;
 `slactl status` and `slactl --version` wall time, start-up included.
 
-    .venv/bin/python bench/bench_report.py [--db LEDGER] [--no-docs]
+    .venv/bin/python bench/bench_report.py [--db LEDGER] [--agreements DIR] [--no-docs]
+    .venv/bin/python bench/bench_report.py --pairs N [--db LEDGER] [--agreements DIR]
 
 Needs bench/out/ledger.db, built by bench/bench_import.py (or a copy of it: --db). Each
 command is a subprocess timed by /usr/bin/time (wall, CPU, peak RSS), best of three.
@@ -153,9 +154,17 @@ def main() -> None:
     db = Path(sys.argv[sys.argv.index("--db") + 1]) if "--db" in sys.argv else OUT / "ledger.db"
     if not db.exists():
         raise SystemExit("run bench/bench_import.py first: it builds bench/out/ledger.db")
-    env = {"SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
-    ref = best(["sqlite3", str(db)], stdin=REFERENCE)
+    agreements = (
+        Path(sys.argv[sys.argv.index("--agreements") + 1])
+        if "--agreements" in sys.argv
+        else ROOT / "agreements"
+    )
+    env = {"SLACTL_DB": str(db), "SLACTL_AGREEMENTS": str(agreements)}
     month = ["--month", "2024-05", "--as-of", "2024-06-03T09:00"]
+    if "--pairs" in sys.argv:  # the issue's way: medians of alternating pairs, nothing else
+        pairs(db, env, month, int(sys.argv[sys.argv.index("--pairs") + 1]))
+        return
+    ref = best(["sqlite3", str(db)], stdin=REFERENCE)
     rep_json = best([SLACTL, "report", *month, "--format", "json"], env=env)
     rep_table = best([SLACTL, "report", *month], env=env)
     status = best([SLACTL, "status", "--rep", "rep07", "--as-of", "2024-05-15T12:00"], env=env)
@@ -191,6 +200,28 @@ def main() -> None:
         print(f"{'met    ' if ok else 'MISSED '} {what}: {figure}")
     if "--no-docs" not in sys.argv:
         write_docs(table, verdicts, db)
+
+
+def pairs(db: Path, env: dict[str, str], month: list[str], n: int) -> None:
+    """``n`` alternating pairs (the sqlite3 reference, then `report --format json`), wall
+    and CPU medians: a noisy minute on a shared machine weighs on both."""
+    import statistics
+
+    refs, reps = [], []
+    for _ in range(n):
+        refs.append(timed(["sqlite3", str(db)], stdin=REFERENCE))
+        reps.append(timed([SLACTL, "report", *month, "--format", "json"], env=env))
+    for name, runs in (("sqlite3 reference", refs), ("report --format json", reps)):
+        walls = ", ".join(f"{w:.2f}" for w, _, _ in runs)
+        wall = statistics.median(w for w, _, _ in runs)
+        cpu = statistics.median(c for _, c, _ in runs)
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} | {walls} |")
+    ratio = [b[0] / a[0] for a, b in zip(refs, reps, strict=True)]
+    print(
+        f"report / reference: median {statistics.median(ratio):.2f}x wall (pairs: "
+        + ", ".join(f"{r:.2f}" for r in ratio)
+        + f"); load average {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 def write_docs(table: list[str], verdicts: list[tuple[str, bool, str]], db: Path) -> None:

@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slactl.agreement.loader import AgreementSet, load_agreements
+from slactl.agreement.directory import AgreementSet, load_agreements
 from slactl.compliance.engine import evaluate_period
 from slactl.compliance.report import build_report
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.ingest.rules import event_rules
 from slactl.ledger.queries import load_histories
-from slactl.notify import alerting, due_alerts, notify_lookback
 from slactl.periods import Period, month
 from slactl.records import State
-from slactl.reports import (
+from slactl.usecases.notify import alerting, due_alerts, notify_lookback
+from slactl.usecases.reading import (
     StatusItem,
     _bounds,
     _settled,
@@ -257,7 +257,7 @@ def test_notify_with_its_watch_misses_no_alert(ledger, tmp_path: Path) -> None: 
     from slactl.ledger.notifications import claim, mark, sent_since
     from slactl.ledger.record import record_event
     from slactl.ledger.watch import save
-    from slactl.notify import find_alerts
+    from slactl.usecases.notify import find_alerts
 
     engine, agreements = ledger
     rng = random.Random(11)

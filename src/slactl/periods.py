@@ -31,6 +31,14 @@ class Period:
     def contains(self, d: date) -> bool:
         return self.start <= d <= self.end
 
+    @property
+    def is_quarter(self) -> bool:
+        """Exactly one calendar quarter (``--quarter``, or ``--from/--to`` spanning one)."""
+        if self.start.day != 1 or self.start.month % 3 != 1:
+            return False
+        nxt = date(self.start.year + (self.start.month == 10), (self.start.month + 2) % 12 + 1, 1)
+        return self.end == nxt - timedelta(days=1)
+
     def months(self) -> list[tuple[int, int]]:
         out = []
         y, m = self.start.year, self.start.month

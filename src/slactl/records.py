@@ -8,6 +8,7 @@ slactl, so everything can sit above it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ LEAD_FIELDS = (
 )
 
 _COLUMNS = frozenset((*LEAD_FIELDS, "extra"))
+# the contact fields a ``complete_fields`` commitment may require (besides ``extra.*``)
+CONTACT_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
 
 # Event kinds with a meaning of their own; any other kind is an activity (a touch when
 # it is one of the agreement's touch_kinds).
@@ -133,3 +136,12 @@ class Outcome(NamedTuple):
     quota: float | None = None  # mql_volume: the (pro-rated) quota
     cycle: int = 1  # which cycle of the lead (SPEC 7.1): 1 for its first handoff
     paused: bool = False  # pending because a pause is open at as_of (SPEC 7.3)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_email(text: str) -> bool:
+    """A well-formed address (``name@domain.tld``, no spaces): the one test of an email,
+    for a lead's ``email`` field and for the addresses in team.yaml."""
+    return _EMAIL.match(text.strip()) is not None

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from slactl.agreement.loader import load_agreements
+from slactl.agreement.directory import load_agreements
 from slactl.cli import app
 from slactl.periods import month
 

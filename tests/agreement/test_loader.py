@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from slactl.agreement.loader import load_agreement_text, load_agreements
+from slactl.agreement.directory import load_agreements
+from slactl.agreement.loader import load_agreement_text
 from slactl.errors import AgreementError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from slactl.agreement.directory import load_agreements
 from slactl.agreement.lint import lint
-from slactl.agreement.loader import load_agreements
 from slactl.compliance.engine import evaluate_lead
 from slactl.errors import AgreementError
 from slactl.records import Event, Lead, LeadHistory

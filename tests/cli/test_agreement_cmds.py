@@ -219,7 +219,7 @@ def test_init_example_and_year_exclude_each_other(tmp_path: Path) -> None:
 
 def test_starter_agreement_keeps_state_holidays_open(tmp_path: Path) -> None:
     # few sales teams close for New York's Election Day or Lincoln's Birthday
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
 
     target = tmp_path / "agreements"
     assert (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -95,10 +96,37 @@ def test_leaderboard_by_team_names_the_quarters_winner(tmp_path: Path) -> None:
         ["2", "│", "west", "│", "-5", "│", "1", "│", "0"],
     ]
     assert done.stdout.endswith("Winning team of 2024-Q2: east (20 points).\n")
-    done = runner.invoke(app, [*base, "report", "--quarter", "2024-Q2", "--as-of", "2024-07-01"])
+    winner = "Winning team of 2024-Q2: east (20 points)."
+    quarter = ["report", "--quarter", "2024-Q2", "--as-of", "2024-07-01"]
+    done = runner.invoke(app, [*base, *quarter])
     assert done.exit_code == 0, done.output
-    assert done.stdout.endswith("\nWinning team of 2024-Q2: east (20 points).\n")
+    assert winner in done.stdout.splitlines()
+    done = runner.invoke(app, [*base, *quarter, "--format", "markdown"])
+    assert f"**{winner}**" in done.stdout.splitlines()
+    done = runner.invoke(app, [*base, *quarter, "--format", "html"])
+    assert f"<p><strong>{winner}</strong></p>" in done.stdout
+    done = runner.invoke(app, [*base, *quarter, "--format", "json"])
+    assert json.loads(done.stdout)["winning_team"] == {"team": "east", "points": 20}
+    # the same quarter as --from/--to is a quarter; a month, or one rep's report, names none
     done = runner.invoke(
-        app, [*base, "report", "--quarter", "2024-Q2", "--as-of", "2024-07-01", "--format", "json"]
+        app,
+        [
+            *base,
+            "report",
+            "--from",
+            "2024-04-01",
+            "--to",
+            "2024-06-30",
+            "--as-of",
+            "2024-07-01",
+            "--format",
+            "json",
+        ],
     )
-    assert "Winning" not in done.stdout  # JSON keeps the shape of SPEC 6.1
+    assert json.loads(done.stdout)["winning_team"] == {"team": "east", "points": 20}
+    for other in (["--month", "2024-05"], ["--quarter", "2024-Q2", "--rep", "alice"]):
+        done = runner.invoke(
+            app, [*base, "report", *other, "--as-of", "2024-07-01", "--format", "json"]
+        )
+        assert done.exit_code == 0, done.output
+        assert "winning_team" not in json.loads(done.stdout)

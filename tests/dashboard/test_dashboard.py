@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from slactl.dashboard import percentile, trend_periods
 from slactl.periods import month, quarter
+from slactl.usecases.dashboard import percentile, trend_periods
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACTL = Path(sys.executable).parent / "slactl"
@@ -236,8 +236,8 @@ def test_only_the_chart_paths_load_matplotlib(env: dict[str, str], tmp_path: Pat
 def test_at_most_ten_leads_per_rep_and_commitment() -> None:
     from types import SimpleNamespace
 
-    from slactl.dashboard import MAX_LEADS_PER_REP, _leads
     from slactl.records import Outcome, State
+    from slactl.usecases.dashboard import MAX_LEADS_PER_REP, _leads
 
     t = datetime(2024, 5, 6, 13, 0, tzinfo=UTC)
     outcomes = [

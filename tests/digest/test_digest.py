@@ -487,7 +487,7 @@ def test_bad_input_exits_2(
 def test_resolve_week(text: str, as_of: str, label: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from slactl.digest import resolve_week
+    from slactl.usecases.digest import resolve_week
 
     period = resolve_week(text, datetime.fromisoformat(as_of), ZoneInfo("America/New_York"))
     assert period.label == label

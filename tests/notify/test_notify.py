@@ -322,8 +322,8 @@ def test_two_runs_at_once_on_postgresql(setup, inbox, hook, pg_url) -> None:  # 
 
 
 def test_notify_looks_back_as_far_as_an_alert_can_come(tmp_path: Path) -> None:
-    from slactl.agreement.loader import load_agreements
-    from slactl.notify import notify_lookback
+    from slactl.agreement.directory import load_agreements
+    from slactl.usecases.notify import notify_lookback
 
     root = Path(__file__).resolve().parents[2]
     # acme-2024: the cadence's 6 gaps of 2 business days are 12 x 7/5 = 16.8 days, the

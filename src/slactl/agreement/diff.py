@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slactl.agreement.loader import WEEKDAY_NAMES
 from slactl.agreement.model import Agreement, CalendarSpec, Commitment, Definitions, Signatory
+from slactl.agreement.yamlfile import WEEKDAY_NAMES
 
 # a commitment's terms, in the order the agreement states them
 _TERMS = ("measure", "within", "warn", "minimum", "open_for", "max_gap", "until")

@@ -7,19 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from slactl.agreement.loader import (
-    QUOTAS_FILE,
-    TEAM_FILE,
-    agreement_files,
-    overlaps,
-    read_agreement,
-    read_quotas,
-    read_team,
-)
-from slactl.agreement.model import Agreement, Commitment, Quotas
+from slactl.agreement.directory import QUOTAS_FILE, TEAM_FILE, agreement_files, overlaps
+from slactl.agreement.loader import read_agreement, read_quotas
+from slactl.agreement.model import MEASURE_SPECS, Agreement, Commitment, Quotas
+from slactl.agreement.team import read_team
 from slactl.clock import Duration
 
-SALES_MEASURES = ("first_touch", "disposition", "touches_before_return", "touch_cadence")
 # words that name something sales, not marketing, controls
 _SALES_OUTCOMES = re.compile(
     r"sales[- ]accept|accepted by sales|\bSAL\b|\bSQL\b|sales[- ]qualified|win rate|closed[- ]won"
@@ -219,7 +212,7 @@ def _agreement_warnings(
     for c in a.commitments:
         if c.party != "marketing":
             continue
-        if c.measure in SALES_MEASURES:
+        if MEASURE_SPECS[c.measure].sales_controls:
             warn(
                 c,
                 f"marketing commitment {c.id} measures {c.measure}, which sales controls:"

@@ -8,17 +8,14 @@ each key, so that a message can point at it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
-
-import yaml
 
 from slactl.agreement.conditions import ConditionError, parse_condition
 from slactl.agreement.model import (
+    MEASURE_SPECS,
     MEASURES,
     PARTIES,
     PAUSABLE_MEASURES,
@@ -32,20 +29,25 @@ from slactl.agreement.model import (
     Quotas,
     Signatory,
 )
-from slactl.clock import CalendarError, Duration, DurationError, parse_duration, parse_hours
+from slactl.agreement.yamlfile import (
+    WEEKDAY_NAMES,
+    LineDict,
+    Reader,
+    line_and_message,
+    read_text,
+    read_yaml,
+    weekdays,
+)
+from slactl.clock import CalendarError, Duration, parse_hours
 from slactl.errors import AgreementError
-from slactl.records import RESERVED_KINDS
+from slactl.records import CONTACT_FIELDS, RESERVED_KINDS, is_email
 from slactl.timeparse import FIRST_DAY, LAST_DAY
 
 if TYPE_CHECKING:
-    from slactl.agreement.team import Team
-    from slactl.periods import Period
-    from slactl.timeparse import ZoneRule
+    pass
 
 QUOTAS_FILE = "quotas.yaml"
 TEAM_FILE = "team.yaml"  # SPEC 8.1, read by read_team
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 TOP_KEYS = (
     "slactl",
@@ -58,272 +60,11 @@ TOP_KEYS = (
     "commitments",
     "points",
 )
-# SPEC 8: keys of the lead measures with deadlines: whose calendar, and notify's steps
-DEADLINE_KEYS = ("calendar", "escalate")
-COMMITMENT_KEYS = {
-    "first_touch": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "disposition": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "touches_before_return": ("minimum", "open_for", "applies_to"),
-    "touch_cadence": ("max_gap", "until", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "complete_fields": ("fields", "applies_to"),
-    "mql_volume": (),
-    "review_meeting": ("every",),
-    "acceptance": ("within", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-    "time_spent": ("minimum", "within", "assume", "warn", "applies_to", "pausable", *DEADLINE_KEYS),
-}
-# Bounds on what an agreement may say (docs/agreement.md): a deadline of at most a year,
-# a few touches, dates that every time zone can reach a day either side of
-MAX_DURATION = {
-    "business_minutes": 366 * 24 * 60,
-    "business_hours": 366 * 24,
-    "business_days": 366,
-    "minutes": 366 * 24 * 60,
-    "hours": 366 * 24,
-    "days": 366,
-    "weeks": 53,
-}
 MAX_TOUCHES = 1000
 COMMON_COMMITMENT_KEYS = ("id", "activity", "measure", "target")
-COMPLETE_FIELDS = ("first_name", "last_name", "company", "email", "phone", "title")
 
 
-class LineDict(dict[Any, Any]):
-    """A YAML mapping that remembers its own line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class _Loader(yaml.SafeLoader):
-    depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        # the composer recurses once per level: refuse nesting deeper than MAX_DEPTH before
-        # it exhausts Python's stack (a RecursionError)
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise AgreementError(
-                    f"{self.name}:{mark.line + 1}: nested more than {MAX_DEPTH} levels deep:"
-                    " an agreement needs far fewer; check the brackets"
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            raise AgreementError(
-                f"{loader.name}:{key_node.start_mark.line + 1}: key '{key}' appears twice"
-            )
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    # an impossible date such as 2024-13-01 stays text, so the reader can name its key
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    # Python refuses to read an integer of over 4300 digits (a ValueError); no agreement
-    # needs one of over 18
-    if len(str(node.value).lstrip("+-0").replace("_", "")) > 18:
-        raise AgreementError(
-            f"{loader.name}:{node.start_mark.line + 1}: the number {str(node.value)[:20]}…"
-            " is too large"
-        )
-    return yaml.SafeLoader.construct_yaml_int(loader, node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-
-# What a YAML file may hold: agreements are written by hand and are small. Deeper nesting
-# would exhaust Python's stack in the composer; aliases that expand to millions of values
-# (a "billion laughs" document of a few lines) would exhaust memory and time downstream.
-MAX_DEPTH = 50
-MAX_VALUES = 20_000
-
-
-def _check_expansion(root: yaml.Node, path: Path) -> None:
-    """Refuse a document whose aliases expand to more than ``MAX_VALUES`` values, or
-    refer to themselves. Each node is counted once (memoised), so the check is linear in
-    the file however far the aliases would expand."""
-    sizes: dict[int, int] = {}
-    pending: set[int] = set()
-
-    def size(node: yaml.Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        line = node.start_mark.line + 1
-        if key in pending:
-            raise AgreementError(f"{path}:{line}: an alias refers to the value that holds it")
-        pending.add(key)
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            total += sum(size(child) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        pending.discard(key)
-        if total > MAX_VALUES:
-            raise AgreementError(
-                f"{path}:{line}: aliases here expand to more than {MAX_VALUES} values:"
-                " write the values out instead"
-            )
-        sizes[key] = total
-        return total
-
-    size(root)
-
-
-def read_yaml(text: str, path: Path) -> Any:
-    loader = None
-    try:
-        loader = _Loader(text)
-        loader.name = str(path)
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(node, path)
-        return loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise AgreementError(
-            f"{path}:{line}: malformed YAML: {problem}; check indentation and quoting"
-        ) from None
-    except yaml.reader.ReaderError as exc:  # a NUL byte or another control character
-        c = exc.character
-        code = c if isinstance(c, int) else ord(str(c)[:1] or " ")
-        line = text.count("\n", 0, exc.position) + 1
-        raise AgreementError(
-            f"{path}:{line}: not a YAML text file: it holds the control character"
-            f" U+{code:04X}; save it as plain UTF-8 text"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise AgreementError(f"{path}: malformed YAML: {exc}") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-class _Reader:
-    """Reads one agreement document, collecting errors (the first is raised)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.errors: list[tuple[int, str]] = []
-
-    def fail(self, line: int | None, message: str) -> None:
-        self.errors.append((line or 1, message))
-
-    def line(self, mapping: Any, key: Any) -> int:
-        if isinstance(mapping, LineDict):
-            return mapping.key_lines.get(key, mapping.line)
-        return 1
-
-    def mapping(self, value: Any, where: str, line: int) -> LineDict | None:
-        if isinstance(value, LineDict):
-            return value
-        if value is None:
-            self.fail(line, f"'{where}' is missing or empty: add it (see docs/agreement.md)")
-        else:
-            self.fail(line, f"'{where}' must be a mapping")
-        return None
-
-    def check_keys(
-        self, mapping: LineDict, allowed: tuple[str, ...] | list[str], where: str
-    ) -> None:
-        for key in mapping:
-            if key not in allowed:
-                close = get_close_matches(str(key), list(allowed), n=1)
-                hint = (
-                    f"; did you mean '{close[0]}'?"
-                    if close
-                    else (f"; allowed: {', '.join(allowed)}")
-                )
-                self.fail(self.line(mapping, key), f"unknown key '{key}' in {where}{hint}")
-
-    def date(self, value: Any, line: int, what: str) -> date | None:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(line, f"bad date {value!r} for {what}: use YYYY-MM-DD")
-            return None
-
-    def duration(self, value: Any, line: int, what: str) -> Duration | None:
-        try:
-            d = parse_duration(value)
-        except DurationError as exc:
-            self.fail(line, f"{what}: {exc}")
-            return None
-        most = MAX_DURATION[d.unit]
-        if d.amount > most:
-            longest = Duration(most, d.unit)
-            self.fail(line, f"{what}: {d} is longer than a year; at most {longest}")
-            return None
-        return d
-
-    def target(self, value: Any, line: int, what: str) -> float:
-        """``90%`` or ``0.9``. A bare number is a fraction: ``target: 90`` is an error
-        (did you mean '90%'?) rather than a guess between 90 % and 9000 %."""
-        text = str(value).strip()
-        percent = text.endswith("%")
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(text[:-1]) / 100 if percent else float(text)
-        except ValueError:
-            self.fail(line, f"bad target {value!r} for {what}: write a percentage like '90%'")
-            return 1.0
-        if not 0 <= number <= 1:
-            hint = "" if percent or number < 0 else f"; did you mean '{text}%'?"
-            self.fail(line, f"target {value!r} for {what} is outside 0-100 %{hint}")
-            return 1.0
-        return number
-
-
-def _weekdays(spec: str) -> list[int] | None:
-    days: list[int] = []
-    for part in str(spec).lower().replace(" ", "").split(","):
-        if "-" in part:
-            a, _, b = part.partition("-")
-            if a not in WEEKDAYS or b not in WEEKDAYS:
-                return None
-            i, j = WEEKDAYS.index(a), WEEKDAYS.index(b)
-            if j < i:
-                return None
-            days.extend(range(i, j + 1))
-        elif part in WEEKDAYS:
-            days.append(WEEKDAYS.index(part))
-        else:
-            return None
-    return days
-
-
-def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
+def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
     line = r.line(doc, "calendar")
     cal = r.mapping(doc.get("calendar"), "calendar", line)
     if cal is None:
@@ -347,7 +88,7 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
     if hours_map is not None:
         for key, value in hours_map.items():
             key_line = r.line(hours_map, key)
-            days = _weekdays(str(key))
+            days = weekdays(str(key))
             if days is None:
                 r.fail(
                     key_line,
@@ -432,7 +173,7 @@ def _read_calendar(r: _Reader, doc: LineDict) -> CalendarSpec | None:
     )
 
 
-def _read_definitions(r: _Reader, doc: LineDict) -> Definitions:
+def _read_definitions(r: Reader, doc: LineDict) -> Definitions:
     line = r.line(doc, "definitions")
     defs = r.mapping(doc.get("definitions", LineDict()), "definitions", line)
     if defs is None:
@@ -461,7 +202,7 @@ def _read_definitions(r: _Reader, doc: LineDict) -> Definitions:
     return Definitions(mql, tuple(kinds), tuple(outcomes), reasons, pauses)
 
 
-def _reason_list(r: _Reader, value: Any, line: int, where: str) -> tuple[str, ...]:
+def _reason_list(r: Reader, value: Any, line: int, where: str) -> tuple[str, ...]:
     """A non-empty list of reasons, each a plain name (``no-budget``)."""
     if not isinstance(value, list) or not value:
         r.fail(line, f"{where} takes a non-empty list of reasons, e.g. [no-budget, student]")
@@ -479,7 +220,7 @@ def _reason_list(r: _Reader, value: Any, line: int, where: str) -> tuple[str, ..
 
 
 def _read_reasons(
-    r: _Reader, defs: LineDict, outcomes: list[str]
+    r: Reader, defs: LineDict, outcomes: list[str]
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``definitions.reasons``: outcome -> the reasons a disposition with it may give."""
     if "reasons" not in defs:
@@ -502,7 +243,7 @@ def _read_reasons(
     return tuple(out)
 
 
-def _read_pauses(r: _Reader, defs: LineDict) -> PauseRules | None:
+def _read_pauses(r: Reader, defs: LineDict) -> PauseRules | None:
     """``definitions.pauses: {reasons: [...], max: 10 business days}``."""
     if "pauses" not in defs:
         return None
@@ -522,7 +263,7 @@ def _read_pauses(r: _Reader, defs: LineDict) -> PauseRules | None:
     return PauseRules(reasons, longest)
 
 
-def _condition(r: _Reader, obj: Any, line: int, where: str) -> Any:
+def _condition(r: Reader, obj: Any, line: int, where: str) -> Any:
     def lines(mapping: Any, key: Any) -> int | None:
         return mapping.key_lines.get(key) if isinstance(mapping, LineDict) else None
 
@@ -533,7 +274,7 @@ def _condition(r: _Reader, obj: Any, line: int, where: str) -> Any:
         return None
 
 
-def _read_commitments(r: _Reader, doc: LineDict) -> list[Commitment]:
+def _read_commitments(r: Reader, doc: LineDict) -> list[Commitment]:
     out: list[Commitment] = []
     line = r.line(doc, "commitments")
     if "commitments" not in doc:  # a calendar alone is enough for `slactl deadline`
@@ -561,7 +302,7 @@ def _read_commitments(r: _Reader, doc: LineDict) -> list[Commitment]:
 
 
 def _read_commitment(
-    r: _Reader, party: str, item: LineDict, seen: dict[str, int]
+    r: Reader, party: str, item: LineDict, seen: dict[str, int]
 ) -> Commitment | None:
     cid = item.get("id")
     where = f"commitment {cid}" if cid else f"a {party} commitment"
@@ -584,7 +325,7 @@ def _read_commitment(
             f"{where}: {measure} cannot pause (no deadline of its own for a pause to move);"
             f" pausable is for {', '.join(PAUSABLE_MEASURES)}: remove it",
         )
-    allowed = COMMON_COMMITMENT_KEYS + COMMITMENT_KEYS[measure]
+    allowed = COMMON_COMMITMENT_KEYS + MEASURE_SPECS[measure].yaml_keys
     if "pausable" not in allowed and "pausable" in item:
         allowed = (*allowed, "pausable")  # refused above, with the reason
     r.check_keys(item, allowed, where)
@@ -664,7 +405,7 @@ def _read_commitment(
             )
             fields = []
         for f in fields:
-            if f not in COMPLETE_FIELDS and not str(f).startswith("extra."):
+            if f not in CONTACT_FIELDS and not str(f).startswith("extra."):
                 r.fail(r.line(item, "fields"), f"unknown field '{f}' in {where} fields")
         kw["fields"] = tuple(str(f) for f in fields)
     elif measure == "review_meeting":
@@ -690,7 +431,7 @@ def _read_commitment(
     )
 
 
-def _read_escalate(r: _Reader, item: LineDict, where: str) -> tuple[Escalation, ...]:
+def _read_escalate(r: Reader, item: LineDict, where: str) -> tuple[Escalation, ...]:
     """``escalate: [{after: 1 business day, to: manager}, …]`` (SPEC 8.2)."""
     line = r.line(item, "escalate")
     steps = item["escalate"]
@@ -708,7 +449,7 @@ def _read_escalate(r: _Reader, item: LineDict, where: str) -> tuple[Escalation, 
         r.check_keys(step, ("after", "to"), f"{where} escalate")
         after = r.duration(step["after"], r.line(step, "after"), f"{where} escalate after")
         to = str(step["to"]).strip()
-        if to not in ("manager", "rep") and ("@" not in to or " " in to):
+        if to not in ("manager", "rep") and not is_email(to):
             r.fail(
                 r.line(step, "to"), f"{where} escalate to '{to}': use manager, rep or an address"
             )
@@ -718,7 +459,7 @@ def _read_escalate(r: _Reader, item: LineDict, where: str) -> tuple[Escalation, 
     return tuple(out)
 
 
-def _read_assume(r: _Reader, item: LineDict, where: str) -> tuple[tuple[str, Duration], ...]:
+def _read_assume(r: Reader, item: LineDict, where: str) -> tuple[tuple[str, Duration], ...]:
     """time_spent ``assume: {email: 2 minutes}``: the time a touch of a kind counts for
     when it carries no duration."""
     if "assume" not in item:
@@ -737,7 +478,7 @@ def _read_assume(r: _Reader, item: LineDict, where: str) -> tuple[tuple[str, Dur
     return tuple(out)
 
 
-def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:
+def _read_agreement(r: Reader, doc: Any) -> Agreement | None:
     if not isinstance(doc, LineDict):
         r.fail(1, "an agreement file must be a YAML mapping (see docs/agreement.md)")
         return None
@@ -816,19 +557,13 @@ def _read_agreement(r: _Reader, doc: Any) -> Agreement | None:
 
 def read_agreement(text: str, path: Path) -> tuple[Agreement | None, list[tuple[int, str]]]:
     """Parse an agreement, returning it (or None) and every (line, message) found."""
-    r = _Reader(path)
+    r = Reader(path)
     try:
         doc = read_yaml(text, path)
     except AgreementError as exc:
-        return None, [_line_and_message(str(exc))]
+        return None, [line_and_message(str(exc))]
     agreement = _read_agreement(r, doc)
     return agreement, r.errors
-
-
-def _line_and_message(text: str) -> tuple[int, str]:
-    """Split ``FILE:LINE: message`` (as ``read_yaml`` raises it) into (LINE, message)."""
-    m = re.match(r"^.*?:(\d+): (.*)$", text)
-    return (int(m.group(1)), m.group(2)) if m else (1, text.split(": ", 1)[-1])
 
 
 def load_agreement_text(text: str, path: Path = Path("<inline>")) -> Agreement:
@@ -841,16 +576,7 @@ def load_agreement_text(text: str, path: Path = Path("<inline>")) -> Agreement:
 
 
 def load_agreement(path: Path) -> Agreement:
-    return load_agreement_text(_read_text(path), path)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AgreementError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AgreementError(f"{path}: cannot read: {exc}") from None
+    return load_agreement_text(read_text(path), path)
 
 
 def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, str]]]:
@@ -858,7 +584,7 @@ def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, s
     try:
         doc = read_yaml(text, path)
     except AgreementError as exc:
-        return None, [_line_and_message(str(exc))]
+        return None, [line_and_message(str(exc))]
     if not isinstance(doc, LineDict):
         return None, [(1, "quotas.yaml must be a mapping with 'mql_volume:'")]
     for key in doc:
@@ -882,389 +608,9 @@ def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, s
 
 
 def load_quotas(path: Path) -> Quotas:
-    quotas, errors = read_quotas(_read_text(path), path)
+    quotas, errors = read_quotas(read_text(path), path)
     if errors:
         line, message = errors[0]
         raise AgreementError(f"{path}:{line}: {message}")
     assert quotas is not None
     return quotas
-
-
-@dataclass(frozen=True)
-class AgreementSet:
-    """Every agreement in a directory, sorted by period, and the quotas."""
-
-    agreements: tuple[Agreement, ...]
-    quotas: Quotas | None = None
-    directory: Path | None = None
-    team: Team | None = None  # team.yaml, when the directory has one (SPEC 8.1)
-    _by_name: dict[str, Agreement] = field(default_factory=dict, compare=False, repr=False)
-    _spans: list[tuple[datetime, datetime]] = field(
-        default_factory=list, compare=False, repr=False
-    )  # filled by spans() on first use
-
-    def in_effect(self, d: date) -> Agreement:
-        for a in self.agreements:
-            if a.contains(d):
-                return a
-        where = f" in {self.directory}" if self.directory else ""
-        raise AgreementError(
-            f"no agreement{where} is in effect on {d.isoformat()}: add one whose period"
-            " contains that date"
-        )
-
-    def find(self, d: date) -> Agreement | None:
-        for a in self.agreements:
-            if a.contains(d):
-                return a
-        return None
-
-    def zone_on(self, d: date) -> tzinfo:
-        """The time zone local times of day ``d`` are read in: that of the agreement in
-        effect on ``d``, else of the last one before it, else of the first."""
-        found = self.find(d)
-        if found is None:
-            before = [a for a in self.agreements if a.period_start <= d]
-            found = before[-1] if before else self.agreements[0]
-        return ZoneInfo(found.calendar_spec.timezone)
-
-    def local_zones(self) -> ZoneRule:
-        """What a time without an offset is read in: the one zone of every agreement, or,
-        when they differ, the zone of the agreement in effect on the time's date."""
-        zones = {a.calendar_spec.timezone for a in self.agreements}
-        if len(zones) == 1:
-            return ZoneInfo(zones.pop())
-        return LocalZones(self)
-
-    def spans(self) -> list[tuple[datetime, datetime]]:
-        """The instants each agreement is in effect between, in order: from midnight of
-        its first day in its own zone to midnight after its last day, or, when the next
-        agreement starts the day after, to the instant that one starts (midnight in its
-        zone). Agreements in different zones then neither overlap nor leave an hour
-        between them: the new one takes over at its own midnight."""
-        if self._spans or not self.agreements:
-            return self._spans
-        out = self._spans
-        items = self.agreements
-        for i, a in enumerate(items):
-            tz = ZoneInfo(a.calendar_spec.timezone)
-            lo = datetime.combine(a.period_start, time(), tzinfo=tz)
-            hi = datetime.combine(a.period_end + timedelta(days=1), time(), tzinfo=tz)
-            if i + 1 < len(items) and items[i + 1].period_start == a.period_end + timedelta(1):
-                nxt = items[i + 1]
-                hi = datetime.combine(
-                    nxt.period_start, time(), tzinfo=ZoneInfo(nxt.calendar_spec.timezone)
-                )
-            out.append((lo, hi))
-        return out
-
-    def at(self, t: datetime) -> Agreement | None:
-        """The agreement in effect at instant ``t`` (see ``spans``)."""
-        for a, (lo, hi) in zip(self.agreements, self.spans(), strict=True):
-            if lo <= t < hi:
-                return a
-        return None
-
-    def zone_at(self, t: datetime) -> tzinfo:
-        """The time zone of instant ``t``: that of the agreement in effect then (see
-        ``spans``), else of the last one begun by then, else of the first."""
-        chosen = self.agreements[0]
-        for a, (lo, _) in zip(self.agreements, self.spans(), strict=True):
-            if lo <= t:
-                chosen = a
-        return ZoneInfo(chosen.calendar_spec.timezone)
-
-    def local_day(self, t: datetime) -> date:
-        """The date of instant ``t`` in its zone (``zone_at``)."""
-        return t.astimezone(self.zone_at(t)).date()
-
-    def parts(self, period: Period) -> list[tuple[Agreement, Period]]:
-        """``period`` cut where agreements begin and end (gaps left out), each part with
-        the instants it starts and ends at where it meets another agreement."""
-        from slactl.periods import Period
-
-        spans = dict(zip((id(a) for a in self.agreements), self.spans(), strict=True))
-        out = []
-        for a, lo, hi in self.covering(period.start, period.end):
-            span = spans[id(a)]
-            cut = (
-                span[0] if lo == a.period_start else None,
-                span[1] if hi == a.period_end else None,
-            )
-            out.append((a, Period(lo, hi, period.label, cut)))
-        return out
-
-    def covering(self, start: date, end: date) -> list[tuple[Agreement, date, date]]:
-        """The period [start, end] cut at agreement boundaries (gaps left out)."""
-        out = []
-        for a in self.agreements:
-            lo, hi = max(start, a.period_start), min(end, a.period_end)
-            if lo <= hi:
-                out.append((a, lo, hi))
-        return out
-
-
-class LocalZones:
-    """The zone of day ``d`` (``AgreementSet.zone_on``) as a function of the local date,
-    for ``parse_instant``; its text names every agreement's start and zone, so that an
-    import's row hashes change when the agreements' zones do."""
-
-    def __init__(self, agreements: AgreementSet) -> None:
-        self.agreements = agreements
-
-    def __call__(self, d: date) -> tzinfo:
-        return self.agreements.zone_on(d)
-
-    def __str__(self) -> str:
-        return ";".join(
-            f"{a.period_start.isoformat()}={a.calendar_spec.timezone}"
-            for a in self.agreements.agreements
-        )
-
-
-NOT_AGREEMENTS = (QUOTAS_FILE, "quotas.yml", TEAM_FILE, "team.yml")
-
-
-def agreement_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.y*ml") if p.name not in NOT_AGREEMENTS)
-
-
-def load_agreements(directory: Path) -> AgreementSet:
-    """Load every agreement in ``directory`` and its quotas; overlapping periods are an error."""
-    if not directory.is_dir():
-        raise AgreementError(
-            f"{directory}: no agreements directory; run 'slactl init' or pass --agreements DIR"
-        )
-    files = agreement_files(directory)
-    if not files:
-        raise AgreementError(f"{directory}: no agreement files (*.yaml); run 'slactl init'")
-    agreements = sorted((load_agreement(p) for p in files), key=lambda a: a.period_start)
-    check_overlaps(agreements)
-    team = team_in(directory)
-    if team is not None:
-        agreements = [replace(a, team=team) for a in agreements]
-    quotas_path = directory / QUOTAS_FILE
-    quotas = load_quotas(quotas_path) if quotas_path.is_file() else None
-    if quotas is None:
-        for a in agreements:
-            for c in a.commitments:
-                if c.measure == "mql_volume":
-                    raise AgreementError(
-                        f"{a.path}:{c.line}: commitment {c.id} measures mql_volume but there is"
-                        f" no {quotas_path}: add one with the monthly quotas"
-                    )
-    return AgreementSet(tuple(agreements), quotas, directory, team)
-
-
-def overlaps(agreements: list[Agreement]) -> list[tuple[Agreement, Agreement]]:
-    ordered = sorted(agreements, key=lambda a: a.period_start)
-    return [
-        (a, b)
-        for i, a in enumerate(ordered)
-        for b in ordered[i + 1 :]
-        if b.period_start <= a.period_end
-    ]
-
-
-def check_overlaps(agreements: list[Agreement]) -> None:
-    for a, b in overlaps(agreements):
-        raise AgreementError(
-            f"{b.path}:1: period {b.period_start}..{b.period_end} overlaps {a.path}"
-            f" ({a.period_start}..{a.period_end}): agreements' periods must not overlap"
-        )
-
-
-# -- team.yaml (SPEC 8.1); the records are in team.py ------------------------------------
-
-REP_KEYS = ("name", "email", "team", "timezone", "hours", "away")
-TEAM_KEYS = ("manager", "webhook")
-MAX_AWAY_DAYS = 3660  # a range of ten years is a typo, not a vacation
-
-
-def _team_hours(
-    r: _Reader, value: Any, line: int, where: str
-) -> dict[int, tuple[tuple[int, int], ...]]:
-    hours: dict[int, tuple[tuple[int, int], ...]] = {}
-    errors_before = len(r.errors)
-    if not isinstance(value, LineDict):
-        r.fail(line, f'{where} hours must be a mapping such as {{mon-fri: "09:00-17:00"}}')
-        return hours
-    for key, spans_text in value.items():
-        key_line = r.line(value, key)
-        days = _weekdays(str(key))
-        if days is None:
-            r.fail(
-                key_line, f"bad day '{key}' in {where} hours: use mon..sun or a range like mon-fri"
-            )
-            continue
-        try:
-            closed = spans_text is None or str(spans_text).strip().lower() == "closed"
-            spans = () if closed else parse_hours(str(spans_text))
-        except CalendarError as exc:
-            r.fail(key_line, f"{where} hours: {exc}")
-            continue
-        for d in days:
-            if d in hours:
-                r.fail(key_line, f"{where}: {WEEKDAY_NAMES[d]} is given working hours twice")
-            if spans:
-                hours[d] = spans
-    if not hours and len(r.errors) == errors_before:
-        r.fail(line, f"{where} hours names no working day: give some hours or leave hours out")
-    return hours
-
-
-def _away(r: _Reader, value: Any, line: int, where: str) -> frozenset[date]:
-    if not isinstance(value, list):
-        r.fail(line, f"{where} away takes a list of dates and ranges like 2024-05-13..2024-05-17")
-        return frozenset()
-    days: set[date] = set()
-    for item in value:
-        text = item.isoformat() if isinstance(item, date) else str(item).strip()
-        if ".." in text:
-            a_text, _, b_text = text.partition("..")
-            a = r.date(a_text, line, f"{where} away")
-            b = r.date(b_text, line, f"{where} away")
-            if a is None or b is None:
-                continue
-            if b < a:
-                r.fail(line, f"{where} away range {text} ends before it starts: swap its dates")
-                continue
-            if (b - a).days > MAX_AWAY_DAYS:
-                r.fail(line, f"{where} away range {text} is longer than ten years")
-                continue
-            days.update(a + timedelta(days=n) for n in range((b - a).days + 1))
-        else:
-            d = r.date(text, line, f"{where} away")
-            if d is not None:
-                days.add(d)
-    return frozenset(days)
-
-
-def _email(value: Any) -> str | None:
-    text = str(value).strip() if value is not None else ""
-    return text if "@" in text and " " not in text and not text.startswith("@") else None
-
-
-def read_team(text: str, path: Path) -> tuple[Team | None, list[tuple[int, str]]]:
-    """Parse ``team.yaml``, returning it (or None) and every (line, message) found."""
-    from zoneinfo import ZoneInfoNotFoundError
-
-    from slactl.agreement.team import Rep, Team, TeamInfo
-
-    r = _Reader(path)
-    try:
-        doc = read_yaml(text, path)
-    except AgreementError as exc:
-        return None, [_line_and_message(str(exc))]
-    if doc is None:
-        return Team({}, {}, path), []
-    if not isinstance(doc, LineDict):
-        return None, [(1, "team.yaml must be a mapping with 'reps' and 'teams'")]
-    r.check_keys(doc, ("reps", "teams"), "team.yaml")
-    teams: dict[str, TeamInfo] = {}
-    raw_teams = doc.get("teams") or LineDict()
-    if not isinstance(raw_teams, LineDict):
-        r.fail(r.line(doc, "teams"), "'teams' must be a mapping of team name -> {manager, webhook}")
-        raw_teams = LineDict()
-    reps: dict[str, Rep] = {}
-    raw_reps = doc.get("reps") or LineDict()
-    if not isinstance(raw_reps, LineDict):
-        r.fail(r.line(doc, "reps"), "'reps' must be a mapping of rep -> {name, email, team, …}")
-        raw_reps = LineDict()
-    for key, item in raw_reps.items():
-        line = r.line(raw_reps, key)
-        where = f"rep {key}"
-        if item is None:
-            item = LineDict()
-        if not isinstance(item, LineDict):
-            r.fail(line, f"{where} must be a mapping such as {{email: a@example.com, team: east}}")
-            continue
-        r.check_keys(item, REP_KEYS, where)
-        email = None
-        if item.get("email") is not None:
-            email = _email(item["email"])
-            if email is None:
-                r.fail(r.line(item, "email"), f"{where} email {item['email']!r} is not an address")
-        team = item.get("team")
-        if isinstance(team, list):
-            r.fail(r.line(item, "team"), f"{where} is in {len(team)} teams: a rep has one team")
-            team = None
-        elif team is not None:
-            team = str(team)
-            if team not in raw_teams:
-                r.fail(r.line(item, "team"), f"{where} team '{team}' is not under 'teams': add it")
-        tz = item.get("timezone")
-        if tz is not None:
-            try:
-                ZoneInfo(str(tz))
-            except (ZoneInfoNotFoundError, ValueError):
-                r.fail(
-                    r.line(item, "timezone"),
-                    f"{where}: unknown time zone '{tz}': use an IANA name such as America/New_York",
-                )
-                tz = None
-        hours = None
-        if "hours" in item:
-            hours = _team_hours(r, item["hours"], r.line(item, "hours"), where)
-        away: frozenset[date] = frozenset()
-        if "away" in item:
-            away = _away(r, item["away"], r.line(item, "away"), where)
-        name = item.get("name")
-        reps[str(key)] = Rep(
-            str(key),
-            str(name) if name is not None else None,
-            email,
-            team,
-            str(tz) if tz is not None else None,
-            hours,
-            away,
-            line,
-        )
-    for key, item in raw_teams.items():
-        line = r.line(raw_teams, key)
-        where = f"team {key}"
-        if item is None:
-            item = LineDict()
-        if not isinstance(item, LineDict):
-            r.fail(line, f"{where} must be a mapping such as {{manager: maria@example.com}}")
-            continue
-        r.check_keys(item, TEAM_KEYS, where)
-        manager = None
-        if item.get("manager") is not None:
-            m = str(item["manager"]).strip()
-            manager = _email(m)
-            if manager is None and m in reps:
-                manager = reps[m].email
-            if manager is None:
-                r.fail(
-                    r.line(item, "manager"),
-                    f"{where} manager '{m}' has no email: give an address, or a rep with an email",
-                )
-        webhook = item.get("webhook")
-        if webhook is not None and not str(webhook).startswith(("http://", "https://")):
-            r.fail(r.line(item, "webhook"), f"{where} webhook must be an http(s) URL")
-            webhook = None
-        teams[str(key)] = TeamInfo(
-            str(key), manager, str(webhook) if webhook is not None else None, line
-        )
-    return Team(reps, teams, path), r.errors
-
-
-def load_team(path: Path) -> Team:
-    """``team.yaml`` read and checked; the first error raised as ``AgreementError``."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AgreementError(f"{path}: cannot read: {exc}") from None
-    team, errors = read_team(text, path)
-    if errors:
-        line, message = sorted(errors)[0]
-        raise AgreementError(f"{path}:{line}: {message}")
-    assert team is not None
-    return team
-
-
-def team_in(directory: Path) -> Team | None:
-    """``directory``'s team.yaml, checked, or None when it has none."""
-    path = directory / TEAM_FILE
-    return load_team(path) if path.is_file() else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from slactl.agreement.conditions import Condition
@@ -19,19 +19,52 @@ if TYPE_CHECKING:
     from slactl.clock import BusinessCalendar, Duration
 
 PARTIES = ("sales", "marketing", "shared")
-MEASURES = (
-    "first_touch",
-    "disposition",
-    "touches_before_return",
-    "touch_cadence",
-    "complete_fields",
-    "mql_volume",
-    "review_meeting",
-    "acceptance",
-    "time_spent",
-)
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """What an agreement may say about one measure (SPEC section 4): the YAML keys it takes
+    besides ``id``, ``activity``, ``measure`` and ``target``; whether it judges each lead
+    or the whole period; whether it sets a deadline a rep must meet (then it also takes
+    ``pausable``, ``calendar`` and ``escalate``, and ``slactl notify`` warns about it); and
+    whether sales controls its outcome (lint warns when marketing signs for it). The
+    compliance engine registers how each is evaluated under the same name
+    (``compliance.measures.MEASURES``; a test checks the two registries agree)."""
+
+    name: str
+    per: Literal["lead", "period"]
+    keys: tuple[str, ...] = ()
+    deadline: bool = False
+    sales_controls: bool = False
+
+    @property
+    def yaml_keys(self) -> tuple[str, ...]:
+        return (*self.keys, "pausable", "calendar", "escalate") if self.deadline else self.keys
+
+
+MEASURE_SPECS: dict[str, MeasureSpec] = {
+    m.name: m
+    for m in (
+        MeasureSpec("first_touch", "lead", ("within", "warn", "applies_to"), True, True),
+        MeasureSpec("disposition", "lead", ("within", "warn", "applies_to"), True, True),
+        MeasureSpec(
+            "touches_before_return", "lead", ("minimum", "open_for", "applies_to"), False, True
+        ),
+        MeasureSpec(
+            "touch_cadence", "lead", ("max_gap", "until", "warn", "applies_to"), True, True
+        ),
+        MeasureSpec("complete_fields", "lead", ("fields", "applies_to")),
+        MeasureSpec("mql_volume", "period"),
+        MeasureSpec("review_meeting", "period", ("every",)),
+        MeasureSpec("acceptance", "lead", ("within", "warn", "applies_to"), True),
+        MeasureSpec(
+            "time_spent", "lead", ("minimum", "within", "assume", "warn", "applies_to"), True
+        ),
+    )
+}
+MEASURES = tuple(MEASURE_SPECS)
 # measures whose deadlines a pause can move (SPEC 7.3)
-PAUSABLE_MEASURES = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
+PAUSABLE_MEASURES = tuple(m.name for m in MEASURE_SPECS.values() if m.deadline)
 
 
 @dataclass(frozen=True)

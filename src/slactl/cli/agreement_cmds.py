@@ -120,7 +120,7 @@ def show(
     """Show the agreement in effect as the sign-off template, with its calendar."""
     from rich.console import Console
 
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
     from slactl.render.agreement import render_agreement
     from slactl.timeparse import TimeParseError, parse_date
 
@@ -169,7 +169,7 @@ def deadline(
     """Print when something started at START is due after DURATION, in ISO 8601."""
     from zoneinfo import ZoneInfo
 
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
     from slactl.clock import CalendarError, DurationError, parse_duration
     from slactl.timeparse import TimeParseError, parse_instant
 

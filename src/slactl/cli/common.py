@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.timeparse import ZoneRule
 
 
@@ -20,7 +20,7 @@ def wall_clock() -> datetime:
 
 
 def load_agreement_set(directory: Path) -> AgreementSet:
-    from slactl.agreement.loader import load_agreements
+    from slactl.agreement.directory import load_agreements
 
     return load_agreements(directory)
 

@@ -31,10 +31,10 @@ def dashboard(
 ) -> None:
     """An HTML dashboard: commitments against target, trend, speed to lead, funnel, reps
     and the breached and at-risk leads with the reason for each. Works offline."""
-    from slactl.dashboard import build_dashboard
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
     from slactl.render.dashboard import render_dashboard
+    from slactl.usecases.dashboard import build_dashboard
 
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)

@@ -57,10 +57,10 @@ def digest(
     """
     import os
 
-    from slactl.digest import build_digest
     from slactl.ledger.opening import open_for_reading
     from slactl.mail import build_message, content_id, insecure_warning, send, smtp_settings
     from slactl.render.digest import digest_html, digest_text, trend_png
+    from slactl.usecases.digest import build_digest
 
     if stdout and dry_run:
         raise SlactlError("--stdout and --dry-run: choose one")

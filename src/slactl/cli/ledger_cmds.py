@@ -91,7 +91,7 @@ def import_(
     rules: tuple[EventRules, ...] = ()
     zone = _zone_option(tz)
     if s.agreements_dir.is_dir():
-        from slactl.agreement.loader import agreement_files
+        from slactl.agreement.directory import agreement_files
         from slactl.cli.common import load_agreement_set
         from slactl.ledger.ingest.rules import event_rules
 
@@ -200,12 +200,12 @@ def _record(
         raise SlactlError(str(exc)) from None
     rules: tuple[EventRules, ...] = ()
     if kind in ("disposition", "pause"):
-        from slactl.agreement.loader import agreement_files
+        from slactl.agreement.directory import agreement_files
         from slactl.cli.common import load_agreement_set
 
         if s.agreements_dir.is_dir() and agreement_files(s.agreements_dir):
             rules = event_rules(load_agreement_set(s.agreements_dir).agreements)
-    from slactl.agreement.loader import team_in
+    from slactl.agreement.directory import team_in
 
     team = team_in(s.agreements_dir)  # its reps are known reps (SPEC 8.1)
     engine = open_for_writing(s.db)

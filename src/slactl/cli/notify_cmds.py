@@ -47,7 +47,7 @@ def notify(
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.notify import JUST, find_alerts, fingerprint, send_alerts
+    from slactl.usecases.notify import JUST, find_alerts, fingerprint, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)

@@ -44,7 +44,7 @@ def publish(
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.published import publish as store
     from slactl.periods import parse_period
-    from slactl.reports import make_report
+    from slactl.usecases.reading import make_report
 
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)

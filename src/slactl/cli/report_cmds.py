@@ -13,11 +13,11 @@ from slactl.cli.common import emit, load_agreement_set, local_zones, parse_time_
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.compliance.report import Report
     from slactl.ledger.published import Publication
     from slactl.periods import Period
-    from slactl.reports import PublishedView
+    from slactl.usecases.reading import PublishedView
 
 
 class Format(StrEnum):
@@ -70,7 +70,7 @@ def period_report(
     each outcome's reason unless ``why``: the tables show counts)."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
-    from slactl.reports import make_report
+    from slactl.usecases.reading import make_report
 
     month, week, quarter, from_, to = period_options
     s = settings(ctx)
@@ -91,7 +91,7 @@ def published_period_view(
     """The period's published report beside today's, None if it was never published."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
-    from slactl.reports import published_view
+    from slactl.usecases.reading import published_view
 
     month, week, quarter, from_, to = period_options
     s = settings(ctx)
@@ -180,24 +180,10 @@ def report(
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     emit(FORMATTERS[ReportFormat(format_.value)](result))
-    if quarter is not None and rep is None and format_ in (Format.table, Format.markdown):
-        _name_winning_team(ctx, result)
     if fail_on_breach and result.failed:
         names = ", ".join(c.id for c in result.failed)
         typer.echo(f"below target: {names}", err=True)
         raise typer.Exit(1)
-
-
-def _name_winning_team(ctx: typer.Context, result: Report) -> None:
-    """A quarter's winning team, after the report (SPEC 8.1), when team.yaml has teams."""
-    team = load_agreement_set(settings(ctx).agreements_dir).team
-    if team is None or not team.teams:
-        return
-    from slactl.compliance.teams import team_standings, winning_team
-    from slactl.render.team import winner_line
-
-    label = result.period.label
-    typer.echo("\n" + winner_line(label, winning_team(team_standings(result.reps, team))))
 
 
 @app.command()
@@ -216,7 +202,7 @@ def status(
     """A rep's open leads, most urgent first: what is due, what is late, right now."""
     from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_status, status_json
-    from slactl.reports import by_urgency, rep_status
+    from slactl.usecases.reading import by_urgency, rep_status
 
     if limit < 0:
         raise SlactlError(f"--limit {limit}: give a number of rows, or 0 for all")
@@ -244,7 +230,7 @@ def explain(
     """A lead's timeline and, per commitment, its deadline, outcome and why."""
     from slactl.ledger.opening import open_for_reading
     from slactl.render.status import render_explain
-    from slactl.reports import explain_lead
+    from slactl.usecases.reading import explain_lead
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -273,9 +259,10 @@ def leaderboard(
     """Reps ranked by points (met × points.met + breached × points.breached), or teams.
 
     A quarter's leaderboard names its winning team when team.yaml has teams."""
-    from slactl.compliance.teams import team_standings, winning_team
+    from slactl.compliance.teams import team_standings
+    from slactl.render.report import winner_line
     from slactl.render.status import render_leaderboard
-    from slactl.render.team import render_team_leaderboard, winner_line
+    from slactl.render.team import render_team_leaderboard
 
     report = period_report(ctx, (month, week, quarter, from_, to), as_of)
     team = load_agreement_set(settings(ctx).agreements_dir).team
@@ -285,5 +272,5 @@ def leaderboard(
         emit(render_team_leaderboard(label, standings))
     else:
         emit(render_leaderboard(report))
-    if quarter is not None and team is not None and team.teams:
-        typer.echo(winner_line(label, winning_team(standings)))
+    if winner := winner_line(report):
+        typer.echo(winner)

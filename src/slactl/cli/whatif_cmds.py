@@ -43,7 +43,7 @@ def whatif(
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
     from slactl.render.whatif import FORMATTERS
-    from slactl.reports import replay
+    from slactl.usecases.reading import replay
 
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)

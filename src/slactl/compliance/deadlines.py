@@ -45,10 +45,44 @@ def add_many(cal: BusinessCalendar, starts: Sequence[datetime], d: Duration) -> 
 def _business_days(cal: BusinessCalendar, starts: Sequence[datetime], n: int) -> list[datetime]:
     import numpy as np
 
-    tz = cal.tz
     us = np.fromiter(map(to_micros, starts), dtype=np.int64, count=len(starts))
-    first = min(starts).astimezone(tz).date() - timedelta(days=1)
-    last = max(starts).astimezone(tz).date()
+    out, unsure = _business_days_us(cal, us, n)
+    result = [_instant(int(x)) for x in out]
+    for j in np.flatnonzero(unsure):
+        result[int(j)] = cal.add(starts[int(j)], Duration(n, "business_days"))
+    return result
+
+
+def add_us(cal: BusinessCalendar, us: Any, d: Duration) -> Any:
+    """``cal.add`` for a numpy array of instants in UTC microseconds (int64), returning
+    the same: the clock's batch path for business minutes and hours, a ``DayTable`` for
+    business days (with ``cal.add`` on the days whose UTC offset changes), ``cal.add``
+    one by one for the other units. Exactly ``cal.add``'s instants."""
+    import numpy as np
+
+    if len(us) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if d.unit in ("business_minutes", "business_hours"):
+        return cal.add_business_array(us, d)
+    if d.unit == "business_days":
+        n = int(d.amount)
+        out, unsure = _business_days_us(cal, us, n)
+        for j in np.flatnonzero(unsure):
+            out[j] = to_micros(cal.add(_instant(int(us[j])), d))
+        return out
+    return np.fromiter(
+        (to_micros(cal.add(_instant(x), d)) for x in us.tolist()), dtype=np.int64, count=len(us)
+    )
+
+
+def _business_days_us(cal: BusinessCalendar, us: Any, n: int) -> tuple[Any, Any]:
+    """``start + n business days`` by the table, and which of them the table cannot
+    vouch for (a daylight-saving day at either end: ask the calendar)."""
+    import numpy as np
+
+    tz = cal.tz
+    first = _instant(int(us.min())).astimezone(tz).date() - timedelta(days=1)
+    last = _instant(int(us.max())).astimezone(tz).date()
     table = DayTable(cal, first, last, n)
     a = table.arrays()
     # the next opening (a start inside working time stays where it is)
@@ -60,11 +94,7 @@ def _business_days(cal: BusinessCalendar, starts: Sequence[datetime], n: int) ->
     tod = snapped + off - a["day_midnight"][k]  # local time of day of the snapped start
     wall = a["day_midnight"][k2] + tod - off2
     out = np.minimum(np.maximum(wall, a["day_open"][k2]), a["day_close"][k2])
-    unsure = a["day_shifts"][k] | a["day_shifts"][k2]
-    result = [_instant(int(x)) for x in out]
-    for j in np.flatnonzero(unsure):
-        result[int(j)] = cal.add(starts[int(j)], Duration(n, "business_days"))
-    return result
+    return out, a["day_shifts"][k] | a["day_shifts"][k2]
 
 
 class DayTable:

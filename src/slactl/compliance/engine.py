@@ -6,10 +6,11 @@ the clock on the wall. The measures themselves are in ``measures.py``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import cast
 
 from slactl.agreement.conditions import Condition
@@ -29,6 +30,7 @@ from slactl.records import (
     ACCEPT,
     DISPOSITION,
     HANDOFF,
+    LEAD_FIELDS,
     PAUSE,
     REASSIGN,
     RESUME,
@@ -74,6 +76,46 @@ def cycles_of(
     (up to the next cycle's start), disposition, accepts and pauses; empty when the lead
     is not an MQL. A cycle ends at its first disposition; a handoff after that end starts
     the next cycle, one while it is open moves nothing."""
+    lead = history.lead
+    events = history.events
+    for e in events:
+        if e.kind in _CYCLE_KINDS:
+            break
+    else:  # touches and dispositions only (most leads): one cycle, no loop over cycles
+        handed = lead.handed_off_at
+        if handed is not None and handed <= as_of:
+            first = handed
+        else:
+            test = mql or agreement.definitions.mql
+            if test is None or not test.matches(lead):
+                return []
+            first = lead.created_at
+        if first > as_of:
+            return []
+        kinds = agreement.definitions.touch_kinds
+        touches = tuple([e for e in events if e.kind in kinds and first <= e.at <= as_of])
+        disp = None
+        for e in events:
+            if e.kind == DISPOSITION and first <= e.at <= as_of:
+                disp = e
+                break
+        return [LeadFacts(lead, first, touches, disp, why)]
+    return cycles_by_events(agreement, history, as_of, mql, why=why)
+
+
+# the kinds that start, stop or hand over a cycle (a lead without them has one cycle)
+_CYCLE_KINDS = frozenset({HANDOFF, REASSIGN, PAUSE, RESUME, ACCEPT})
+
+
+def cycles_by_events(
+    agreement: Agreement,
+    history: LeadHistory,
+    as_of: datetime,
+    mql: Matcher | Condition | None = None,
+    *,
+    why: bool = True,
+) -> list[LeadFacts]:
+    """``cycles_of`` walking the events, for any lead (the reference for its shortcut)."""
     lead = history.lead
     starts = handoffs(history, as_of)
     if starts:
@@ -229,11 +271,18 @@ class Matcher:
     def __init__(self, condition: Condition) -> None:
         self.condition = condition
         self.fields = tuple(sorted(condition.fields()))
-        self.answers: dict[tuple[object, ...], bool] = {}
+        self.answers: dict[object, bool] = {}
+        self.key: Callable[[Lead], object] = self._values
+        if self.fields and all(f in LEAD_FIELDS for f in self.fields):
+            # plain columns: one attrgetter (a value, or a tuple of them) per lead
+            self.key = attrgetter(*self.fields)
+
+    def _values(self, lead: Lead) -> tuple[object, ...]:
+        return tuple(lead.get(f) for f in self.fields)
 
     def matches(self, lead: Lead) -> bool:
         try:
-            key = tuple(lead.get(f) for f in self.fields)
+            key = self.key(lead)
             answer = self.answers.get(key)
         except TypeError:  # an unhashable extra value: just ask
             return self.condition.matches(lead)
@@ -321,6 +370,9 @@ def in_period(agreement: Agreement, t: datetime, period: Period) -> bool:
 
 
 BULK = 5000  # cohorts from this size compute their deadlines with numpy
+# cohorts from this size are evaluated column-wise (``columns.py``) when no reasons are
+# written: numpy's import (0.1 s) and the arrays cost more than a small cohort's loop
+COLUMNS = 2000
 
 
 def start_deadlines(
@@ -411,8 +463,9 @@ class Cohorts:
             got = self.seen.get(key)
         except TypeError:  # a definition with an unhashable value: not remembered
             return mql_cohort(agreement, histories, as_of=as_of, period=period)
-        same = len(histories) == len(self.histories) and all(
-            a is b for a, b in zip(histories, self.histories, strict=True)
+        same = histories is self.histories or (
+            len(histories) == len(self.histories)
+            and all(a is b for a, b in zip(histories, self.histories, strict=True))
         )
         if got is None or not same:
             got = mql_cohort(agreement, histories, as_of=as_of, period=period)
@@ -432,21 +485,38 @@ def evaluate_period(
     why: bool = True,
     team_mqls: int | None = None,
     cohorts: Cohorts | None = None,
+    evaluated: Evaluated | None = None,
 ) -> PeriodResult:
     """Every outcome of ``period`` under ``agreement``: the lead commitments of the cycles
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
     the MQL count the quota is judged on, when ``histories`` are one rep's. ``cohorts``:
-    where the cohort of these same histories may be remembered (see ``Cohorts``)."""
+    where the cohort of these same histories may be remembered (see ``Cohorts``).
+    ``evaluated``: the lead outcomes of a span holding the period, evaluated once (see
+    ``Evaluated``)."""
     result = PeriodResult()
+    got = None
+    if evaluated is not None and not why:
+        got = evaluated.cycles(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
+    if got is not None:
+        result.cycles, result.outcomes = got
+        result.mql = len(result.cycles)
+        _count_cycles(result, result.cycles)
+        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        return result
     if cohorts is not None:
         seen = cohorts.of(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
     else:
         seen = mql_cohort(agreement, histories, as_of=as_of, period=period)
     result.mql = len(seen)
     result.cycles = seen
+    plan = lead_plan(agreement, memo=True)
+    if not why and len(seen) >= COLUMNS:
+        _count_cycles(result, seen)
+        result.outcomes += _column_outcomes(agreement, seen, as_of, plan)
+        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        return result
     due = start_deadlines(agreement, [f.start for f in seen])
     cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
-    plan = lead_plan(agreement, memo=True)
     for n, f in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
         if mine is not None or f.why != why:  # positional: a month has ~90,000 cycles
@@ -470,13 +540,135 @@ def evaluate_period(
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1
         result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
+    _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+    return result
+
+
+def _count_cycles(result: PeriodResult, seen: Sequence[LeadFacts]) -> None:
+    """The funnel's counts of the cohort: recycled cycles, cycles by disposition."""
+    for f in seen:
+        if f.cycle > 1:
+            result.recycled += 1
+        if f.disposition is not None:
+            key = f.disposition.outcome or ""
+            result.dispositions[key] = result.dispositions.get(key, 0) + 1
+
+
+def _column_outcomes(
+    agreement: Agreement,
+    seen: Sequence[LeadFacts],
+    as_of: datetime,
+    plan: Plan,
+    by_cycle: list[list[Outcome]] | None = None,
+) -> list[Outcome]:
+    """The cohort's lead outcomes by ``columns.column_outcomes`` (numpy), each pair it
+    leaves to the per-lead measures evaluated as ``lead_outcomes`` would."""
+    from slactl.compliance.columns import column_outcomes
+
+    cal = agreement.calendar
+
+    def per_lead(c: Commitment, fn: LeadMeasure, f: LeadFacts) -> Outcome | None:
+        facts = replace(f, why=False, due=None)
+        if c.calendar == "owner" and agreement.team is not None:
+            return owner_calendar_outcome(agreement, c, fn, facts, as_of)
+        return fn(c, facts, cal, as_of)
+
+    return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead, by_cycle=by_cycle)
+
+
+class Evaluated:
+    """The lead outcomes of one set of histories at one ``as_of``, evaluated once per
+    agreement for every cycle that starts in ``span``, then handed out period by period:
+    a dashboard's month and the thirteen weeks of its trend are one evaluation, not
+    fourteen. A cycle's lead outcomes do not depend on the period it is reported in.
+    Used only for reports without reasons (``why`` False)."""
+
+    def __init__(self, histories: Sequence[LeadHistory], as_of: datetime, span: Period) -> None:
+        self.histories = histories
+        self.as_of = as_of
+        self.span = span
+        self.held: set[int] | None = None  # the leads of ``histories``, when asked
+        # id(agreement) -> (it, its cycles, their starts sorted, the cycles' indices in
+        # that order, each cycle's outcomes)
+        self.done: dict[
+            int,
+            tuple[Agreement, list[LeadFacts], list[datetime], list[int], list[list[Outcome]]],
+        ] = {}
+
+    def _of(
+        self, agreement: Agreement
+    ) -> tuple[list[LeadFacts], list[datetime], list[int], list[list[Outcome]]]:
+        got = self.done.get(id(agreement))
+        if got is None:
+            cycles = mql_cohort(agreement, self.histories, as_of=self.as_of, period=self.span)
+            plan = lead_plan(agreement, memo=True)
+            outcomes: list[list[Outcome]] = []
+            if len(cycles) >= COLUMNS:
+                _column_outcomes(agreement, cycles, self.as_of, plan, outcomes)
+            else:
+                for f in cycles:
+                    facts = replace(f, why=False)
+                    outcomes.append(lead_outcomes(agreement, facts, self.as_of, None, plan))
+            order = sorted(range(len(cycles)), key=lambda i: cycles[i].start)
+            starts = [cycles[i].start for i in order]
+            got = (agreement, cycles, starts, order, outcomes)
+            self.done[id(agreement)] = got
+        return got[1], got[2], got[3], got[4]
+
+    def cycles(
+        self,
+        agreement: Agreement,
+        histories: Sequence[LeadHistory],
+        as_of: datetime,
+        period: Period,
+    ) -> tuple[list[LeadFacts], list[Outcome]] | None:
+        """The cycles of ``histories`` that start in ``period`` and their lead outcomes,
+        in the order ``evaluate_period`` gives them; None when this evaluation cannot say
+        (another ``as_of``, a period outside the span, histories it does not hold)."""
+        tz = agreement.calendar.tz
+        lo, hi = period.bounds(tz)
+        span_lo, span_hi = self.span.bounds(tz)
+        if as_of != self.as_of or lo < span_lo or hi > span_hi:
+            return None
+        cycles, starts, order, outcomes = self._of(agreement)
+        leads: set[int] | None = None
+        same = histories is self.histories or (
+            len(histories) == len(self.histories)
+            and all(a is b for a, b in zip(histories, self.histories, strict=True))
+        )
+        if not same:
+            leads = {id(h.lead) for h in histories}
+            if self.held is None:
+                self.held = {id(h.lead) for h in self.histories}
+            if not leads <= self.held:
+                return None
+        seen: list[LeadFacts] = []
+        out: list[Outcome] = []
+        # the cycles starting in [lo, hi), by bisection on the sorted starts, in cohort order
+        for i in sorted(order[bisect_left(starts, lo) : bisect_left(starts, hi)]):
+            f = cycles[i]
+            if leads is None or id(f.lead) in leads:
+                seen.append(f)
+                out += outcomes[i]
+        return seen, out
+
+
+def _period_outcomes(
+    agreement: Agreement,
+    result: PeriodResult,
+    period: Period,
+    as_of: datetime,
+    reviews: Sequence[Event],
+    quotas: Quotas | None,
+    why: bool,
+    team_mqls: int | None,
+) -> None:
     mqls = result.mql if team_mqls is None else team_mqls
     pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
     for c in agreement.commitments:
         fn = PERIOD_MEASURES.get(c.measure)
         if fn is not None:
             result.outcomes += fn(c, pfacts, as_of)
-    return result
 
 
 def evaluate(

@@ -20,16 +20,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
 from operator import attrgetter
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-from slactl.agreement.model import Agreement, Commitment, Quotas
+from slactl.agreement.model import MEASURE_SPECS, Agreement, Commitment, Quotas
 from slactl.clock import BusinessCalendar, Duration
 from slactl.compliance.deadlines import paused_deadline
 from slactl.compliance.owners import owner_among
 from slactl.periods import Period
-from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State
+from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State, is_email
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NOT_DIGIT = re.compile(r"\D")
 RETURNED = "nurture"  # the disposition outcome that sends a lead back to marketing
 
@@ -562,7 +561,7 @@ def valid_field(name: str, value: object) -> bool:
         return False
     text = value if isinstance(value, str) else str(value)
     if name == "email":
-        return _EMAIL.match(text.strip()) is not None
+        return is_email(text)
     if name == "phone":
         return len(_NOT_DIGIT.sub("", text)) >= 7
     return bool(text) and not text.isspace()
@@ -696,34 +695,26 @@ LeadMeasure = Callable[[Commitment, LeadFacts, BusinessCalendar, datetime], Outc
 PeriodMeasure = Callable[[Commitment, PeriodFacts, datetime], list[Outcome]]
 
 
-@dataclass(frozen=True)
-class Measure:
-    name: str
-    per: Literal["lead", "period"]
-    fn: LeadMeasure | PeriodMeasure
-
-
-MEASURES: dict[str, Measure] = {
-    m.name: m
-    for m in (
-        Measure("first_touch", "lead", first_touch),
-        Measure("disposition", "lead", disposition),
-        Measure("touches_before_return", "lead", touches_before_return),
-        Measure("touch_cadence", "lead", touch_cadence),
-        Measure("complete_fields", "lead", complete_fields),
-        Measure("acceptance", "lead", acceptance),
-        Measure("time_spent", "lead", time_spent),
-        Measure("mql_volume", "period", mql_volume),
-        Measure("review_meeting", "period", review_meeting),
-    )
+# each measure's evaluation, under the name its ``agreement.model.MEASURE_SPECS`` entry
+# gives it; the spec says whether it judges a lead or a period
+MEASURES: dict[str, LeadMeasure | PeriodMeasure] = {
+    "first_touch": first_touch,
+    "disposition": disposition,
+    "touches_before_return": touches_before_return,
+    "touch_cadence": touch_cadence,
+    "complete_fields": complete_fields,
+    "acceptance": acceptance,
+    "time_spent": time_spent,
+    "mql_volume": mql_volume,
+    "review_meeting": review_meeting,
 }
 LEAD_MEASURES: dict[str, LeadMeasure] = {
-    n: m.fn  # type: ignore[misc]
-    for n, m in MEASURES.items()
-    if m.per == "lead"
+    n: fn  # type: ignore[misc]
+    for n, fn in MEASURES.items()
+    if MEASURE_SPECS[n].per == "lead"
 }
 PERIOD_MEASURES: dict[str, PeriodMeasure] = {
-    n: m.fn  # type: ignore[misc]
-    for n, m in MEASURES.items()
-    if m.per == "period"
+    n: fn  # type: ignore[misc]
+    for n, fn in MEASURES.items()
+    if MEASURE_SPECS[n].per == "period"
 }

@@ -13,8 +13,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from slactl.agreement.loader import WEEKDAY_NAMES
 from slactl.agreement.model import Agreement
+from slactl.agreement.yamlfile import WEEKDAY_NAMES
 from slactl.render.safe import table as data_table
 from slactl.render.safe import text as data_text
 

@@ -147,7 +147,7 @@ def speed_chart(per_rep: dict[str, list[float]], within: float | None) -> Figure
     """Business minutes to first touch: all leads as a histogram with the median and the
     90th percentile marked, then one box per rep (whiskers 10th-90th percentile, the
     median a line, the 90th percentile a triangle)."""
-    from slactl.dashboard import percentile
+    from slactl.usecases.dashboard import percentile
 
     every = sorted(v for values in per_rep.values() for v in values)
     with _rc():

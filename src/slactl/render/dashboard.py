@@ -7,10 +7,10 @@ import html
 from datetime import datetime, timedelta, tzinfo
 
 from slactl.compliance.report import Report
-from slactl.dashboard import MAX_LEADS_PER_REP, Dashboard, percentile
 from slactl.render import charts
 from slactl.render.report import PARTY, pct, summary_html
 from slactl.render.status import business_amount
+from slactl.usecases.dashboard import MAX_LEADS_PER_REP, Dashboard, percentile
 
 _PAGE_CSS = """
 *{box-sizing:border-box}

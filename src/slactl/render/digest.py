@@ -11,11 +11,11 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import timedelta
 
-from slactl.digest import Digest
 from slactl.render.report import _CSS, html_tables, leads, pct
 from slactl.render.safe import clean
 from slactl.render.status import business_amount
-from slactl.reports import StatusItem
+from slactl.usecases.digest import Digest
+from slactl.usecases.reading import StatusItem
 
 MAX_UPCOMING = 25  # a longer list belongs in `slactl status`
 

@@ -147,6 +147,8 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         for row in report.quality.first_touch_rows():
             ft.add_row(*row)
         parts += [q, ft]
+    if winner := winner_line(report):
+        parts.append(text(winner, style="bold"))
     parts.append(footer)
     return Group(*parts)
 
@@ -174,6 +176,16 @@ def funnel_cells(report: Report) -> tuple[list[str], list[str]]:
         heads.append("Recycled")
         cells.append(str(f.recycled))
     return heads, cells
+
+
+def winner_line(report: Report) -> str | None:
+    """``Winning team of 2024-Q2: east (240 points).``, for a report that names one."""
+    if not report.names_winner:
+        return None
+    if report.winner is None:
+        return f"No winning team in {report.period.label}: no team has a decided pair."
+    w = report.winner
+    return f"Winning team of {report.period.label}: {w.team} ({w.points} points)."
 
 
 def render_json(report: Report) -> str:
@@ -275,6 +287,8 @@ def render_markdown(report: Report) -> str:
                 "|" + "|".join("---" if i == 0 else "---:" for i in range(len(heads))) + "|"
             )
             lines += ["| " + " | ".join(esc(x) for x in row) + " |" for row in rows]
+    if winner := winner_line(report):
+        lines += ["", f"**{esc(winner)}**"]
     lines += ["", f"_As of {report.as_of.isoformat(timespec='minutes')}._", ""]
     return "\n".join(lines)
 
@@ -392,9 +406,11 @@ def render_report_html(report: Report, *, inline_styles: bool) -> str:
 
 def _summary(report: Report, h: _Html) -> str:
     as_of = html.escape(report.as_of.isoformat(timespec="minutes"))
+    winner = winner_line(report)
     return (
         f"{_html_tables(report, h)}\n"
-        f"<p{h.attr('note')}>Period {report.period.start} to {report.period.end}; as of"
+        + (f"<p><strong>{html.escape(winner)}</strong></p>\n" if winner else "")
+        + f"<p{h.attr('note')}>Period {report.period.start} to {report.period.end}; as of"
         f" {as_of}; agreement {html.escape(report.agreement)}. Compliance is met ÷ (met +"
         " breached); pending and at-risk leads are not decided yet.</p>\n"
     )

@@ -11,7 +11,7 @@ from slactl.records import State
 from slactl.render.report import pct
 
 if TYPE_CHECKING:
-    from slactl.reports import Explained
+    from slactl.usecases.reading import Explained
 
 
 def business_amount(delta: timedelta) -> str:

@@ -49,9 +49,3 @@ def render_team_leaderboard(label: str, standings: Sequence[TeamStanding]) -> Ta
             pct(s.compliance),
         )
     return t
-
-
-def winner_line(label: str, winner: TeamStanding | None) -> str:
-    if winner is None:
-        return f"No winning team in {label}: no team has a decided pair."
-    return f"Winning team of {label}: {winner.team} ({winner.points} points)."

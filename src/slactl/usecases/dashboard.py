@@ -1,26 +1,29 @@
 """The manager's dashboard: a period's report with its trend, speed to lead and the leads
 behind each breach, computed once for ``render.dashboard`` to draw.
 
-Every figure comes from the report machinery (``reports.make_report``): the trend is the
+Every figure comes from the report machinery (``reading.make_report``): the trend is the
 report of each earlier week (or month), the breached and at-risk leads are the report's
 own outcomes with their ``explain`` reasons. No rule is evaluated here.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from slactl.agreement.loader import AgreementSet
-from slactl.compliance.engine import clock_start, evaluate_lead
+from slactl.agreement.directory import AgreementSet
+from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
+from slactl.ledger import queries
 from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
-from slactl.reports import (
+from slactl.usecases.reading import (
     PeriodData,
+    bulk,
     check_rep,
+    created_bounds,
     explain_lead,
     load_period,
     make_report,
@@ -32,14 +35,13 @@ if TYPE_CHECKING:
 
 TREND_WEEKS = 13
 MAX_LEADS_PER_REP = 10  # per commitment; the rest are counted (`slactl status` lists them)
-DAY = timedelta(days=1)
 LONG_PERIOD_DAYS = 62  # longer than two months: the trend is by month over the year
 
 
 @dataclass(frozen=True)
 class TrendPoint:
     period: Period
-    report: Report | None  # None: no agreement covers that week or month
+    report: Report | None  # None: no agreement covers that week or month; no quality
 
 
 @dataclass(frozen=True)
@@ -97,36 +99,45 @@ def trend_periods(period: Period, as_of_day: date) -> tuple[list[Period], str]:
     return weeks, "week"
 
 
+def _span(agreements: AgreementSet, period: Period, periods: list[Period]) -> Period | None:
+    """The days from the first covered trend period (or the period) to the last."""
+    covered = [p for p in periods if agreements.covering(p.start, p.end)]
+    if not covered:
+        return None
+    start = min(covered[0].start, period.start)
+    return Period(start, max(covered[-1].end, period.end), "dashboard")
+
+
 def _trend(
     engine: Engine,
     agreements: AgreementSet,
     periods: list[Period],
     as_of: datetime,
     rep: str | None,
-) -> tuple[tuple[TrendPoint, ...], dict[str, LeadHistory]]:
-    """Each period's report at ``as_of``, from one read of the whole span's leads: each
-    period's report is made from the leads whose clock starts within a day of it (the
-    engine keeps those that start in it), so the span's leads are evaluated once. Also
-    the span's histories by lead, for the reasons of the leads listed."""
-    covered = [p for p in periods if agreements.covering(p.start, p.end)]
-    if not covered:
-        return tuple(TrendPoint(p, None) for p in periods), {}
-    span = Period(covered[0].start, covered[-1].end, "trend")
-    data = load_period(engine, agreements, span, as_of=as_of)  # the team's: quotas count it
-    starts = sorted((clock_start(h, as_of), k) for k, h in enumerate(data.histories))
-    keys = [t for t, _ in starts]
+    data: PeriodData,
+    evaluated: Evaluated,
+) -> tuple[TrendPoint, ...]:
+    """Each period's report at ``as_of``, its cycles and lead outcomes taken from the
+    span's one evaluation (``evaluated``): nothing is evaluated twice."""
     out = []
+    part = PeriodData(data.histories, data.reviews, 0)
     for p in periods:
-        if p not in covered:
+        if not agreements.covering(p.start, p.end):
             out.append(TrendPoint(p, None))
             continue
-        lo, hi = p.bounds(agreements.zone_on(p.start))  # a day of margin: other zones
-        near = starts[bisect_left(keys, lo - DAY) : bisect_left(keys, hi + DAY)]
-        histories = [data.histories[k] for _, k in sorted(near, key=lambda x: x[1])]
-        part = PeriodData(histories, data.reviews, 0)
-        r = make_report(engine, agreements, p, as_of=as_of, rep=rep, data=part, why=False)
+        r = make_report(
+            engine,
+            agreements,
+            p,
+            as_of=as_of,
+            rep=rep,
+            data=part,
+            why=False,
+            evaluated=evaluated,
+            with_quality=False,  # the page shows the month's, not a week's
+        )
         out.append(TrendPoint(p, r))
-    return tuple(out), {h.lead.external_id: h for h in data.histories}
+    return tuple(out)
 
 
 def _speed(agreements: AgreementSet, report: Report) -> SpeedToLead | None:
@@ -160,25 +171,27 @@ def _leads(
 ) -> tuple[dict[str, list[LeadLine]], dict[str, int]]:
     """The breached and at-risk leads of each commitment, by rep then deadline (the first
     ``MAX_LEADS_PER_REP`` of each rep), without their reasons yet."""
-    listed: dict[str, list[LeadLine]] = {c.id: [] for c in report.commitments}
-    for o in report.outcomes:
-        if o.lead_id is not None and o.state in (State.BREACHED, State.AT_RISK):
-            listed.setdefault(o.commitment_id, []).append(LeadLine(o))
     far = datetime.max.replace(tzinfo=report.as_of.tzinfo)
+    # per commitment and rep, the outcomes in report order (a month can breach ~100,000)
+    groups: dict[str, dict[str | None, list[tuple[int, Outcome]]]] = {
+        c.id: {} for c in report.commitments
+    }
+    for k, o in enumerate(report.outcomes):
+        if o.lead_id is not None and (o.state is State.BREACHED or o.state is State.AT_RISK):
+            groups.setdefault(o.commitment_id, {}).setdefault(o.owner, []).append((k, o))
     out, left = {}, {}
-    for cid, lines in listed.items():
-        lines.sort(
-            key=lambda x: (x.outcome.owner or "", x.outcome.deadline or far, x.outcome.lead_id)
-        )
-        kept: list[LeadLine] = []
-        per_rep: dict[str | None, int] = {}
-        for line in lines:
-            n = per_rep[line.outcome.owner] = per_rep.get(line.outcome.owner, 0) + 1
-            if n <= MAX_LEADS_PER_REP:
-                kept.append(line)
-        if len(kept) < len(lines):
-            left[cid] = len(lines) - len(kept)
-        out[cid] = kept
+    for cid, by_rep in groups.items():
+        kept: list[tuple[int, Outcome]] = []
+        total = 0
+        for items in by_rep.values():
+            total += len(items)
+            kept += heapq.nsmallest(
+                MAX_LEADS_PER_REP, items, key=lambda x: (x[1].deadline or far, x[1].lead_id)
+            )
+        kept.sort(key=lambda x: (x[1].owner or "", x[1].deadline or far, x[1].lead_id, x[0]))
+        if len(kept) < total:
+            left[cid] = total - len(kept)
+        out[cid] = [LeadLine(o) for _, o in kept]
     return out, left
 
 
@@ -230,9 +243,35 @@ def build_dashboard(
     """The dashboard of ``period`` at ``as_of`` (with ``rep``, that rep's leads only)."""
     if rep is not None:
         check_rep(engine, rep, team_reps(agreements))
-    report = make_report(engine, agreements, period, as_of=as_of, rep=rep, why=False)
+    with bulk():  # one collection-free stretch for the span's records, not fourteen
+        return _build(engine, agreements, period, as_of, rep)
+
+
+def _build(
+    engine: Engine, agreements: AgreementSet, period: Period, as_of: datetime, rep: str | None
+) -> Dashboard:
     periods, unit = trend_periods(period, agreements.local_day(as_of))
-    trend, histories = _trend(engine, agreements, periods, as_of, rep)
+    span = _span(agreements, period, periods) or period
+    # one read of the whole span (the team's: quotas count it) and one evaluation of its
+    # cycles; the month and each week of the trend take theirs from it
+    data = load_period(engine, agreements, span, as_of=as_of)
+    evaluated = Evaluated(data.histories, as_of, span)
+    lo, hi = created_bounds(agreements, period)
+    with engine.connect() as conn:
+        created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
+    month_data = PeriodData(data.histories, data.reviews, created)
+    report = make_report(
+        engine,
+        agreements,
+        period,
+        as_of=as_of,
+        rep=rep,
+        data=month_data,
+        why=False,
+        evaluated=evaluated,
+    )
+    trend = _trend(engine, agreements, periods, as_of, rep, data, evaluated)
+    histories = {h.lead.external_id: h for h in data.histories}
     lines, left = _leads(report)
     leads = _with_reasons(engine, agreements, lines, histories, as_of)
     names = tuple(dict.fromkeys(a.name for a, _ in agreements.parts(period)))

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-from slactl.agreement.loader import AgreementSet
+from slactl.agreement.directory import AgreementSet
 from slactl.compliance.report import CommitmentResult, Report
 from slactl.errors import SlactlError
 from slactl.periods import Period, month, week, week_of
-from slactl.reports import StatusItem, check_rep, make_report, open_items, team_reps
+from slactl.usecases.reading import StatusItem, check_rep, make_report, open_items, team_reps
 
 
 @dataclass(frozen=True)

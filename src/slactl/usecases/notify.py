@@ -1,6 +1,6 @@
 """``slactl notify`` (SPEC 8.2): alerts before and after a breach, each sent once.
 
-Which alerts are due comes from the open sales work at ``as_of`` (``reports.open_items``:
+Which alerts are due comes from the open sales work at ``as_of`` (``reading.open_items``:
 the leads whose clock started within the look-back, not yet dispositioned): a pair at
 risk gives one message to its responsible rep; a pair overdue with nothing done gives one
 to the rep and one to the team's manager, then one per ``escalate`` step whose
@@ -30,6 +30,7 @@ from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from slactl.agreement.model import MEASURE_SPECS
 from slactl.records import State
 
 if TYPE_CHECKING:
@@ -37,12 +38,12 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-    from slactl.agreement.loader import AgreementSet
+    from slactl.agreement.directory import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
     from slactl.clock import BusinessCalendar, Duration
     from slactl.ledger.watch import Marks
     from slactl.mail import SmtpSettings
-    from slactl.reports import OpenPair, StatusItem
+    from slactl.usecases.reading import OpenPair, StatusItem
 
 AT_RISK, BREACH, ESCALATION = "at_risk", "breach", "escalation"
 EMAIL, WEBHOOK = "email", "webhook"
@@ -108,9 +109,6 @@ class NotifyResult:
     unsent: set[str] = field(default_factory=set)  # leads with a send failed or not tried
 
 
-ALERTING = ("first_touch", "disposition", "touch_cadence", "acceptance", "time_spent")
-
-
 def alerting(agreements: AgreementSet) -> AgreementSet:
     """The agreements with only the commitments an alert can come from (sales, with a
     deadline that open work can miss): the others cost evaluation time for nothing."""
@@ -122,7 +120,9 @@ def alerting(agreements: AgreementSet) -> AgreementSet:
             replace(
                 a,
                 commitments=tuple(
-                    c for c in a.commitments if c.party == "sales" and c.measure in ALERTING
+                    c
+                    for c in a.commitments
+                    if c.party == "sales" and MEASURE_SPECS[c.measure].deadline
                 ),
             )
             for a in agreements.agreements
@@ -509,7 +509,7 @@ def find_alerts(
     leads whose watch row no longer holds are read and evaluated (every lead when there are
     no rows yet, or the agreements changed)."""
     from slactl.ledger.watch import high_marks, next_events
-    from slactl.reports import open_work
+    from slactl.usecases.reading import open_work
 
     days = notify_lookback(agreements)
     marks = high_marks(engine) if watch is not None else None

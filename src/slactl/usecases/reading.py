@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 
     from slactl.compliance.whatif import WhatIf
 
-from slactl.agreement.loader import AgreementSet
+from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import Cohorts, clock_start, evaluate_lead
+from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
 from slactl.compliance.measures import LeadFacts, Pause
-from slactl.compliance.report import Report, build_report
+from slactl.compliance.report import Report, Winner, build_report
+from slactl.compliance.teams import team_standings, winning_team
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.ledger.published import Change, Publication
@@ -179,11 +180,15 @@ def make_report(
     parts: list[tuple[Agreement, Period]] | None = None,
     why: bool = True,
     cohorts: Cohorts | None = None,
+    evaluated: Evaluated | None = None,
+    with_quality: bool = True,
 ) -> Report:
     """The report of ``period`` under the agreements in effect (or under ``parts``).
 
     ``why`` False skips writing each outcome's reason (a plain report shows counts).
-    ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``)."""
+    ``cohorts``: shared by reports of the same ``data`` (see ``engine.Cohorts``);
+    ``evaluated``: the lead outcomes of a span holding the period (``engine.Evaluated``);
+    ``with_quality`` False: no quality section (see ``build_report``)."""
     parts = parts or segments(agreements, period)
     if rep is not None:
         check_rep(engine, rep, team_reps(agreements))
@@ -208,8 +213,11 @@ def make_report(
             rep=rep,
             why=why,
             cohorts=cohorts,
+            evaluated=evaluated,
+            with_quality=with_quality,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
+    name_winning_team(report, agreements)
     if len(parts) > 1:
         report.notes.append(
             "this period spans "
@@ -217,6 +225,19 @@ def make_report(
             + ": each part is measured under its own agreement"
         )
     return report
+
+
+def name_winning_team(report: Report, agreements: AgreementSet) -> None:
+    """SPEC 8.1: a whole quarter's report (of every rep) under a team.yaml with teams
+    names the team with the most points among those with a decided pair."""
+    team = agreements.team
+    if report.rep_filter is not None or not report.period.is_quarter:
+        return
+    if team is None or not team.teams:
+        return
+    winner = winning_team(team_standings(report.reps, team))
+    report.names_winner = True
+    report.winner = None if winner is None else Winner(winner.team, winner.points)
 
 
 @dataclass(frozen=True)
