@@ -231,3 +231,20 @@ class OpportunityChange(SQLModel, table=True):
     old_value: str | None = Field(default=None, sa_column=Column(Text))
     new_value: str | None = Field(default=None, sa_column=Column(Text))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class NotifyWatch(SQLModel, table=True):
+    """What ``slactl notify`` last found for an open lead (docs/ledger.md): evaluated as of
+    ``as_of`` under the agreements ``fingerprint`` names, when the ledger's newest event and
+    lead change were ``event_high`` and ``change_high``; no alert can newly come due for it
+    up to ``next_at`` (ever, when None) unless the lead gains an event or a change. A
+    later run evaluates it again only then. Rows are replaced, never needed for history."""
+
+    __tablename__ = "notify_watch"
+
+    lead: str = Field(sa_column=Column(Text, primary_key=True))  # external id
+    fingerprint: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    event_high: int = Field(sa_column=Column(Integer, nullable=False))
+    change_high: int = Field(sa_column=Column(Integer, nullable=False))

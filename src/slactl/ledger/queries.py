@@ -145,6 +145,7 @@ def load_histories(
     kinds: Collection[str] | None = None,
     unsettled_before: datetime | None = None,
     opportunities: bool = False,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
@@ -154,13 +155,15 @@ def load_histories(
     that have a disposition at or after that start by ``as_of`` (no open work is left on
     them; the effective clock start is never later than the recorded one, so no lead with
     open work is left out). ``opportunities``: with each lead's opportunities created by
-    ``as_of`` (SPEC 9; only when an agreement measures them)."""
+    ``as_of`` (SPEC 9; only when an agreement measures them). ``watch``: a notify
+    fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
+    ``as_of`` (``ledger.watch``)."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
+        histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
         if opportunities:
             histories = _with_opportunities(conn, histories, as_of)
         return histories
@@ -177,6 +180,7 @@ def _load_histories(
     owner: str | None,
     kinds: Collection[str] | None,
     unsettled_before: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
@@ -194,6 +198,17 @@ def _load_histories(
         f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))"
     )
     params: list[Any] = [lo, hi, now, lo, hi, now, lo, hi, now]
+    if watch is not None:
+        # before the dispositions are probed: most leads of a run are still as last seen
+        where += (
+            f" AND (lead.external_id IN (SELECT n.lead FROM notification n"
+            f" WHERE n.status <> 'sent') OR NOT EXISTS (SELECT 1 FROM notify_watch w"
+            f" WHERE w.lead = lead.external_id AND w.fingerprint = {p} AND w.as_of <= {p}"
+            f" AND (w.next_at IS NULL OR w.next_at >= {p}) AND NOT EXISTS (SELECT 1 FROM"
+            f" event e2 WHERE e2.lead_id = lead.id AND e2.id > w.event_high) AND NOT EXISTS"
+            f" (SELECT 1 FROM lead_change c WHERE c.lead_id = lead.id AND c.id > w.change_high)))"
+        )
+        params += [watch, now, now]
     if owner is not None:
         # the rep's leads: owned now, or reassigned to them (SPEC 7.2: the engine credits
         # each pair to whoever held the lead then)
@@ -220,12 +235,24 @@ def _load_histories(
     cur = _rows(conn, f"SELECT {cols} FROM lead WHERE {where}", tuple(params))
     leads = {row[0]: build(row, extras) for row in cur}
     cur.close()
+    if not leads:
+        return []
     # SQLite walks ix_event_lead_at (lead_id, at) for each lead, so its rows come grouped
     # by lead, in time order, ties by id; ORDER BY would make it sort ~400k rows again.
     # PostgreSQL may hash-join, so it is asked to order. Either way each lead's list is
     # sorted by time once more below (stable, and linear when already in order).
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
     order = " ORDER BY e.lead_id, e.at, e.id" if t.pg else ""
+    if owner is not None or unsettled_before is not None or watch is not None:
+        # a rep's or the open leads: found through the owner index or a probe of each
+        # lead's dispositions, work the events query would do again for each of its rows;
+        # their ids are known now, so their events are looked up by id (ix_event_lead_at)
+        ids = list(leads)
+        where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
+        params = [ids if t.pg else json.dumps(ids)]
+        join = ""
+    else:
+        join = " JOIN lead ON lead.id = e.lead_id"
     event_where = f"{where} AND e.at <= {p}"
     event_params = [*params, now]
     if kinds is not None:
@@ -236,8 +263,8 @@ def _load_histories(
         event_params += sorted(kinds)
     rows = _rows(
         conn,
-        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e"
-        f" JOIN lead ON lead.id = e.lead_id WHERE {event_where}{order}",
+        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e{join}"
+        f" WHERE {event_where}{order}",
         tuple(event_params),
     )
     grouped: dict[int, list[Event]] = {}
