@@ -16,7 +16,7 @@ from slactl.cli.common import local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
 
 if TYPE_CHECKING:
-    from slactl.ledger.ingest.rules import EventRules
+    from slactl.ledger.rules import EventRules
     from slactl.timeparse import ZoneRule
 
 
@@ -92,7 +92,7 @@ def import_(
     if s.agreements_dir.is_dir():
         from slactl.agreement.loader import agreement_files
         from slactl.cli.common import load_agreement_set
-        from slactl.ledger.ingest.rules import event_rules
+        from slactl.ledger.rules import event_rules
 
         if agreement_files(s.agreements_dir):
             agreements = load_agreement_set(s.agreements_dir)
@@ -199,9 +199,9 @@ def _record(
     new_rep: bool = False,
 ) -> None:
     from slactl.cli.common import local_time, typed_time_zones
-    from slactl.ledger.ingest.rules import event_rules, minutes
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.record import record_event
+    from slactl.ledger.rules import event_rules, minutes
 
     s = settings(ctx)
     now = wall_clock()

@@ -16,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from slactl.ledger.ingest.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.ledger.presets import DURATION_UNITS, OWNER_FIELDS
+from slactl.ledger.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead

@@ -21,8 +21,8 @@ from slactl.errors import ImportError_
 from slactl.ledger.ingest.convert import Converter, Fatal
 from slactl.ledger.ingest.load import Ledger
 from slactl.ledger.ingest.read import Source
-from slactl.ledger.ingest.rules import EventRules
 from slactl.ledger.presets import resolve
+from slactl.ledger.rules import EventRules
 from slactl.timeparse import ZoneRule
 
 if TYPE_CHECKING:
