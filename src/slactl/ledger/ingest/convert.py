@@ -443,7 +443,7 @@ def _hash(text: Any) -> Any:
     offsets = np.frombuffer(text.buffers()[1], np.int32)[: len(text) + 1].astype(np.intp)
     data = np.frombuffer(text.buffers()[2], np.uint8)[: offsets[-1]]
     if len(_POWERS[0]) < len(data) + 1:
-        n = max(len(data) + 1, 2 * len(_POWERS[0]))
+        n = len(data) + (1 << 16)  # (batches differ a little in size)
         for k, p in enumerate((_P, pow(_P, -1, 2**64))):
             powers = np.full(n, p, np.uint64)
             powers[0] = 1

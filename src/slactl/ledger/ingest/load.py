@@ -156,7 +156,8 @@ class Ledger:
         such a row changes nothing. The ledger's digests are read once, sorted."""
         if self.digests is None:
             self.cur.execute("SELECT row_hash FROM lead WHERE row_hash IS NOT NULL")
-            self.digests = np.sort(_digests(self.cur.fetch_arrow_table().column(0)))
+            parts = [_digests(b.column(0)) for b in self.cur.fetch_record_batch()]
+            self.digests = np.sort(np.concatenate([np.zeros(0, np.uint64), *parts]))
             self.alive = np.ones(len(self.digests), np.bool_)
         if not len(self.digests):
             return np.zeros(len(digests), np.bool_)
