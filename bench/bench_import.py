@@ -39,7 +39,8 @@ SLACTL = str(ROOT / ".venv" / "bin" / "slactl")
 DOC = ROOT / "docs" / "performance.md"
 PAIRS = 3
 PG = "host=127.0.0.1 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1/test?options=-csearch_path%3Dbench"
+SCHEMA = os.environ.get("SLACTL_BENCH_SCHEMA", "bench")  # (one per engineer on a shared server)
+PG_URL = f"postgresql+psycopg://postgres@127.0.0.1/test?options=-csearch_path%3D{SCHEMA}"
 LEAD_COLUMNS = (
     "external_id TEXT, email TEXT, first_name TEXT, last_name TEXT, company TEXT, phone TEXT,"
     " title TEXT, source TEXT, segment TEXT, owner TEXT, score TEXT, created_at TEXT,"
@@ -60,11 +61,11 @@ CREATE INDEX ix_lead_at ON event(lead, at);
 CREATE INDEX ix_kind_at ON event(kind, at);
 """
 PSQL_LEADS = f"""
-DROP SCHEMA IF EXISTS bench_ref CASCADE;
-CREATE SCHEMA bench_ref;
-CREATE TABLE bench_ref.lead ({LEAD_COLUMNS});
-\\copy bench_ref.lead FROM '{{csv}}' CSV HEADER
-CREATE UNIQUE INDEX ix_external_id ON bench_ref.lead(external_id);
+DROP SCHEMA IF EXISTS {SCHEMA}_ref CASCADE;
+CREATE SCHEMA {SCHEMA}_ref;
+CREATE TABLE {SCHEMA}_ref.lead ({LEAD_COLUMNS});
+\\copy {SCHEMA}_ref.lead FROM '{{csv}}' CSV HEADER
+CREATE UNIQUE INDEX ix_external_id ON {SCHEMA}_ref.lead(external_id);
 """
 
 
@@ -109,8 +110,8 @@ def pg_reset() -> None:
     import psycopg
 
     with psycopg.connect(PG, autocommit=True) as c:
-        c.execute("DROP SCHEMA IF EXISTS bench CASCADE")
-        c.execute("CREATE SCHEMA bench")
+        c.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        c.execute(f"CREATE SCHEMA {SCHEMA}")
 
 
 _OPTIONS = ("--pg", "--no-docs", "--leads", "--activities")

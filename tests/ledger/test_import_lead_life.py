@@ -14,8 +14,8 @@ from slactl.agreement.loader import load_agreement_text
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.ingest import event_key
 from slactl.ledger.ingest.pipeline import import_csv
-from slactl.ledger.ingest.rules import event_rules
 from slactl.ledger.queries import load_histories
+from slactl.ledger.rules import event_rules
 from tests.ledger.test_import import NOW, NY, write
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -326,3 +326,50 @@ def test_the_same_activity_twice_in_a_file_is_one_event_with_the_later_note(
     ]
     s = run_import(ledger_url, f)
     assert (s.inserted, s.updated, s.unchanged) == (0, 0, 3)
+
+
+def test_a_row_the_ledger_holds_as_it_is_is_not_compared_again(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """A re-import skips a row whose digest a lead is stored with; a lead changed by an
+    earlier row of the same file is compared again when a later row restores it (the
+    digest it had is forgotten), also when that row comes batches later."""
+    header = ["external_id", "created_at", "company"]
+    filler = [
+        [f"L-{i}", "2024-05-03T10:00Z", f"company {i} " + "x" * 100] for i in range(2, 20_000)
+    ]
+    first = write(tmp_path / "a.csv", header, [["L-1", "2024-05-03T10:00Z", "Acme"], *filler])
+    assert run_import(ledger_url, first).inserted == 19_999
+    rows = [["L-1", "2024-05-03T10:00Z", "Initech"], *filler, ["L-1", "2024-05-03T10:00Z", "Acme"]]
+    again = write(tmp_path / "b.csv", header, rows)
+    assert again.stat().st_size > BLOCK  # the two rows of L-1 in different batches
+    s = run_import(ledger_url, again)
+    assert (s.read, s.inserted, s.updated, s.unchanged) == (20_000, 0, 2, 19_998)
+    assert query(ledger_url, "SELECT company FROM lead WHERE external_id = 'L-1'") == [("Acme",)]
+    assert query(ledger_url, "SELECT old_value, new_value FROM lead_change ORDER BY id") == [
+        ("Acme", "Initech"),
+        ("Initech", "Acme"),
+    ]
+    s = run_import(ledger_url, first)
+    assert (s.inserted, s.updated, s.unchanged) == (0, 0, 19_999)
+
+
+def test_a_row_read_in_another_zone_or_by_an_older_slactl_is_compared(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """The digest covers how a row is read: the same cells in another zone are another
+    time. Digests an older slactl stored (or none) never match: those rows are compared,
+    found unchanged, and given this slactl's digest."""
+    f = write(tmp_path / "a.csv", ["external_id", "created_at"], [["L-1", "2024-05-03T10:00"]])
+    engine = open_ledger(ledger_url)
+    try:
+        for zone, row_hash, changed in ((NY, None, 0), (UTC, None, 1), (UTC, "a3f0c1", 0)):
+            if row_hash is not None:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"UPDATE lead SET row_hash = '{row_hash}'")
+            s = import_csv(engine, f, default_tz=zone, now=NOW)
+            assert (s.updated, s.unchanged) == (changed, 1 - changed) or s.inserted == 1
+    finally:
+        engine.dispose()
+    assert query(ledger_url, "SELECT field FROM lead_change") == [("created_at",)]
+    assert query(ledger_url, "SELECT row_hash FROM lead")[0][0].isdigit()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from slactl.agreement.loader import load_agreement_text
-from slactl.ledger.ingest.rules import event_rules, fault, in_effect, minutes
+from slactl.ledger.rules import event_rules, fault, in_effect, minutes
 from tests.ledger.test_import_lead_life import RULES
 
 

@@ -18,8 +18,8 @@ from slactl.compliance.engine import evaluate_period
 from slactl.compliance.report import build_report
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
-from slactl.ledger.ingest.rules import event_rules
 from slactl.ledger.queries import load_histories
+from slactl.ledger.rules import event_rules
 from slactl.periods import Period, month
 from slactl.records import State
 from slactl.usecases.notify import alerting, due_alerts, notify_lookback

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger.engine import with_retry, write_transaction
 from slactl.ledger.ingest import event_key
-from slactl.ledger.ingest.rules import EventRules, fault
+from slactl.ledger.rules import EventRules, fault
 from slactl.ledger.types import to_utc_text
 
 

@@ -4,6 +4,7 @@ is written (in Python) for those rows only."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,13 @@ from datetime import UTC, date, timedelta, tzinfo
 from functools import reduce
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from slactl.ledger import opportunities
-from slactl.ledger.ingest.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.ledger.presets import DURATION_UNITS, OWNER_FIELDS
+from slactl.ledger.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
 
 MAX_KEY = 256  # characters of an external id or an activity's lead
@@ -73,6 +75,14 @@ class Converter:
         ]
         good = pc.invert(bad if self.skip is None else pc.or_(bad, self.skip))
         return {f: pc.filter(a, good) for f, a in out.items()}, pc.indices_nonzero(good), rejects
+
+    def digest(self, raw: pa.RecordBatch) -> Any:
+        """Each row's digest (text): of its cells and of how they are read (the mapping,
+        the zone, the date order). A lead stored with a row's digest is what the row says."""
+        salt = f"{self.kind}|{sorted(self.fields.items())}|{self.tz}|{self.date_order}"
+        short = hashlib.blake2b(salt.encode(), digest_size=6).hexdigest()
+        columns = [raw.column(i) for i in sorted(self.fields)]
+        return _hash(pc.binary_join_element_wise(short, *columns, "\x1f"))
 
     def _leads(self, cells: dict[str, Any], check: _Checks) -> dict[str, Any]:
         ident = cells["external_id"]
@@ -425,3 +435,24 @@ def _json_objects(columns: list[tuple[str, Any]]) -> Any:
         )
         body = pc.if_else(pc.equal(cells, ""), body, joined)
     return pc.if_else(pc.equal(body, ""), None, pc.binary_join_element_wise("{", body, "}", ""))
+
+
+_P = 0x9E3779B97F4A7C15  # odd: its powers are units modulo 2**64
+_POWERS: list[Any] = [np.ones(0, np.uint64), np.ones(0, np.uint64)]  # P**j and P**-j
+
+
+def _hash(text: Any) -> Any:
+    """A polynomial hash modulo 2**64 of each string (sum of byte j times P**j), in numpy
+    over the Arrow buffers: a change of one byte always changes it."""
+    if not len(text):
+        return np.zeros(0, np.uint64)
+    offsets = np.frombuffer(text.buffers()[1], np.int32)[: len(text) + 1].astype(np.intp)
+    data = np.frombuffer(text.buffers()[2], np.uint8)[: offsets[-1]]
+    if len(_POWERS[0]) < len(data) + 1:
+        n = len(data) + (1 << 16)  # (batches differ a little in size)
+        for k, p in enumerate((_P, pow(_P, -1, 2**64))):
+            powers = np.full(n, p, np.uint64)
+            powers[0] = 1
+            _POWERS[k] = np.cumprod(powers, dtype=np.uint64)
+    sums = np.add.reduceat(data * _POWERS[0][: len(data)], offsets[:-1])
+    return sums * _POWERS[1][offsets[:-1]]

@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
-from sqlalchemy import Engine
 
 from slactl.errors import ImportError_, TemporaryFailure
 from slactl.ledger.presets import DURATION_UNITS, LEAD_COLUMNS
@@ -49,14 +49,18 @@ class Ledger:
     """The import's connection: ``with Ledger(…)`` is its transaction, rolled back unless
     ``commit`` ends it."""
 
-    def __init__(self, engine: Engine, now: datetime) -> None:
-        url = engine.url
-        self.pg = url.get_backend_name() == "postgresql"
-        if not self.pg and (not url.database or url.database == ":memory:"):
+    def __init__(self, engine: Any, now: datetime) -> None:
+        """``engine``: SQLAlchemy's, or ``lite.LiteEngine`` (a SQLite file at the head
+        schema, opened without SQLAlchemy)."""
+        url: Any = getattr(engine, "url", None)
+        self.pg = url is not None and url.get_backend_name() == "postgresql"
+        database = str(engine.path) if url is None else url.database
+        if not self.pg and (not database or database == ":memory:"):
             raise ImportError_("a ledger in memory cannot take an import; name a file")
         self.at = now if self.pg else to_utc_text(now)
         self.now = f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(str(self.at))
         self.dropped: list[tuple[str, str, str]] = []
+        self.digests: Any = None  # the stored leads' digests, once asked (``known``)
         try:
             if self.pg:
                 import adbc_driver_postgresql.dbapi as postgresql
@@ -67,9 +71,9 @@ class Ledger:
                 import adbc_driver_sqlite.dbapi as sqlite
 
                 # the part directories an older slactl's killed import left behind
-                for part in Path(str(url.database)).resolve().parent.glob(".slactl-import-*"):
+                for part in Path(str(database)).resolve().parent.glob(".slactl-import-*"):
                     shutil.rmtree(part, ignore_errors=True)
-                self.conn = sqlite.connect(url.database, autocommit=True)
+                self.conn = sqlite.connect(database, autocommit=True)
         except DriverError as exc:
             raise _failure(exc) from None
         self.cur = self.conn.cursor()
@@ -137,8 +141,9 @@ class Ledger:
         ``lead_change`` row per field; (inserted, updated). Only the columns the file has
         are compared and written: a column it lacks changes nothing. Into a ledger that
         had no leads, a batch is inserted without comparing, unless a lead of an earlier
-        batch comes again in it."""
-        fields = [f for f in (*LEAD_COLUMNS, "extra") if f in table.column_names]
+        batch comes again in it. Each lead keeps the digest of the row it was last
+        compared with (``row_hash``)."""
+        fields = [f for f in (*LEAD_COLUMNS, "extra", "row_hash") if f in table.column_names]
         inserted = updated = 0
         if self.fresh:
             inserted = self._append_leads(table, fields)
@@ -149,6 +154,29 @@ class Ledger:
             self.stage(pa.table({"owner": pc.unique(table["owner"])}), "slactl_reps")
             self._reps("owner", "slactl_reps")
         return inserted, updated
+
+    def known(self, digests: Any) -> Any:
+        """Whether a lead is stored with each digest (what that row says, as it says it):
+        such a row changes nothing. The ledger's digests are read once, sorted."""
+        if self.digests is None:
+            self.cur.execute("SELECT row_hash FROM lead WHERE row_hash IS NOT NULL")
+            parts = [_digests(b.column(0)) for b in self.cur.fetch_record_batch()]
+            self.digests = np.sort(np.concatenate([np.zeros(0, np.uint64), *parts]))
+            self.alive = np.ones(len(self.digests), np.bool_)
+        if not len(self.digests):
+            return np.zeros(len(digests), np.bool_)
+        order = np.argsort(digests)  # (a search for sorted keys walks the table once)
+        i = np.empty_like(order)
+        i[order] = np.searchsorted(self.digests, digests[order])
+        i = np.minimum(i, len(self.digests) - 1)
+        return (self.digests[i] == digests) & self.alive[i]
+
+    def _forget(self, replaced: Any) -> None:
+        """A lead's digest that this import replaced no longer tells a later row of it."""
+        old = _digests(replaced)
+        if self.digests is not None and len(self.digests) and len(old):
+            i = np.minimum(np.searchsorted(self.digests, old), len(self.digests) - 1)
+            self.alive[i[self.digests[i] == old]] = False
 
     def _append_leads(self, table: pa.Table, fields: list[str]) -> int:
         """The batch appended to ``lead`` as it is; 0 (no longer fresh) if a lead is there."""
@@ -165,12 +193,13 @@ class Ledger:
         return table.num_rows if self.fresh else 0
 
     def _compare_leads(self, fields: list[str]) -> tuple[int, int]:
-        others = fields[1:]  # (external_id comes first)
+        others = [f for f in fields[1:] if f != "row_hash"]  # (external_id comes first)
         pairs = ", ".join(f"s.{f} AS {f}, l.{f} AS o_{f}" for f in others)
         changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in others)
         self.run(
             "CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, s.ordinal,"
-            f" s.external_id, {pairs} FROM {STAGE} s LEFT JOIN lead l"
+            f" {', '.join(f's.{f}' for f in fields if f not in others)}, {pairs}"
+            f" FROM {STAGE} s LEFT JOIN lead l"
             f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
         )
         clock = "s.created_at"
@@ -199,15 +228,23 @@ class Ledger:
                 "INSERT INTO lead_change (lead_id, field, old_value, new_value, recorded_at)"
                 f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
             )
-            # a field at a time, where it changed: an index is rewritten for its own changes
-            for f in [*others, "clock_start_at"]:
-                value = f"COALESCE(lead.handed_off_at, {_FIRST_HANDOFF}, lead.created_at)"
-                if f != "clock_start_at":
-                    value = f"c.{f}"
-                self.run(
-                    f"UPDATE lead SET {f} = {value} FROM slactl_changed c"
-                    f" WHERE lead.id = c.lead_id AND {self.differ(f'lead.{f}', value)}"
-                )
+            # only the fields that changed: an index is rewritten for its own changes
+            said = [f for f in others if f in changes["field"]]
+            at = {
+                f: f"c.{f}" if f in said else f"lead.{f}" for f in ("handed_off_at", "created_at")
+            }
+            clock = f"COALESCE({at['handed_off_at']}, {_FIRST_HANDOFF}, {at['created_at']})"
+            sets = [f"{f} = c.{f}" for f in said]
+            sets += [f"clock_start_at = {clock}"] if "c." in clock else []
+            self.run(
+                f"UPDATE lead SET {', '.join(sets)} FROM slactl_changed c WHERE lead.id = c.lead_id"
+            )
+        if "row_hash" in fields:
+            join = f"{STAGE} s WHERE lead.external_id = s.external_id"
+            join += f" AND {self.differ('lead.row_hash', 's.row_hash')}"
+            self.cur.execute(f"SELECT lead.row_hash FROM lead, {join}")
+            self._forget(self.cur.fetch_arrow_table().column(0))
+            self.run(f"UPDATE lead SET row_hash = s.row_hash FROM {join}")
         self.run("DROP TABLE slactl_changed")
         return inserted, len(rows)
 
@@ -287,6 +324,13 @@ class Ledger:
             f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
         )
         self.run(f"UPDATE opportunity_change SET import_id = {int(run_id)} WHERE import_id IS NULL")
+
+
+def _digests(stored: Any) -> Any:
+    """The digests among stored ``row_hash`` values (an older slactl wrote others)."""
+    stored = stored.cast(pa.string())
+    stored = stored.filter(pc.match_substring_regex(stored, r"^\d{1,20}$"))
+    return stored.cast(pa.uint64()).to_numpy()
 
 
 def _text(value: Any) -> str | None:

@@ -11,21 +11,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine
 
 from slactl.errors import ImportError_
 from slactl.ledger import opportunities
 from slactl.ledger.ingest.convert import Converter, Fatal
 from slactl.ledger.ingest.load import Ledger
 from slactl.ledger.ingest.read import Source
-from slactl.ledger.ingest.rules import EventRules
 from slactl.ledger.presets import resolve
+from slactl.ledger.rules import EventRules
 from slactl.timeparse import ZoneRule
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from slactl.ledger.lite import LiteEngine
+
+MERGED_ROWS = 20_000  # rows that differ from the ledger, merged in one go
 KEPT_REJECTS = 100  # in memory for the summary; --rejects FILE gets all of them
 Progress = Callable[[int, str], None]  # (bytes read, "importing"; then the later phases)
 
@@ -56,7 +62,7 @@ class ImportSummary:
 
 
 def import_csv(
-    engine: Engine,
+    engine: Engine | LiteEngine,
     path: Path,
     *,
     kind: str | None = None,
@@ -95,35 +101,63 @@ def import_csv(
         converter = Converter(kind, fields, default_tz, ledger.pg, outcomes, date_order)
         converter.rules = rules
         ledger.begin_load({"leads": "lead", "opportunities": "opportunity"}.get(kind, "event"))
-        start = 0
-        for raw in source.batches(report):
-            converter.nul = source.stream.nul
-            try:
-                columns, rows, rejected = converter.convert(raw)
-            except Fatal as exc:
-                record = source.record_of(start + exc.args[0])
-                line = source.lines([record]).get(record, "?")
-                raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
-            summary.skipped += converter.skipped
-            table = pa.table({"ordinal": pc.add(rows, start), **columns})
-            bad = [(start + i, reason) for i, reason in rejected]
-            for part in _rounds(table, kind):
+        ident = next((i for i, f in fields.items() if f == "external_id"), 0)
+
+        def merge(tables: list[pa.Table]) -> list[tuple[int, str]]:
+            """Merge rows into the ledger; [(row, reason)] of those it refuses."""
+            bad: list[tuple[int, str]] = []
+            table = pa.concat_tables(tables, promote_options="permissive") if tables else None
+            for round_ in _rounds(table, kind) if table is not None and table.num_rows else []:
                 unknown: list[Any] = []
                 if kind == "leads":
-                    inserted, updated = ledger.merge_leads(part)
+                    inserted, updated = ledger.merge_leads(round_)
                 elif kind == "opportunities":
-                    inserted, updated, unknown = opportunities.merge(ledger, part)
+                    inserted, updated, unknown = opportunities.merge(ledger, round_)
                 else:
-                    inserted, updated, unknown = ledger.merge_events(part, set(fields.values()))
+                    inserted, updated, unknown = ledger.merge_events(round_, set(fields.values()))
                 bad += [
                     (o, f"no lead '{k}' in the ledger: import the leads first") for o, k in unknown
                 ]
                 summary.inserted += inserted
                 summary.updated += updated
-                summary.unchanged += part.num_rows - inserted - updated - len(unknown)
+                summary.unchanged += round_.num_rows - inserted - updated - len(unknown)
+            tables.clear()
+            return bad
+
+        pending: list[pa.Table] = []  # the rows of several batches that differ, merged at once
+        start = 0
+        for raw in source.batches(report):
+            converter.nul = source.stream.nul
+            digest = converter.digest(raw) if kind == "leads" else None
+            part, keep = raw, None  # (keep: the positions in raw of part's rows)
+            if digest is not None and not ledger.fresh:
+                ids = pc.utf8_trim_whitespace(raw.column(ident))
+                if pending and pc.any(pc.is_in(ids, _ids(pending))).as_py():
+                    merge(pending)  # (a lead of them again: merged before it is compared)
+                # (a lead twice in the batch: all compared, as a later row may undo one)
+                if len(pc.unique(ids)) == len(ids):
+                    keep = np.flatnonzero(~ledger.known(digest))
+                    part, digest = raw.take(keep), digest[keep]
+                    summary.unchanged += raw.num_rows - len(keep)
+            try:
+                columns, rows, rejected = converter.convert(part)
+            except Fatal as exc:
+                record = source.record_of(start + _at(keep, exc.args[0]))
+                line = source.lines([record]).get(record, "?")
+                raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
+            summary.skipped += converter.skipped
+            if digest is not None:
+                columns["row_hash"] = pa.array(digest).take(rows).cast(pa.string())
+            ordinals = pc.add(rows if keep is None else pa.array(keep).take(rows), start)
+            if len(ordinals):
+                pending.append(pa.table({"ordinal": ordinals, **columns}))
+            bad = [(start + _at(keep, i), reason) for i, reason in rejected]
+            if keep is None or sum(t.num_rows for t in pending) >= MERGED_ROWS:
+                bad += merge(pending)
             summary.read += raw.num_rows
             found.add(raw, start, bad)
             start += raw.num_rows
+        merge(pending)
         summary.read += len(source.bad_width)
         summary.rejected = len(found.all())
         if progress is not None:
@@ -140,6 +174,14 @@ def import_csv(
             ledger.run("COMMIT")
     summary.rejects = found.write(rejects)
     return summary
+
+
+def _ids(tables: list[pa.Table]) -> Any:
+    return pa.chunked_array([t["external_id"] for t in tables]).combine_chunks()
+
+
+def _at(keep: Any, i: int) -> int:
+    return i if keep is None else int(keep[i])
 
 
 def _rounds(table: pa.Table, kind: str) -> list[pa.Table]:
