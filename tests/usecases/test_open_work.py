@@ -177,12 +177,13 @@ def full_open_items(
                 from slactl.compliance.engine import cycles_of
 
                 h = by_lead[o.lead_id]
-                pause = None
-                if o.paused:
-                    facts = [f for f in cycles_of(agreement, h, as_of) if f.cycle == o.cycle]
-                    pause = facts[0].paused_at(as_of)
+                facts = [f for f in cycles_of(agreement, h, as_of) if f.cycle == o.cycle][0]
+                pause = facts.paused_at(as_of) if o.paused else None
                 left = agreement.calendar.elapsed(as_of, o.deadline) if o.deadline else timedelta(0)
-                items.append(StatusItem(o, h.lead.external_id, h.lead.company, left, pause))
+                at_start = facts.owner_at(facts.start)
+                items.append(
+                    StatusItem(o, h.lead.external_id, h.lead.company, left, pause, at_start)
+                )
     far = datetime.max.replace(tzinfo=UTC)
     items.sort(key=lambda i: (i.outcome.deadline or far, i.lead))
     return items

@@ -229,7 +229,7 @@ def due_alerts(agreements: AgreementSet, items: list[StatusItem], as_of: datetim
         c = agreement.commitment(o.commitment_id)
         rep = o.owner
         cycle = int(getattr(o, "cycle", 1) or 1)
-        cal = commitment_calendar(agreement, c, rep)
+        cal = commitment_calendar(agreement, c, item.calendar_rep)
         default_zone = agreement.calendar.tz
         rep_info = team.rep(rep) if team is not None else None
         rep_email = rep_info.email if rep_info is not None else None
@@ -572,7 +572,7 @@ def next_alert_at(agreements: AgreementSet, pair: OpenPair, as_of: datetime) -> 
     if owning is None:
         return None
     c = owning.commitment(o.commitment_id)
-    cal = commitment_calendar(owning, c, o.owner)
+    cal = commitment_calendar(owning, c, pair.item.calendar_rep)
     for e in c.escalate:
         t = cal.add(o.deadline, e.after)
         if t > as_of:  # due once as_of reaches it

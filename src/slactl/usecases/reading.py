@@ -310,6 +310,9 @@ class StatusItem:
     company: str | None
     left: timedelta  # business time to the deadline; negative when overdue
     pause: Pause | None = None  # the pause open at as_of, when the pair is paused
+    # the owner at the cycle's clock start: whose calendar a ``calendar: owner`` deadline,
+    # and the escalation steps counted from it, run on (SPEC 8.1)
+    calendar_rep: str | None = None
 
 
 def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
@@ -434,7 +437,9 @@ def open_work(
                     left = cal.elapsed(as_of, o.deadline) if o.deadline else timedelta(0)
                     pause = facts.paused_at(as_of) if o.paused else None
                     lead = facts.lead
-                    item = StatusItem(o, lead.external_id, lead.company, left, pause)
+                    item = StatusItem(
+                        o, lead.external_id, lead.company, left, pause, facts.owner_at(facts.start)
+                    )
                     work.append(OpenPair(item, facts, agreement))
     far = datetime.max.replace(tzinfo=UTC)
     work.sort(key=lambda w: (w.item.outcome.deadline or far, w.item.lead))
