@@ -127,3 +127,18 @@ def _within_range(period: Period) -> Period:
             " works with"
         )
     return period
+
+
+def month_range(text: str, option: str) -> Period:
+    """``2025-01..2025-12`` (or one month): the months from the first to the last, whole."""
+    first, sep, last = text.partition("..")
+    try:
+        lo = month(first)
+        hi = month(last) if sep else lo
+    except SlactlError:
+        raise SlactlError(
+            f"{option} {text!r}: use YYYY-MM..YYYY-MM, e.g. 2025-01..2025-12"
+        ) from None
+    if hi.end < lo.start:
+        raise SlactlError(f"{option} {text!r}: the last month is before the first")
+    return Period(lo.start, hi.end, f"{lo.label}..{hi.label}" if sep else lo.label)

@@ -106,6 +106,16 @@ class Opportunity(NamedTuple):
     won: bool | None = None
 
 
+class PipelineEntry(NamedTuple):
+    """An opportunity created or closed in a report period, with its lead (SPEC 9):
+    ``handoff`` is the lead's last handoff at or before the opportunity's creation (the
+    clock start of the cycle it came from), None when it had none."""
+
+    opportunity: Opportunity
+    lead: Lead
+    handoff: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class LeadHistory:
     lead: Lead
@@ -132,8 +142,8 @@ class Outcome(NamedTuple):
     clock_start: datetime | None = None
     deadline: datetime | None = None
     event_at: datetime | None = None  # the event that decided it, if any
-    actual: int | None = None  # mql_volume: MQLs handed off in the period
-    quota: float | None = None  # mql_volume: the (pro-rated) quota
+    actual: float | None = None  # mql_volume: MQLs handed off; pipeline: the amount
+    quota: float | None = None  # mql_volume, pipeline: the (pro-rated) quota
     cycle: int = 1  # which cycle of the lead (SPEC 7.1): 1 for its first handoff
     paused: bool = False  # pending because a pause is open at as_of (SPEC 7.3)
 

@@ -61,7 +61,14 @@ def test_the_funnel_says_nurture_as_the_json_does(db: Path, fmt: str) -> None:
     assert "Nurture" in r.stdout
     assert "Returned" not in r.stdout
     data = json.loads(cli(db, "report", "--month", "2024-05", *AS_OF, "--format", "json").stdout)
-    assert set(data["funnel"]) == {"leads", "mql", "sql", "disqualified", "nurture", "recycled"}
+    assert set(data["funnel"]) == {"leads", "mql", "sql", "disqualified", "nurture", "recycled"} | {
+        "opportunities",
+        "won",
+        "pipeline",
+        "won_amount",
+        "rates",
+        "median_sales_cycle_days",
+    }
 
 
 def test_the_markdown_reps_table_has_compliance(db: Path) -> None:

@@ -331,6 +331,12 @@ def test_may(ledger: dict[str, str]) -> None:
         "disqualified": 5,
         "nurture": 4,
         "recycled": 2,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.6452, "sql_to_opportunity": 0.0, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
     reps = {x["rep"]: x for x in r["reps"]}
     # alice: ft 16/3, acc 17/2, time 16/3, disp 19/0 -> 68 met, 8 breached
@@ -411,6 +417,12 @@ def test_june(ledger: dict[str, str]) -> None:
         "disqualified": 0,
         "nurture": 0,
         "recycled": 1,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.0, "sql_to_opportunity": None, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
 
 

@@ -114,6 +114,12 @@ def test_report_json_and_the_lead_with_no_agreement(env: dict[str, str]) -> None
         "disqualified": 1,
         "nurture": 0,
         "recycled": 0,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.25, "sql_to_opportunity": 0.0, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
 
 

@@ -333,6 +333,12 @@ def test_may_report_matches_the_hand_worked_outcomes(ledger: dict[str, str]) -> 
         "disqualified": 2,
         "nurture": 4,
         "recycled": 0,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.5, "sql_to_opportunity": 0.0, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
     reps = {r["rep"]: r for r in report["reps"]}
     assert sorted(reps) == ["alice", "bob", "carol", "dave"]

@@ -474,6 +474,12 @@ def test_report_cohort_points_funnel_and_rep_filter() -> None:
         "disqualified": 1,
         "nurture": 0,
         "recycled": 0,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.5, "sql_to_opportunity": 0.0, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
     assert r.as_of.isoformat() == "2024-06-03T09:00:00-04:00"
     bob = build_report(

@@ -188,6 +188,12 @@ def test_json_shape() -> None:
         "disqualified": 0,
         "nurture": 0,
         "recycled": 0,
+        "opportunities": 0,
+        "won": 0,
+        "pipeline": 0,
+        "won_amount": 0,
+        "rates": {"mql_to_sql": 0.0, "sql_to_opportunity": None, "opportunity_to_won": None},
+        "median_sales_cycle_days": None,
     }
 
 

@@ -185,10 +185,10 @@ def load_agreements(directory: Path) -> AgreementSet:
     if quotas is None:
         for a in agreements:
             for c in a.commitments:
-                if c.measure == "mql_volume":
+                if c.measure in ("mql_volume", "pipeline"):
                     raise AgreementError(
-                        f"{a.path}:{c.line}: commitment {c.id} measures mql_volume but there is"
-                        f" no {quotas_path}: add one with the monthly quotas"
+                        f"{a.path}:{c.line}: commitment {c.id} measures {c.measure} but there"
+                        f" is no {quotas_path}: add one with the monthly quotas"
                     )
     return AgreementSet(tuple(agreements), quotas, directory, team)
 

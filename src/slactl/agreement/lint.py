@@ -13,6 +13,8 @@ from slactl.agreement.model import MEASURE_SPECS, Agreement, Commitment, Quotas
 from slactl.agreement.team import read_team
 from slactl.clock import Duration
 
+# SPEC 9: revenue won is sales' to close, whatever marketing's pipeline
+_WON = re.compile(r"\bwon\b|\bwins?\b|bookings|closed revenue|revenue (won|closed)", re.I)
 # words that name something sales, not marketing, controls
 _SALES_OUTCOMES = re.compile(
     r"sales[- ]accept|accepted by sales|\bSAL\b|\bSQL\b|sales[- ]qualified|win rate|closed[- ]won"
@@ -150,13 +152,13 @@ def _agreement_warnings(
     if not a.commitments:
         warn(None, f"{a.name} has no commitments: it only gives the calendar for deadlines")
     for c in a.commitments:
-        if c.measure == "mql_volume" and not quotas_path.is_file():
+        if c.measure in ("mql_volume", "pipeline") and not quotas_path.is_file():
             out.append(
                 LintMessage(
                     a.path,
                     c.line,
                     "error",
-                    f"commitment {c.id} measures mql_volume but there is no {quotas_path}",
+                    f"commitment {c.id} measures {c.measure} but there is no {quotas_path}",
                 )
             )
     try:
@@ -218,6 +220,13 @@ def _agreement_warnings(
                 f"marketing commitment {c.id} measures {c.measure}, which sales controls:"
                 " an SLA should bind only the party that controls the outcome",
             )
+        elif c.activity and _WON.search(c.activity):
+            warn(
+                c,
+                f"marketing commitment {c.id} ({c.activity!r}) is on won revenue, which sales"
+                " closes and marketing does not control: commit marketing to the pipeline it"
+                " creates (measure: pipeline)",
+            )
         elif c.activity and _SALES_OUTCOMES.search(c.activity):
             warn(
                 c,
@@ -235,6 +244,16 @@ def _agreement_warnings(
             shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
             c = next(c for c in a.commitments if c.measure == "mql_volume")
             warn(c, f"no MQL quota for {shown} in {quotas.path}: mql-volume is not counted there")
+    if quotas is not None and any(c.measure == "pipeline" for c in a.commitments):
+        missing = [
+            f"{y}-{m:02d}"
+            for y, m in _months(a.period_start, a.period_end)
+            if (y, m) not in quotas.pipeline
+        ]
+        if missing:
+            shown = ", ".join(missing[:4]) + (" …" if len(missing) > 4 else "")
+            c = next(c for c in a.commitments if c.measure == "pipeline")
+            warn(c, f"no pipeline quota for {shown} in {quotas.path}: {c.id} is not counted there")
     return out
 
 

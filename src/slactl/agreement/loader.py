@@ -180,7 +180,9 @@ def _read_definitions(r: Reader, doc: LineDict) -> Definitions:
         return Definitions(
             None, ("call", "email", "meeting"), ("qualified", "disqualified", "nurture")
         )
-    r.check_keys(defs, ("mql", "touch_kinds", "outcomes", "reasons", "pauses"), "definitions")
+    r.check_keys(
+        defs, ("mql", "touch_kinds", "outcomes", "reasons", "pauses", "currency"), "definitions"
+    )
     mql = None
     if "mql" in defs:
         mql = _condition(r, defs["mql"], r.line(defs, "mql"), "definitions.mql")
@@ -199,7 +201,15 @@ def _read_definitions(r: Reader, doc: LineDict) -> Definitions:
         )
     reasons = _read_reasons(r, defs, outcomes)
     pauses = _read_pauses(r, defs)
-    return Definitions(mql, tuple(kinds), tuple(outcomes), reasons, pauses)
+    currency = None
+    if "currency" in defs:  # SPEC 9: one currency per agreement
+        currency = str(defs["currency"]).strip().upper()
+        if not re.fullmatch("[A-Z]{3}", currency):
+            r.fail(
+                r.line(defs, "currency"),
+                f"definitions.currency {defs['currency']!r}: use an ISO 4217 code such as USD",
+            )
+    return Definitions(mql, tuple(kinds), tuple(outcomes), reasons, pauses, currency)
 
 
 def _reason_list(r: Reader, value: Any, line: int, where: str) -> tuple[str, ...]:
@@ -371,7 +381,7 @@ def _read_commitment(
             kw["calendar"] = "owner"
     if "escalate" in item:
         kw["escalate"] = _read_escalate(r, item, where)
-    if measure in ("first_touch", "disposition", "acceptance"):
+    if measure in ("first_touch", "disposition", "acceptance", "opportunity"):
         kw["within"] = dur("within", True)
         kw["warn"] = dur("warn")
     elif measure == "time_spent":
@@ -523,6 +533,13 @@ def _read_agreement(r: Reader, doc: Any) -> Agreement | None:
     calendar = _read_calendar(r, doc)
     definitions = _read_definitions(r, doc)
     commitments = _read_commitments(r, doc)
+    for c in commitments:
+        if c.measure == "pipeline" and definitions.currency is None:  # SPEC 9
+            r.fail(
+                c.line,
+                f"commitment {c.id} measures pipeline, an amount: name the agreement's one"
+                " currency in definitions.currency (e.g. currency: USD)",
+            )
     points = None
     if "points" in doc:
         p = r.mapping(doc["points"], "points", r.line(doc, "points"))
@@ -588,23 +605,33 @@ def read_quotas(text: str, path: Path) -> tuple[Quotas | None, list[tuple[int, s
     if not isinstance(doc, LineDict):
         return None, [(1, "quotas.yaml must be a mapping with 'mql_volume:'")]
     for key in doc:
-        if key != "mql_volume":
-            errors.append((doc.key_lines[key], f"unknown key '{key}' in quotas: use mql_volume"))
-    volume = doc.get("mql_volume") or LineDict()
-    months: dict[tuple[int, int], int] = {}
-    if not isinstance(volume, LineDict):
-        return None, [(doc.key_lines.get("mql_volume", 1), "mql_volume maps YYYY-MM to a number")]
-    for key, value in volume.items():
-        line = volume.key_lines[key]
-        m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            errors.append((line, f"bad month '{key}' in mql_volume: use YYYY-MM"))
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            errors.append((line, f"quota for {key} must be a whole number of MQLs"))
-            continue
-        months[(int(m.group(1)), int(m.group(2)))] = value
-    return Quotas(months, path), sorted(errors)
+        if key not in ("mql_volume", "pipeline"):
+            errors.append(
+                (doc.key_lines[key], f"unknown key '{key}' in quotas: use mql_volume or pipeline")
+            )
+    found: dict[str, dict[tuple[int, int], Any]] = {}
+    for name in ("mql_volume", "pipeline"):
+        volume = doc.get(name) or LineDict()
+        months: dict[tuple[int, int], Any] = found.setdefault(name, {})
+        if not isinstance(volume, LineDict):
+            return None, [(doc.key_lines.get(name, 1), f"{name} maps YYYY-MM to a number")]
+        for key, value in volume.items():
+            line = volume.key_lines[key]
+            m = re.fullmatch(r"(\d{4})-(\d{2})", str(key))
+            if not m or not 1 <= int(m.group(2)) <= 12:
+                errors.append((line, f"bad month '{key}' in {name}: use YYYY-MM"))
+                continue
+            if name == "pipeline":  # an amount in the agreement's currency
+                if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                    errors.append(
+                        (line, f"pipeline quota for {key} must be an amount of 0 or more")
+                    )
+                    continue
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                errors.append((line, f"quota for {key} must be a whole number of MQLs"))
+                continue
+            months[(int(m.group(1)), int(m.group(2)))] = value
+    return Quotas(found["mql_volume"], path, found["pipeline"]), sorted(errors)
 
 
 def load_quotas(path: Path) -> Quotas:

@@ -60,6 +60,10 @@ MEASURE_SPECS: dict[str, MeasureSpec] = {
         MeasureSpec(
             "time_spent", "lead", ("minimum", "within", "assume", "warn", "applies_to"), True
         ),
+        # SPEC 9: an opportunity within a time of the qualification; its clock is the
+        # disposition's, which no pause moves
+        MeasureSpec("opportunity", "lead", ("within", "warn", "applies_to"), False, True),
+        MeasureSpec("pipeline", "period"),  # against quotas.yaml's pipeline
     )
 }
 MEASURES = tuple(MEASURE_SPECS)
@@ -142,6 +146,10 @@ class Commitment:
         m = self.measure
         if m in ("first_touch", "disposition", "acceptance") and self.within:
             return f"within {self.within}"
+        if m == "opportunity" and self.within:
+            return f"within {self.within} of the qualification"
+        if m == "pipeline":
+            return "monthly pipeline quota (quotas.yaml)"
         if m == "time_spent" and self.within:
             return f"at least {self.minimum_time} within {self.within}"
         if m == "touches_before_return":
@@ -177,6 +185,7 @@ class Definitions:
     # listed takes any reason or none
     reasons: tuple[tuple[str, tuple[str, ...]], ...] = ()
     pauses: PauseRules | None = None  # None: pause events are not allowed
+    currency: str | None = None  # SPEC 9: the one currency of the agreement's opportunities
 
     def reasons_for(self, outcome: str) -> tuple[str, ...] | None:
         """The reasons allowed for ``outcome``, or None when it takes any."""
@@ -238,3 +247,5 @@ class Quotas:
 
     mql_volume: Mapping[tuple[int, int], int]
     path: Path | None = None
+    # SPEC 9: the pipeline (opportunities' amount) quota per month, in the agreement's currency
+    pipeline: Mapping[tuple[int, int], float] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from slactl.cli import (  # noqa: F401  (imported for their commands)
     digest_cmds,
     ledger_cmds,
     notify_cmds,
+    plan_cmds,
     publish_cmds,
     report_cmds,
     whatif_cmds,

@@ -36,6 +36,7 @@ class DateOrder(StrEnum):
 class Kind(StrEnum):
     leads = "leads"
     activities = "activities"
+    opportunities = "opportunities"
 
 
 @app.command("import")
@@ -76,7 +77,7 @@ def import_(
         typer.Option(help="The zone of times without an offset (default: the agreement's)."),
     ] = None,
 ) -> None:
-    """Import leads or activities from a CRM export (atomic and idempotent)."""
+    """Import leads, activities or opportunities from a CRM export (atomic and idempotent)."""
     from slactl.ledger.ingest.pipeline import import_csv
     from slactl.ledger.opening import open_for_writing
 

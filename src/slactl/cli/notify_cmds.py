@@ -42,13 +42,12 @@ def notify(
     line each on stderr); they are retried by the next run. SMTP settings as for digest.
     """
     import os
-    from datetime import timedelta
 
-    from slactl.ledger.notifications import sent_since
+    from slactl.ledger.notifications import sent_of
     from slactl.ledger.opening import open_for_writing
+    from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.usecases.notify import alerting, due_alerts, notify_lookback, send_alerts
-    from slactl.usecases.reading import open_items
+    from slactl.usecases.notify import JUST, find_alerts, fingerprint, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -57,10 +56,10 @@ def notify(
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
     engine = open_for_writing(s.db)
     try:
-        days = notify_lookback(agreements)
-        open_work = open_items(engine, alerting(agreements), as_of=when, lookback_days=days)
-        done = sent_since(engine, when - timedelta(days=days + 1))
-        alerts = [a for a in due_alerts(agreements, open_work, when) if a.key_tuple() not in done]
+        watch = fingerprint(s.agreements_dir)
+        found = find_alerts(engine, agreements, when, watch=None if dry_run else watch)
+        done = sent_of(engine, {a.lead for a in found.alerts})
+        alerts = [a for a in found.alerts if a.key_tuple() not in done]
         if dry_run:
             for a in alerts:
                 typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
@@ -74,6 +73,10 @@ def notify(
             budget=budget,
             clock=wall_clock,
         )
+        if found.marks is not None:  # a lead with a send not made is looked at again
+            again = when - JUST  # the next run, even at the same as_of
+            seen = {k: (again if k in result.unsent else t) for k, t in found.next_at.items()}
+            save(engine, fingerprint=watch, as_of=when, marks=found.marks, next_at=seen)
     finally:
         engine.dispose()
     failures = result.failures or []

@@ -25,6 +25,7 @@ from slactl.compliance.measures import (
     Pause,
     PeriodFacts,
 )
+from slactl.compliance.pipeline import figures
 from slactl.periods import Period
 from slactl.records import (
     ACCEPT,
@@ -38,6 +39,7 @@ from slactl.records import (
     Lead,
     LeadHistory,
     Outcome,
+    PipelineEntry,
 )
 
 
@@ -78,6 +80,8 @@ def cycles_of(
     the next cycle, one while it is open moves nothing."""
     lead = history.lead
     events = history.events
+    if history.opportunities:  # SPEC 9: each cycle takes its own (cycles_by_events)
+        return cycles_by_events(agreement, history, as_of, mql, why=why)
     for e in events:
         if e.kind in _CYCLE_KINDS:
             break
@@ -191,6 +195,20 @@ def cycles_by_events(
     if reassigns:
         held = tuple(reassigns)
         out = [replace(f, reassigns=held) for f in out]
+    if history.opportunities:  # SPEC 9: each cycle's, from its start to the next's
+        ends = [f.start for f in out[1:]]
+        out = [
+            replace(
+                f,
+                opportunities=tuple(
+                    o
+                    for o in history.opportunities
+                    if f.start <= o.created_at <= as_of
+                    and (i >= len(ends) or o.created_at < ends[i])
+                ),
+            )
+            for i, f in enumerate(out)
+        ]
     return out
 
 
@@ -486,6 +504,7 @@ def evaluate_period(
     team_mqls: int | None = None,
     cohorts: Cohorts | None = None,
     evaluated: Evaluated | None = None,
+    pipeline: Sequence[PipelineEntry] = (),
 ) -> PeriodResult:
     """Every outcome of ``period`` under ``agreement``: the lead commitments of the cycles
     whose clock starts in it (by ``as_of``), then the period commitments. ``team_mqls``:
@@ -501,7 +520,9 @@ def evaluate_period(
         result.cycles, result.outcomes = got
         result.mql = len(result.cycles)
         _count_cycles(result, result.cycles)
-        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        _period_outcomes(
+            agreement, result, period, as_of, reviews, quotas, why, team_mqls, pipeline
+        )
         return result
     if cohorts is not None:
         seen = cohorts.of(agreement, cast(Sequence[LeadHistory], histories), as_of, period)
@@ -513,7 +534,9 @@ def evaluate_period(
     if not why and len(seen) >= COLUMNS:
         _count_cycles(result, seen)
         result.outcomes += _column_outcomes(agreement, seen, as_of, plan)
-        _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+        _period_outcomes(
+            agreement, result, period, as_of, reviews, quotas, why, team_mqls, pipeline
+        )
         return result
     due = start_deadlines(agreement, [f.start for f in seen])
     cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
@@ -531,6 +554,7 @@ def evaluate_period(
                 f.pauses,
                 f.reassigns,
                 f.accepts,
+                f.opportunities,
             )
         else:
             facts = f
@@ -540,7 +564,7 @@ def evaluate_period(
             key = facts.disposition.outcome or ""
             result.dispositions[key] = result.dispositions.get(key, 0) + 1
         result.outcomes += lead_outcomes(agreement, facts, as_of, cal, plan)
-    _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls)
+    _period_outcomes(agreement, result, period, as_of, reviews, quotas, why, team_mqls, pipeline)
     return result
 
 
@@ -662,9 +686,13 @@ def _period_outcomes(
     quotas: Quotas | None,
     why: bool,
     team_mqls: int | None,
+    pipeline: Sequence[PipelineEntry],
 ) -> None:
     mqls = result.mql if team_mqls is None else team_mqls
-    pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why)
+    amount = 0.0
+    if pipeline and any(c.measure == "pipeline" for c in agreement.commitments):
+        amount = figures(agreement, pipeline, period=period, as_of=as_of).pipeline
+    pfacts = PeriodFacts(agreement, period, mqls, reviews, quotas, why, amount)
     for c in agreement.commitments:
         fn = PERIOD_MEASURES.get(c.measure)
         if fn is not None:

@@ -27,7 +27,7 @@ from slactl.clock import BusinessCalendar, Duration
 from slactl.compliance.deadlines import paused_deadline
 from slactl.compliance.owners import owner_among
 from slactl.periods import Period
-from slactl.records import LEAD_FIELDS, Event, Lead, Outcome, State, is_email
+from slactl.records import LEAD_FIELDS, Event, Lead, Opportunity, Outcome, State, is_email
 
 _NOT_DIGIT = re.compile(r"\D")
 RETURNED = "nurture"  # the disposition outcome that sends a lead back to marketing
@@ -57,6 +57,8 @@ class LeadFacts:
     pauses: tuple[Pause, ...] = ()  # the cycle's pauses (none when pauses are off)
     reassigns: tuple[Event, ...] = ()  # the lead's reassignments by as_of (SPEC 7.2)
     accepts: tuple[Event, ...] = ()  # the cycle's accept events by as_of (SPEC 7.4)
+    # SPEC 9: the opportunities created in the cycle (from its start to the next's) by as_of
+    opportunities: tuple[Opportunity, ...] = ()
 
     def deadline(self, d: Duration, cal: BusinessCalendar) -> datetime:
         """``start + d`` on the calendar (from the bulk computation when there is one)."""
@@ -361,6 +363,47 @@ def acceptance(
     return _by_deadline(c, facts, cal, as_of, accept, "acceptance", "acceptance")
 
 
+QUALIFIED = "qualified"  # the disposition after which sales owes an opportunity (SPEC 9)
+
+
+def opportunity(
+    c: Commitment, facts: LeadFacts, cal: BusinessCalendar, as_of: datetime
+) -> Outcome | None:
+    """A qualified cycle: met by an opportunity created at or before the qualification
+    + within (SPEC 9); not counted for a cycle not (yet) qualified."""
+    disp = facts.disposition
+    if disp is None or disp.outcome != QUALIFIED:
+        return None
+    assert c.within is not None
+    within = c.within
+    deadline = cal.add(disp.at, within)
+    first = facts.opportunities[0] if facts.opportunities else None
+
+    def how() -> str:
+        return f"qualified {when(disp.at, cal)} + {within}"
+
+    if first is not None and first.created_at <= as_of:
+        return _decided(
+            c, facts, cal, f"opportunity {first.external_id}", first.created_at, deadline, how
+        )
+    if as_of > deadline:
+        return _outcome(
+            c,
+            facts,
+            State.BREACHED,
+            lambda: f"no opportunity by the deadline {when(deadline, cal)}: {how()}",
+            deadline,
+        )
+    return _pending(
+        c,
+        facts,
+        cal,
+        deadline,
+        as_of,
+        lambda: f"no opportunity yet; due {when(deadline, cal)}: {how()}",
+    )
+
+
 def minutes_of(d: Duration) -> float:
     """A duration's length in minutes (a day is 1440, a week 7 days)."""
     if d.micros:
@@ -597,13 +640,16 @@ class PeriodFacts:
     reviews: Sequence[Event]  # review meetings around the period, sorted by ``at``
     quotas: Quotas | None
     why: bool = True
+    pipeline: float = 0.0  # SPEC 9: the amount of the MQLs' opportunities created in it
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
 
 
-def prorated_quota(agreement: Agreement, quotas: Quotas, period: Period) -> float | None:
+def prorated_quota(
+    agreement: Agreement, quotas: Quotas, period: Period, which: str = "mql_volume"
+) -> float | None:
     """The quota of ``period``: whole months count whole; a month the period covers only
     in part counts quota × its working days in the period / its working days (nothing,
     and no quota needed, when that part has no working day). None when a month that
@@ -618,7 +664,7 @@ def prorated_quota(agreement: Agreement, quotas: Quotas, period: Period) -> floa
         days = cal.working_days(lo, hi)
         if not whole and days == 0:
             continue  # a weekend at the end of a week: nothing to pro-rate
-        q = quotas.mql_volume.get((y, m))
+        q = getattr(quotas, which).get((y, m))
         if q is None:
             return None
         if whole:
@@ -646,6 +692,28 @@ def mql_volume(c: Commitment, facts: PeriodFacts, as_of: datetime) -> list[Outco
     else:
         state = State.PENDING
         reason = f"{actual} MQLs so far against a quota of {_num(quota)}; the period is open"
+    return [Outcome(c.id, state, reason, deadline=end, actual=actual, quota=quota)]
+
+
+def pipeline(c: Commitment, facts: PeriodFacts, as_of: datetime) -> list[Outcome]:
+    """The amount of the opportunities created in the period from MQLs against the
+    (pro-rated) ``pipeline`` quota (SPEC 9): met once reached, breached when the period
+    ended below it, pending while it is open."""
+    if facts.quotas is None:
+        return []
+    quota = prorated_quota(facts.agreement, facts.quotas, facts.period, "pipeline")
+    if quota is None:
+        return []
+    actual = round(facts.pipeline, 2)
+    currency = facts.agreement.definitions.currency or ""
+    end = facts.period.bounds(facts.agreement.calendar.tz)[1]
+    words = f"{_num(actual)} {currency} of pipeline against a quota of {_num(quota)}"
+    if actual >= quota:
+        state, reason = State.MET, words
+    elif as_of >= end:
+        state, reason = State.BREACHED, words
+    else:
+        state, reason = State.PENDING, f"{words}; the period is open"
     return [Outcome(c.id, state, reason, deadline=end, actual=actual, quota=quota)]
 
 
@@ -705,6 +773,8 @@ MEASURES: dict[str, LeadMeasure | PeriodMeasure] = {
     "complete_fields": complete_fields,
     "acceptance": acceptance,
     "time_spent": time_spent,
+    "opportunity": opportunity,
+    "pipeline": pipeline,
     "mql_volume": mql_volume,
     "review_meeting": review_meeting,
 }

@@ -16,8 +16,9 @@ from typing import Any
 from slactl.agreement.model import Agreement, Points, Quotas
 from slactl.compliance.engine import Cohorts, Evaluated, evaluate_period, mql_cohort
 from slactl.compliance.measures import LeadFacts
+from slactl.compliance.pipeline import figures
 from slactl.periods import Period
-from slactl.records import REASSIGN, Event, LeadHistory, Outcome, State
+from slactl.records import REASSIGN, Event, LeadHistory, Outcome, PipelineEntry, State
 
 
 @dataclass
@@ -31,7 +32,7 @@ class CommitmentResult:
     breached: int = 0
     pending: int = 0
     at_risk: int = 0
-    actual: int | None = None
+    actual: float | None = None  # mql_volume: MQLs; pipeline: the amount
     quota: float | None = None
     paused: int = 0  # pending pairs paused at as_of (SPEC 7.3)
 
@@ -66,7 +67,7 @@ class CommitmentResult:
             if o.paused:
                 self.paused += n
         if o.actual is not None:
-            self.actual = (self.actual or 0) + o.actual
+            self.actual = round((self.actual or 0) + o.actual, 2)
             self.quota = round((self.quota or 0) + (o.quota or 0), 2)
 
     def to_json(self) -> dict[str, Any]:
@@ -83,10 +84,10 @@ class CommitmentResult:
             "compliance": self.compliance,
             "passed": self.passed,
         }
-        if self.measure == "mql_volume":
-            out["actual"] = self.actual
-            q = self.quota
-            out["quota"] = int(q) if q is not None and float(q).is_integer() else q
+        if self.measure in ("mql_volume", "pipeline"):
+            a, q = self.actual, self.quota
+            out["actual"] = None if a is None else _money(a)
+            out["quota"] = None if q is None else _money(q)
         return out
 
 
@@ -135,8 +136,47 @@ class Funnel:
     disqualified: int = 0
     nurture: int = 0
     recycled: int = 0  # cycles after a lead's first that start in the period (SPEC 7.1)
+    # SPEC 9 (compliance/pipeline.py): created in the period, and won in it
+    opportunities: int = 0
+    won: int = 0
+    pipeline: float = 0.0
+    won_amount: float = 0.0
+    cycle_days: list[int] = field(default_factory=list)  # of each won opportunity
+    published_median: float | None = None  # a published report's (its days are not kept)
 
-    def to_json(self) -> dict[str, int]:
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Funnel:
+        """A funnel as ``to_json`` wrote it (a published report; older ones lack SPEC 9's)."""
+        names = {f for f in cls.__dataclass_fields__ if f not in ("cycle_days", "published_median")}
+        funnel = cls(**{k: v for k, v in data.items() if k in names})
+        funnel.published_median = data.get("median_sales_cycle_days")
+        return funnel
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        """Each step's conversion: MQL→SQL, SQL→opportunity, opportunity→won."""
+
+        def rate(a: int, b: int) -> float | None:
+            return round(b / a, 4) if a else None
+
+        return {
+            "mql_to_sql": rate(self.mql, self.sql),
+            "sql_to_opportunity": rate(self.sql, self.opportunities),
+            "opportunity_to_won": rate(self.opportunities, self.won),
+        }
+
+    @property
+    def median_sales_cycle(self) -> float | None:
+        """Calendar days from clock start to won, nearest-rank median (as ``quality``)."""
+        if not self.cycle_days:
+            return self.published_median
+        return percentile(self.cycle_days, 50)
+
+    @property
+    def has_pipeline(self) -> bool:
+        return bool(self.opportunities or self.won)
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "leads": self.leads,
             "mql": self.mql,
@@ -144,7 +184,19 @@ class Funnel:
             "disqualified": self.disqualified,
             "nurture": self.nurture,
             "recycled": self.recycled,
+            "opportunities": self.opportunities,
+            "won": self.won,
+            "pipeline": _money(self.pipeline),
+            "won_amount": _money(self.won_amount),
+            "rates": self.rates,
+            "median_sales_cycle_days": self.median_sales_cycle,
         }
+
+
+def _money(x: float) -> float | int:
+    """An amount as JSON writes it: whole amounts as integers."""
+    x = round(float(x), 2)
+    return int(x) if x.is_integer() else x
 
 
 NO_SOURCE = "(none)"
@@ -385,6 +437,7 @@ def build_report(
     cohorts: Cohorts | None = None,
     evaluated: Evaluated | None = None,
     with_quality: bool = True,
+    pipeline: Sequence[PipelineEntry] = (),
 ) -> Report:
     """The report of ``period``, whose pieces ``segments`` each have their agreement.
 
@@ -394,6 +447,7 @@ def build_report(
     ``cohorts``: shared with another report of the same histories (``evaluate_period``).
     ``evaluated``: a span's lead outcomes, evaluated once (``engine.Evaluated``).
     ``with_quality`` False leaves the quality section empty (a dashboard's trend weeks).
+    ``pipeline``: the opportunities created or closed around the period (SPEC 9).
     """
     if not isinstance(histories, list):
         histories = list(histories)
@@ -420,6 +474,7 @@ def build_report(
                 why=why,
                 cohorts=cohorts,
                 evaluated=evaluated,
+                pipeline=pipeline,
             )
         else:
             # the rep's leads (owned now or reassigned to or from them: each pair goes to
@@ -443,7 +498,14 @@ def build_report(
                 why=why,
                 team_mqls=team,
                 evaluated=evaluated,
+                pipeline=pipeline,
             )
+        money = figures(agreement, pipeline, period=part, as_of=as_of, owner=rep)
+        funnel.opportunities += money.opportunities
+        funnel.pipeline += money.pipeline
+        funnel.won += money.won
+        funnel.won_amount += money.won_amount
+        funnel.cycle_days += money.cycle_days
         funnel.mql += part_result.mql
         funnel.recycled += part_result.recycled
         if with_quality:

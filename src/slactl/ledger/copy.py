@@ -9,7 +9,8 @@ from sqlalchemy import Engine, func, insert, select, text
 from slactl.errors import LedgerError
 from slactl.ledger.models import SQLModel
 
-TABLES = ("lead", "import_run", "event", "lead_change", "rep", "published_period")
+TABLES: tuple[str, ...] = ("lead", "import_run", "event", "lead_change", "rep", "published_period")
+TABLES += ("opportunity", "opportunity_change")
 BATCH = 10_000
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field
 from sqlmodel import SQLModel as SQLModel  # re-exported: the metadata with every table
 
@@ -182,3 +191,60 @@ class Notification(SQLModel, table=True):
     last_tried_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Opportunity(SQLModel, table=True):
+    """An opportunity a lead turned into (SPEC section 9), by its CRM id. A re-import
+    updates it in place with an ``opportunity_change`` row per changed field."""
+
+    __tablename__ = "opportunity"
+    __table_args__ = (
+        Index("ix_opportunity_lead_id", "lead_id"),
+        Index("ix_opportunity_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    lead_id: int = Field(sa_column=Column(Integer, ForeignKey("lead.id"), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    amount: float | None = Field(default=None, sa_column=Column(Float))
+    currency: str | None = Field(default=None, sa_column=Column(Text))  # ISO 4217, upper case
+    stage: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    won: bool | None = Field(default=None, sa_column=Column(Boolean))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OpportunityChange(SQLModel, table=True):
+    """What a re-import changed on an opportunity (as ``lead_change`` for leads)."""
+
+    __tablename__ = "opportunity_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("opportunity.id"), nullable=False, index=True)
+    )
+    import_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("import_run.id"), nullable=True)
+    )
+    field: str = Field(sa_column=Column(Text, nullable=False))
+    old_value: str | None = Field(default=None, sa_column=Column(Text))
+    new_value: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class NotifyWatch(SQLModel, table=True):
+    """What ``slactl notify`` last found for an open lead (docs/ledger.md): evaluated as of
+    ``as_of`` under the agreements ``fingerprint`` names, when the ledger's newest event and
+    lead change were ``event_high`` and ``change_high``; no alert can newly come due for it
+    up to ``next_at`` (ever, when None) unless the lead gains an event or a change. A
+    later run evaluates it again only then. Rows are replaced, never needed for history."""
+
+    __tablename__ = "notify_watch"
+
+    lead: str = Field(sa_column=Column(Text, primary_key=True))  # external id
+    fingerprint: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    next_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    event_high: int = Field(sa_column=Column(Integer, nullable=False))
+    change_high: int = Field(sa_column=Column(Integer, nullable=False))

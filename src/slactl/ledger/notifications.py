@@ -9,7 +9,7 @@ own short transaction, so two runs at once never wait on each other's network ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +20,11 @@ KEY = ("lead", "commitment", "cycle", "kind", "step", "recipient", "channel")
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 
 
-def _key_where(table: Any, key: dict[str, Any]) -> Any:
-    from sqlalchemy import and_
+def _key_where(table: Any) -> Any:
+    """The send's key, as parameters ``k_lead``, ``k_commitment``, …"""
+    from sqlalchemy import and_, bindparam
 
-    return and_(*(table.c[k] == key[k] for k in KEY))
+    return and_(*(table.c[k] == bindparam(f"k_{k}") for k in KEY))
 
 
 def claim(
@@ -35,8 +36,9 @@ def claim(
 ) -> list[bool]:
     """For each (key, deadline) of ``sends``, whether this process may make that send
     (and must then ``mark`` it): its row was inserted now, or was ``failed``, or was left
-    ``sending`` longer than ``stale`` ago. One transaction for the lot."""
-    from sqlalchemy import or_, update
+    ``sending`` longer than ``stale`` ago. One transaction for the lot; the two statements
+    are built once, with the key as parameters (a run claims up to thousands)."""
+    from sqlalchemy import bindparam, or_, update
 
     from slactl.ledger.models import Notification
 
@@ -45,27 +47,39 @@ def claim(
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    fresh = (
+        insert(table)
+        .values(
+            **{k: bindparam(f"k_{k}") for k in KEY},
+            status=SENDING,
+            attempts=1,
+            deadline=bindparam("k_deadline", type_=table.c.deadline.type),
+            first_tried_at=now,
+            last_tried_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+    again = (
+        update(table)
+        .where(_key_where(table))
+        .where(
+            or_(
+                table.c.status == FAILED,
+                (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
+            )
+        )
+        .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
+    )
     out = []
     with engine.begin() as conn:
         for key, deadline in sends:
-            row = {**key, "status": SENDING, "attempts": 1, "deadline": deadline}
-            row |= {"first_tried_at": now, "last_tried_at": now}
-            stmt = insert(table).values(**row).on_conflict_do_nothing().returning(table.c.id)
-            if conn.execute(stmt).first() is not None:  # (PostgreSQL gives no rowcount here)
+            params = {f"k_{k}": key[k] for k in KEY}
+            # (PostgreSQL gives no rowcount for the insert: its returned id says)
+            if conn.execute(fresh, {**params, "k_deadline": deadline}).first() is not None:
                 out.append(True)
                 continue
-            again = (
-                update(table)
-                .where(_key_where(table, key))
-                .where(
-                    or_(
-                        table.c.status == FAILED,
-                        (table.c.status == SENDING) & (table.c.last_tried_at < now - stale),
-                    )
-                )
-                .values(status=SENDING, attempts=table.c.attempts + 1, last_tried_at=now)
-            )
-            out.append(conn.execute(again).rowcount == 1)
+            out.append(conn.execute(again, params).rowcount == 1)
     return out
 
 
@@ -74,17 +88,24 @@ def mark(
 ) -> None:
     """Record claimed sends as ``sent`` (error None) or ``failed`` with the error (then
     retried by the next run). One transaction for the lot."""
-    from sqlalchemy import update
+    from sqlalchemy import bindparam, update
 
     from slactl.ledger.models import Notification
 
     table = Notification.__table__  # type: ignore[attr-defined]
+    sent = update(table).where(_key_where(table)).values(status=SENT, sent_at=now, error=None)
+    failed = update(table).where(_key_where(table)).values(status=FAILED, error=bindparam("e"))
+    ok = [{f"k_{k}": key[k] for k in KEY} for key, error in results if error is None]
+    bad = [
+        {f"k_{k}": key[k] for k in KEY} | {"e": error[:500]}
+        for key, error in results
+        if error is not None
+    ]
     with engine.begin() as conn:
-        for key, error in results:
-            values: dict[str, Any] = {"status": SENT, "sent_at": now, "error": None}
-            if error is not None:
-                values = {"status": FAILED, "error": error[:500]}
-            conn.execute(update(table).where(_key_where(table, key)).values(**values))
+        if ok:
+            conn.execute(sent, ok)
+        if bad:
+            conn.execute(failed, bad)
 
 
 def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:
@@ -100,3 +121,24 @@ def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:
     )
     with engine.connect() as conn:
         return {tuple(r) for r in conn.execute(query)}
+
+
+def sent_of(engine: Engine, leads: Collection[str]) -> set[tuple[Any, ...]]:
+    """The keys of the sends made for ``leads`` (external ids): what a run need not send
+    again. One read by the unique key's first column; none when ``leads`` is empty."""
+    if not leads:
+        return set()
+    import json
+
+    cols = ", ".join(KEY)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            sql = f"SELECT {cols} FROM notification WHERE status = %s AND lead = ANY(%s)"
+            params: tuple[Any, ...] = (SENT, list(leads))
+        else:
+            sql = (
+                f"SELECT {cols} FROM notification WHERE status = ?"
+                " AND lead IN (SELECT value FROM json_each(?))"
+            )
+            params = (SENT, json.dumps(list(leads)))
+        return {tuple(r) for r in conn.exec_driver_sql(sql, params)}

@@ -28,12 +28,18 @@ ACTIVITY_COLUMNS = (
 # owner is a reassign: rep = its new value, from_rep = its old one; the others are skipped)
 ACTIVITY_SOURCES = ("duration_seconds", "duration_ms", "history_field", "history_type")
 DURATION_UNITS = {"duration": 1.0, "duration_seconds": 60.0, "duration_ms": 60_000.0}
+# SPEC 9: an opportunity's columns; ``closed`` (a CRM's "is closed" flag) only says whether
+# its close date is the close or the expected one
+OPPORTUNITY_COLUMNS: tuple[str, ...] = ("external_id", "lead", "created_at", "amount")
+OPPORTUNITY_COLUMNS += ("currency", "stage", "closed_at", "won", "closed")
+KINDS = ("leads", "activities", "opportunities")
 OWNER_FIELDS = ("owner", "ownerid", "lead owner", "contact owner", "hubspot_owner_id")
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "generic": {
         "leads": {c: c for c in LEAD_COLUMNS},
         "activities": {c: c for c in ACTIVITY_COLUMNS},
+        "opportunities": {"id": "external_id", **{c: c for c in OPPORTUNITY_COLUMNS}},
     },
     # HubSpot: Contacts -> Export (all properties)
     "hubspot": {
@@ -66,6 +72,25 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "hs_call_duration": "duration_ms",
             "disqualification reason": "reason",  # a HubSpot lead's, when exported with it
             "hs_lead_disqualification_reason": "reason",
+        },
+        # Deals -> Export, with the associated contact (its record id, or its email)
+        "opportunities": {
+            "record id": "external_id",
+            "deal id": "external_id",
+            "associated contact ids": "lead",
+            "associated contact id": "lead",
+            "associated contact": "lead",
+            "contact email": "lead",
+            "associated contact email": "lead",
+            "amount": "amount",
+            "deal currency code": "currency",
+            "currency": "currency",
+            "deal stage": "stage",
+            "create date": "created_at",
+            "close date": "closed_at",
+            "is closed won": "won",
+            "is deal closed?": "closed",
+            "is closed": "closed",
         },
     },
     # Salesforce: Reports -> Leads, or Data Loader export of Lead
@@ -119,6 +144,32 @@ PRESETS: dict[str, dict[str, dict[str, str]]] = {
             "newvalue": "rep",
             "new value": "rep",
             "edit date": "at",
+        },
+        # Opportunity: Reports -> Opportunities (labels) or Data Loader (API names); the
+        # lead is the one converted into it (a custom column, or Lead's ConvertedOpportunityId
+        # exported the other way round)
+        "opportunities": {
+            "opportunity id": "external_id",
+            "id": "external_id",
+            "lead id": "lead",
+            "converted lead id": "lead",
+            "lead__c": "lead",
+            "contact email": "lead",
+            "email": "lead",
+            "amount": "amount",
+            "opportunity currency": "currency",
+            "currency": "currency",
+            "currencyisocode": "currency",
+            "stage": "stage",
+            "stagename": "stage",
+            "created date": "created_at",
+            "createddate": "created_at",
+            "close date": "closed_at",
+            "closedate": "closed_at",
+            "won": "won",
+            "iswon": "won",
+            "closed": "closed",
+            "isclosed": "closed",
         },
     },
     # Zoho CRM: Leads -> Export (or Setup -> Data Administration -> Export)
@@ -198,6 +249,12 @@ def norm(header: str) -> str:
 def detect(headers: list[str]) -> tuple[str, str] | None:
     """(kind, preset) from a header row, or None when it is not recognisable."""
     h = {norm(x) for x in headers}
+    if {"id", "lead", "created_at"} <= h:
+        return "opportunities", "generic"
+    if "opportunity id" in h or {"stagename", "closedate"} <= h:
+        return "opportunities", "salesforce"
+    if "record id" in h and ("deal stage" in h or "deal name" in h):
+        return "opportunities", "hubspot"
     if {"lead", "kind", "at"} <= h:
         return "activities", "generic"
     if "record id" in h and "created time" in h:
@@ -230,7 +287,10 @@ def _history(h: set[str]) -> bool:
 
 def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
     """``--map "Column=field"`` options: header (normalised) -> field."""
-    allowed = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS + ACTIVITY_SOURCES
+    allowed: tuple[str, ...] = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS
+    allowed += () if kind == "leads" else ACTIVITY_SOURCES
+    if kind == "opportunities":
+        allowed = OPPORTUNITY_COLUMNS
     out: dict[str, str] = {}
     for pair in pairs:
         column, sep, target = pair.partition("=")
@@ -267,9 +327,9 @@ def resolve(
         preset = preset or (detected[1] if detected else "generic")
     if preset not in PRESETS:
         raise ImportError_(f"--preset {preset}: use one of {', '.join(PRESETS)}")
-    if kind not in ("leads", "activities"):
-        raise ImportError_(f"--kind {kind}: use leads or activities")
-    columns = dict(PRESETS[preset][kind])
+    if kind not in KINDS:
+        raise ImportError_(f"--kind {kind}: use leads, activities or opportunities")
+    columns = dict(PRESETS[preset].get(kind, {}))
     columns.update(parse_mapping(mapping, kind))
     fields: dict[int, str] = {}
     for i, h in enumerate(headers):
@@ -279,6 +339,8 @@ def resolve(
         elif kind == "leads" and h and f"extra.{h}" not in fields.values():
             fields[i] = f"extra.{h}"
     required: tuple[str, ...] = ("external_id", "created_at") if kind == "leads" else ("kind", "at")
+    if kind == "opportunities":
+        required = ("external_id", "lead", "created_at")
     if "history_field" in fields.values():
         required = ("at",)  # (a field-history row's kind is its changed field)
     for r in required:

@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 from slactl.ledger.utc import to_utc_text
-from slactl.records import LEAD_FIELDS, NO_EXTRA, Event, Lead, LeadHistory
+from slactl.records import (
+    LEAD_FIELDS,
+    NO_EXTRA,
+    Event,
+    Lead,
+    LeadHistory,
+    Opportunity,
+    PipelineEntry,
+)
 
 _LEAD_COLS = ", ".join(("id", *LEAD_FIELDS, "extra"))  # the order ``_lead`` reads them in
 
@@ -136,6 +144,8 @@ def load_histories(
     owner: str | None = None,
     kinds: Collection[str] | None = None,
     unsettled_before: datetime | None = None,
+    opportunities: bool = False,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
@@ -144,13 +154,19 @@ def load_histories(
     ``unsettled_before``: leave out the leads whose recorded clock start is before it and
     that have a disposition at or after that start by ``as_of`` (no open work is left on
     them; the effective clock start is never later than the recorded one, so no lead with
-    open work is left out)."""
+    open work is left out). ``opportunities``: with each lead's opportunities created by
+    ``as_of`` (SPEC 9; only when an agreement measures them). ``watch``: a notify
+    fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
+    ``as_of`` (``ledger.watch``)."""
     # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
     # would walk the growing heap again and again while they are made.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before)
+        histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
+        if opportunities:
+            histories = _with_opportunities(conn, histories, as_of)
+        return histories
     finally:
         if enabled:
             gc.enable()
@@ -164,6 +180,7 @@ def _load_histories(
     owner: str | None,
     kinds: Collection[str] | None,
     unsettled_before: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
@@ -181,6 +198,17 @@ def _load_histories(
         f" WHERE h.kind = 'handoff' AND h.at >= {p} AND h.at < {p} AND h.at <= {p}))"
     )
     params: list[Any] = [lo, hi, now, lo, hi, now, lo, hi, now]
+    if watch is not None:
+        # before the dispositions are probed: most leads of a run are still as last seen
+        where += (
+            f" AND (lead.external_id IN (SELECT n.lead FROM notification n"
+            f" WHERE n.status <> 'sent') OR NOT EXISTS (SELECT 1 FROM notify_watch w"
+            f" WHERE w.lead = lead.external_id AND w.fingerprint = {p} AND w.as_of <= {p}"
+            f" AND (w.next_at IS NULL OR w.next_at >= {p}) AND NOT EXISTS (SELECT 1 FROM"
+            f" event e2 WHERE e2.lead_id = lead.id AND e2.id > w.event_high) AND NOT EXISTS"
+            f" (SELECT 1 FROM lead_change c WHERE c.lead_id = lead.id AND c.id > w.change_high)))"
+        )
+        params += [watch, now, now]
     if owner is not None:
         # the rep's leads: owned now, or reassigned to them (SPEC 7.2: the engine credits
         # each pair to whoever held the lead then)
@@ -207,12 +235,24 @@ def _load_histories(
     cur = _rows(conn, f"SELECT {cols} FROM lead WHERE {where}", tuple(params))
     leads = {row[0]: build(row, extras) for row in cur}
     cur.close()
+    if not leads:
+        return []
     # SQLite walks ix_event_lead_at (lead_id, at) for each lead, so its rows come grouped
     # by lead, in time order, ties by id; ORDER BY would make it sort ~400k rows again.
     # PostgreSQL may hash-join, so it is asked to order. Either way each lead's list is
     # sorted by time once more below (stable, and linear when already in order).
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
     order = " ORDER BY e.lead_id, e.at, e.id" if t.pg else ""
+    if owner is not None or unsettled_before is not None or watch is not None:
+        # a rep's or the open leads: found through the owner index or a probe of each
+        # lead's dispositions, work the events query would do again for each of its rows;
+        # their ids are known now, so their events are looked up by id (ix_event_lead_at)
+        ids = list(leads)
+        where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
+        params = [ids if t.pg else json.dumps(ids)]
+        join = ""
+    else:
+        join = " JOIN lead ON lead.id = e.lead_id"
     event_where = f"{where} AND e.at <= {p}"
     event_params = [*params, now]
     if kinds is not None:
@@ -223,8 +263,8 @@ def _load_histories(
         event_params += sorted(kinds)
     rows = _rows(
         conn,
-        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e"
-        f" JOIN lead ON lead.id = e.lead_id WHERE {event_where}{order}",
+        f"SELECT e.lead_id, e.kind, {at_col}, {_EVENT_SAYS} FROM event e{join}"
+        f" WHERE {event_where}{order}",
         tuple(event_params),
     )
     grouped: dict[int, list[Event]] = {}
@@ -247,6 +287,81 @@ def _load_histories(
     return [
         LeadHistory(lead, tuple(grouped[i]) if i in grouped else empty) for i, lead in leads.items()
     ]
+
+
+_OPP_COLS = "o.external_id, o.created_at, o.amount, o.currency, o.stage, o.closed_at, o.won"
+
+
+def _opportunity(row: Any, t: _Times) -> Opportunity:
+    created = t.read(row[1])
+    assert created is not None
+    won = None if row[6] is None else bool(row[6])
+    return Opportunity(row[0], created, row[2], row[3], row[4], t.read(row[5]), won)
+
+
+def _with_opportunities(
+    conn: Connection, histories: list[LeadHistory], as_of: datetime
+) -> list[LeadHistory]:
+    """The histories with their leads' opportunities created by ``as_of``, by creation."""
+    if not histories:
+        return histories
+    t = _Times(conn)
+    ids = {h.lead.external_id: h for h in histories}
+    found: dict[str, list[Opportunity]] = {}
+    keys = list(ids)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        rows = conn.exec_driver_sql(
+            f"SELECT l.external_id, {_OPP_COLS} FROM opportunity o JOIN lead l"
+            f" ON l.id = o.lead_id WHERE o.created_at <= {t.ph}"
+            f" AND l.external_id IN ({', '.join([t.ph] * len(chunk))})"
+            " ORDER BY o.created_at, o.id",
+            (t.bind(as_of), *chunk),
+        )
+        for key, *rest in rows:
+            found.setdefault(key, []).append(_opportunity(rest, t))
+    if not found:
+        return histories
+    return [
+        LeadHistory(h.lead, h.events, tuple(found[h.lead.external_id]))
+        if h.lead.external_id in found
+        else h
+        for h in histories
+    ]
+
+
+def load_pipeline(
+    *, conn: Connection, start: datetime, end: datetime, as_of: datetime
+) -> list[PipelineEntry]:
+    """The opportunities created or closed in [start, end) by ``as_of`` (SPEC 9), each
+    with its lead and the lead's last handoff at or before the opportunity's creation."""
+    t = _Times(conn)
+    p = t.ph
+    lo, hi, now = t.bind(start), t.bind(end), t.bind(as_of)
+    cols = ", ".join(f"l.{c.strip()}" for c in _LEAD_COLS.split(","))
+    handoff = (
+        f"(SELECT MAX(e.at) FROM event e WHERE e.lead_id = o.lead_id AND e.kind = 'handoff'"
+        f" AND e.at <= o.created_at AND e.at <= {p})"
+    )
+    rows = list(
+        conn.exec_driver_sql(
+            f"SELECT {_OPP_COLS}, {handoff}, {cols} FROM opportunity o JOIN lead l"
+            f" ON l.id = o.lead_id WHERE o.created_at <= {p} AND ((o.created_at >= {p}"
+            f" AND o.created_at < {p}) OR (o.closed_at >= {p} AND o.closed_at < {p}))"
+            " ORDER BY o.created_at, o.id",
+            (now, now, lo, hi, lo, hi),
+        )
+    )
+    out = []
+    extras: dict[str, Any] = {}
+    for row in rows:
+        lead = _lead(row[8:], t, extras)
+        handed = [x for x in (t.read(row[7]), lead.handed_off_at) if x is not None]
+        created = t.read(row[1])
+        assert created is not None
+        last = max((x for x in handed if x <= created and x <= as_of), default=None)
+        out.append(PipelineEntry(_opportunity(row[:7], t), lead, last))
+    return out
 
 
 def count_leads_created(
@@ -303,7 +418,15 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
             (row[0],),
         )
     ]
-    return LeadHistory(_lead(row, t, {}), tuple(events))
+    opportunities = tuple(
+        _opportunity(r, t)
+        for r in conn.exec_driver_sql(
+            f"SELECT {_OPP_COLS} FROM opportunity o WHERE o.lead_id = {t.ph}"
+            " ORDER BY o.created_at, o.id",
+            (row[0],),
+        )
+    )
+    return LeadHistory(_lead(row, t, {}), tuple(events), opportunities)
 
 
 def open_histories(

@@ -17,7 +17,7 @@ import sqlite3
 from slactl.ledger.revision import HEAD_REVISION
 
 # (the revision these statements are, then sqlite_master's sql of every table and index)
-SNAPSHOT_REVISION = "0007"
+SNAPSHOT_REVISION = "0009"
 HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)",
     "CREATE TABLE event (\n\tid INTEGER NOT NULL, \n\tlead_id INTEGER, \n\tkind TEXT NOT NULL, \n\tat VARCHAR(32) NOT NULL, \n\trep TEXT, \n\toutcome TEXT, \n\tnote TEXT, \n\torigin TEXT NOT NULL, \n\tdedupe_key TEXT NOT NULL, \n\trecorded_at VARCHAR(32) NOT NULL, reason TEXT, duration FLOAT, from_rep TEXT, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(lead_id) REFERENCES lead (id), \n\tUNIQUE (dedupe_key)\n)",
@@ -25,6 +25,9 @@ HEAD_SCHEMA: tuple[str, ...] = (
     'CREATE TABLE "lead" (\n\tid INTEGER NOT NULL, \n\texternal_id TEXT NOT NULL, \n\temail TEXT, \n\tfirst_name TEXT, \n\tlast_name TEXT, \n\tcompany TEXT, \n\tphone TEXT, \n\ttitle TEXT, \n\tsource TEXT, \n\tsegment TEXT, \n\towner TEXT, \n\tscore FLOAT, \n\tcreated_at VARCHAR(32) NOT NULL, \n\thanded_off_at VARCHAR(32), \n\tstatus TEXT, \n\textra TEXT, \n\trow_hash TEXT, \n\trecorded_at VARCHAR(32) NOT NULL, \n\tclock_start_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (external_id)\n)',
     "CREATE TABLE lead_change (\n\tid INTEGER NOT NULL, \n\tlead_id INTEGER NOT NULL, \n\timport_id INTEGER, \n\tfield TEXT NOT NULL, \n\told_value TEXT, \n\tnew_value TEXT, \n\trecorded_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(lead_id) REFERENCES lead (id), \n\tFOREIGN KEY(import_id) REFERENCES import_run (id)\n)",
     "CREATE TABLE notification (\n\tid INTEGER NOT NULL, \n\tlead TEXT NOT NULL, \n\tcommitment TEXT NOT NULL, \n\tcycle INTEGER NOT NULL, \n\tkind TEXT NOT NULL, \n\tstep INTEGER NOT NULL, \n\trecipient TEXT NOT NULL, \n\tchannel TEXT NOT NULL, \n\tstatus TEXT NOT NULL, \n\tattempts INTEGER NOT NULL, \n\tdeadline VARCHAR(32) NOT NULL, \n\tfirst_tried_at VARCHAR(32) NOT NULL, \n\tlast_tried_at VARCHAR(32) NOT NULL, \n\tsent_at VARCHAR(32), \n\terror TEXT, \n\tPRIMARY KEY (id), \n\tCONSTRAINT uq_notification_send UNIQUE (lead, commitment, cycle, kind, step, recipient, channel)\n)",
+    "CREATE TABLE notify_watch (\n\tlead TEXT NOT NULL, \n\tfingerprint TEXT NOT NULL, \n\tas_of VARCHAR(32) NOT NULL, \n\tnext_at VARCHAR(32), \n\tevent_high INTEGER NOT NULL, \n\tchange_high INTEGER NOT NULL, \n\tPRIMARY KEY (lead)\n)",
+    "CREATE TABLE opportunity (\n\tid INTEGER NOT NULL, \n\texternal_id TEXT NOT NULL, \n\tlead_id INTEGER NOT NULL, \n\tcreated_at VARCHAR(32) NOT NULL, \n\tamount FLOAT, \n\tcurrency TEXT, \n\tstage TEXT, \n\tclosed_at VARCHAR(32), \n\twon BOOLEAN, \n\trecorded_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (external_id), \n\tFOREIGN KEY(lead_id) REFERENCES lead (id)\n)",
+    "CREATE TABLE opportunity_change (\n\tid INTEGER NOT NULL, \n\topportunity_id INTEGER NOT NULL, \n\timport_id INTEGER, \n\tfield TEXT NOT NULL, \n\told_value TEXT, \n\tnew_value TEXT, \n\trecorded_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(opportunity_id) REFERENCES opportunity (id), \n\tFOREIGN KEY(import_id) REFERENCES import_run (id)\n)",
     "CREATE TABLE published_period (\n\tid INTEGER NOT NULL, \n\tlabel TEXT NOT NULL, \n\tperiod_start TEXT NOT NULL, \n\tperiod_end TEXT NOT NULL, \n\tagreement TEXT NOT NULL, \n\ttitle TEXT NOT NULL, \n\tas_of VARCHAR(32) NOT NULL, \n\tpublished_at VARCHAR(32) NOT NULL, \n\tpublished_by TEXT NOT NULL, \n\treport_json TEXT NOT NULL, \n\tevent_high INTEGER NOT NULL, \n\tchange_high INTEGER NOT NULL, \n\timport_high INTEGER NOT NULL, \n\tPRIMARY KEY (id)\n)",
     "CREATE TABLE rep (\n\tid INTEGER NOT NULL, \n\tname TEXT NOT NULL, \n\temail TEXT, \n\tfirst_seen_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)",
     "CREATE INDEX ix_event_kind_at ON event (kind, at)",
@@ -36,6 +39,9 @@ HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE INDEX ix_lead_owner ON lead (owner)",
     "CREATE INDEX ix_notification_deadline ON notification (deadline)",
     "CREATE INDEX ix_notification_status ON notification (status)",
+    "CREATE INDEX ix_opportunity_change_opportunity_id ON opportunity_change (opportunity_id)",
+    "CREATE INDEX ix_opportunity_created_at ON opportunity (created_at)",
+    "CREATE INDEX ix_opportunity_lead_id ON opportunity (lead_id)",
     "CREATE INDEX ix_published_period_start_end ON published_period (period_start, period_end)",
 )
 

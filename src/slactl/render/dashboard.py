@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from slactl.compliance.report import Report
 from slactl.render import charts
-from slactl.render.report import PARTY, pct, summary_html
+from slactl.render.report import PARTY, money, pct, summary_html
 from slactl.render.status import business_amount
 from slactl.usecases.dashboard import MAX_LEADS_PER_REP, Dashboard, percentile
 
@@ -181,6 +181,21 @@ def _funnel(r: Report, ids: _Ids) -> str:
         f"<tr><td>Lead → SQL</td><td class='num'>{f.leads}</td><td class='num'>{f.sql}</td>"
         f"<td class='num'>{rate(f.leads, f.sql)}</td></tr>"
     )
+    if f.has_pipeline:  # SPEC 9: what the SQLs turned into
+        median = f.median_sales_cycle
+        rows += (
+            f"<tr><td>SQL → Opportunity</td><td class='num'>{f.sql}</td>"
+            f"<td class='num'>{f.opportunities}</td>"
+            f"<td class='num'>{rate(f.sql, f.opportunities)}</td></tr>"
+            f"<tr><td>Opportunity → Won</td><td class='num'>{f.opportunities}</td>"
+            f"<td class='num'>{f.won}</td><td class='num'>{rate(f.opportunities, f.won)}</td></tr>"
+            f"<tr><td>Pipeline created</td><td></td><td class='num'>{money(f.pipeline)}</td>"
+            "<td></td></tr>"
+            f"<tr><td>Won amount</td><td></td><td class='num'>{money(f.won_amount)}</td>"
+            "<td></td></tr>"
+            "<tr><td>Median sales cycle</td><td></td><td class='num'>"
+            f"{'—' if median is None else f'{median:g} days'}</td><td></td></tr>"
+        )
     return f'{svg}<table class="funnel">{rows}</table>'
 
 

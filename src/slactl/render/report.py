@@ -52,6 +52,8 @@ def _rows(report: Report) -> list[list[str]]:
         extra = ""
         if c.measure == "mql_volume" and c.quota is not None:
             extra = f" ({c.actual or 0} of {leads(c.quota)})"
+        elif c.measure == "pipeline" and c.quota is not None:
+            extra = f" ({money(c.actual or 0)} of {money(c.quota)})"
         elif c.measure == "mql_volume":
             extra = f" ({c.actual or 0}, no quota)"
         rows.append(
@@ -118,6 +120,12 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     for h in heads:
         funnel.add_column(h, justify="right")
     funnel.add_row(*cells)
+    money_part = pipeline_cells(report)
+    if money_part is not None:
+        pipe = table(title="Pipeline", title_justify="left", box=box.SIMPLE_HEAD)
+        for h in money_part[0]:
+            pipe.add_column(h, justify="right")
+        pipe.add_row(*money_part[1])
     reps = table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
     for h in ("Met", "Breached", "Pending", "Compliance", "Points"):
@@ -131,6 +139,8 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
         style="dim",
     )
     parts: list[Any] = [t, funnel]
+    if money_part is not None:
+        parts.append(pipe)
     if report.reps:
         parts.append(reps)
     if report.quality.recorded:
@@ -167,8 +177,14 @@ QUALITY_HEADERS = [
 FIRST_TOUCH_HEADERS = ["Rep", "Touched", "Median", "P90"]
 
 
+def money(x: float) -> str:
+    """An amount with thousands separators, cents only when there are any."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
 def funnel_cells(report: Report) -> tuple[list[str], list[str]]:
-    """The funnel's headers and cells; ``Recycled`` only when a cycle was (SPEC 7.1)."""
+    """The funnel's headers and cells; ``Recycled`` only when a cycle was (SPEC 7.1), the
+    pipeline's (SPEC 9) only when an opportunity was created or won in the period."""
     f = report.funnel
     heads = ["Leads", "MQL", "SQL", "Disqualified", "Nurture"]
     cells = [str(v) for v in (f.leads, f.mql, f.sql, f.disqualified, f.nurture)]
@@ -186,6 +202,38 @@ def winner_line(report: Report) -> str | None:
         return f"No winning team in {report.period.label}: no team has a decided pair."
     w = report.winner
     return f"Winning team of {report.period.label}: {w.team} ({w.points} points)."
+
+
+def pipeline_cells(report: Report) -> tuple[list[str], list[str]] | None:
+    """The funnel's pipeline part (SPEC 9), each step's conversion and the median sales
+    cycle; None when no opportunity was created or won in the period."""
+    f = report.funnel
+    if f.has_pipeline:
+        rates = f.rates
+        median = f.median_sales_cycle
+        return [*PIPELINE_HEADERS], [
+            str(f.opportunities),
+            str(f.won),
+            money(f.pipeline),
+            money(f.won_amount),
+            pct(rates["mql_to_sql"]),
+            pct(rates["sql_to_opportunity"]),
+            pct(rates["opportunity_to_won"]),
+            "—" if median is None else f"{median:g} days",
+        ]
+    return None
+
+
+PIPELINE_HEADERS = (
+    "Opportunities",
+    "Won",
+    "Pipeline",
+    "Won amount",
+    "MQL→SQL",
+    "SQL→Opp",
+    "Opp→Won",
+    "Median cycle",
+)
 
 
 def render_json(report: Report) -> str:
@@ -247,6 +295,15 @@ def render_csv(report: Report) -> str:
                 )
             ]
         )
+    if report.funnel.has_pipeline:  # SPEC 9: the funnel's figures, one row each, in actual
+        funnel = report.funnel.to_json()
+        figures = {k: funnel[k] for k in ("opportunities", "won", "pipeline", "won_amount")}
+        figures |= {**funnel["rates"], "median_sales_cycle_days": funnel["median_sales_cycle_days"]}
+        for name, value in figures.items():
+            row = [report.agreement, report.period.start, report.period.end]
+            row += [report.as_of.isoformat(timespec="seconds"), "funnel", name, "funnel"]
+            row += [""] * 7 + ["" if value is None else value, ""]
+            w.writerow([_safe_cell(str(v)) for v in row])
     return buf.getvalue()
 
 
@@ -266,6 +323,14 @@ def render_markdown(report: Report) -> str:
         "|" + "---:|" * len(heads),
         "| " + " | ".join(cells) + " |",
     ]
+    money_part = pipeline_cells(report)
+    if money_part is not None:
+        lines += [
+            "",
+            "| " + " | ".join(money_part[0]) + " |",
+            "|" + "---:|" * len(money_part[0]),
+            "| " + " | ".join(money_part[1]) + " |",
+        ]
     if report.reps:
         lines += [
             "",
@@ -352,6 +417,9 @@ def _html_tables(report: Report, h: _Html) -> str:
     out = [h.table(HEADERS, rows)]
     f_heads, f_cells = funnel_cells(report)
     out.append(h.table(f_heads, [[(v, "num") for v in f_cells]]))
+    money_part = pipeline_cells(report)
+    if money_part is not None:
+        out.append(h.table(money_part[0], [[(v, "num") for v in money_part[1]]]))
     if report.reps:
         out.append(
             h.table(

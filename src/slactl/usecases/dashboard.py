@@ -139,7 +139,7 @@ def _trend(
             p,
             as_of=as_of,
             rep=rep,
-            data=PeriodData(data.histories, data.reviews, created),
+            data=PeriodData(data.histories, data.reviews, created, data.pipeline),
             why=False,
             evaluated=evaluated,
             with_quality=False,  # the page shows the month's, not a week's

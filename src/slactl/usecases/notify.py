@@ -34,13 +34,16 @@ from slactl.agreement.model import MEASURE_SPECS
 from slactl.records import State
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
 
     from slactl.agreement.directory import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
     from slactl.clock import BusinessCalendar, Duration
+    from slactl.ledger.watch import Marks
     from slactl.mail import SmtpSettings
-    from slactl.usecases.reading import StatusItem
+    from slactl.usecases.reading import OpenPair, StatusItem
 
 AT_RISK, BREACH, ESCALATION = "at_risk", "breach", "escalation"
 EMAIL, WEBHOOK = "email", "webhook"
@@ -103,6 +106,7 @@ class NotifyResult:
     skipped: int = 0  # already sent, or being sent by another run
     failures: list[str] | None = None  # one line each
     left: int = 0  # not tried: the run's time was up
+    unsent: set[str] = field(default_factory=set)  # leads with a send failed or not tried
 
 
 def alerting(agreements: AgreementSet) -> AgreementSet:
@@ -403,6 +407,7 @@ def send_alerts(
         for first in range(0, len(alerts), BATCH):
             if time.monotonic() - started > budget:
                 result.left += len(alerts) - first
+                result.unsent.update(a.lead for a in alerts[first:])
                 break
             batch = alerts[first : first + BATCH]
             claimed = notifications.claim(
@@ -421,6 +426,7 @@ def send_alerts(
                     # claimed but not tried: recorded as failed, so the next run sends it
                     done.append((alert.key(), "not tried: the run's time was up"))
                     result.left += 1
+                    result.unsent.add(alert.lead)
                     continue
                 error: str | None
                 if target in dead:
@@ -433,6 +439,7 @@ def send_alerts(
                 if error is None:
                     result.sent += 1
                 else:
+                    result.unsent.add(alert.lead)
                     where = (
                         alert.address if alert.channel == EMAIL else f"webhook of {alert.recipient}"
                     )
@@ -465,3 +472,128 @@ def _send(alert: Alert, mailer: Mailer | None, timeout: float) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         return _why(exc)
     return None
+
+
+# -- the watch: evaluate only the leads whose next alert instant has come -----------------
+
+
+def fingerprint(directory: Path) -> str:
+    """What a watch row was computed under: the agreements directory's files (agreements,
+    quotas, team.yaml), the code's version and the schema's."""
+    import hashlib
+
+    from slactl import __version__
+    from slactl.ledger.revision import HEAD_REVISION
+
+    digest = hashlib.sha256(f"{__version__} {HEAD_REVISION}".encode())
+    for path in sorted(directory.iterdir()) if directory.is_dir() else ():
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass
+class Found:
+    """The alerts due at ``as_of`` among the leads read, and each read lead's next instant
+    (None: none until its data changes) for the watch, with the marks taken before."""
+
+    alerts: list[Alert]
+    next_at: dict[str, datetime | None]
+    marks: Marks | None
+
+
+def find_alerts(
+    engine: Engine, agreements: AgreementSet, as_of: datetime, *, watch: str | None = None
+) -> Found:
+    """The alerts due at ``as_of`` (sent or not). ``watch``: the run's fingerprint; only the
+    leads whose watch row no longer holds are read and evaluated (every lead when there are
+    no rows yet, or the agreements changed)."""
+    from slactl.ledger.watch import high_marks, next_events
+    from slactl.usecases.reading import open_work
+
+    days = notify_lookback(agreements)
+    marks = high_marks(engine) if watch is not None else None
+    found = open_work(
+        engine,
+        alerting(agreements),
+        as_of=as_of,
+        lookback_days=days,
+        watch=watch if marks is not None else None,
+    )
+    alerts = due_alerts(agreements, [w.item for w in found.work], as_of)
+    next_at: dict[str, datetime | None] = {}
+    if marks is not None:
+        upcoming = next_events(engine, (h.lead.external_id for h in found.histories), as_of)
+        for h in found.histories:
+            lead = h.lead
+            times = [t for t in (lead.created_at, lead.handed_off_at) if t and t > as_of]
+            if lead.external_id in upcoming:
+                times.append(upcoming[lead.external_id])
+            # read once as_of reaches them: the watch holds up to just before
+            next_at[lead.external_id] = min(times) - JUST if times else None
+        for w in found.work:
+            t = next_alert_at(agreements, w, as_of)
+            key = w.item.lead
+            if t is not None:
+                now_next = next_at.get(key)
+                next_at[key] = t if now_next is None else min(now_next, t)
+    return Found(alerts, next_at, marks)
+
+
+JUST = timedelta(microseconds=1)  # an instant's predecessor: what holds up to just before it
+
+
+def next_alert_at(agreements: AgreementSet, pair: OpenPair, as_of: datetime) -> datetime | None:
+    """The last instant up to which the pair calls for no alert it does not call for at
+    ``as_of``: past it, its warn window may have begun, its deadline passed, its next
+    escalation step or the end of its pause come. None when only new data can change it.
+    Never later than the true instant (a watch row holds while ``as_of`` is at or before
+    it)."""
+    o = pair.item.outcome
+    agreement = pair.agreement
+    c = agreement.commitment(o.commitment_id)
+    if o.paused or o.deadline is None:  # paused while as_of < its end
+        pause = pair.item.pause
+        return pause.end - JUST if pause is not None and pause.end is not None else None
+    if o.state is State.PENDING:
+        if c.warn is None:
+            return o.deadline
+        if c.calendar == "owner" and agreement.team is not None:
+            cal = agreement.owner_calendar(pair.facts.owner_at(pair.facts.start))
+        else:
+            cal = agreement.calendar
+        return min(o.deadline, _warned_after(cal, o.deadline, c.warn, as_of))
+    if o.state is State.AT_RISK:  # breached once as_of is past the deadline
+        return o.deadline
+    # breached, nothing done: the next escalation step, as due_alerts counts them
+    if o.clock_start is None:
+        return None
+    owning = agreements.at(o.clock_start) or agreements.find(o.clock_start.date())
+    if owning is None:
+        return None
+    c = owning.commitment(o.commitment_id)
+    cal = commitment_calendar(owning, c, o.owner)
+    for e in c.escalate:
+        t = cal.add(o.deadline, e.after)
+        if t > as_of:  # due once as_of reaches it
+            return t - JUST
+    return None
+
+
+def _warned_after(
+    cal: BusinessCalendar, deadline: datetime, warn: Duration, as_of: datetime
+) -> datetime:
+    """An instant before the first at which ``deadline`` is within ``warn`` of it
+    (``deadline <= cal.add(t, warn)``, the at-risk test): a bisection to the minute, since
+    ``cal.add`` never decreases as its start moves later."""
+    lo, hi = as_of, deadline
+    if cal.add(lo, warn) >= deadline:
+        return as_of
+    minute = timedelta(minutes=1)
+    while hi - lo > minute:
+        mid = lo + (hi - lo) / 2
+        if cal.add(mid, warn) < deadline:
+            lo = mid
+        else:
+            hi = mid
+    return lo

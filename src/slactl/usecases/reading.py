@@ -9,9 +9,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
-from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead
-from slactl.compliance.measures import LeadFacts, Pause
+from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
+from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
+from slactl.compliance.plan import Plan, make_plan
 from slactl.compliance.report import Report, Winner, build_report
 from slactl.compliance.teams import team_standings, winning_team
 from slactl.errors import SlactlError, UnknownLead
@@ -39,6 +40,7 @@ from slactl.records import (
     Event,
     LeadHistory,
     Outcome,
+    PipelineEntry,
     State,
 )
 
@@ -109,6 +111,7 @@ class PeriodData:
     histories: list[LeadHistory]
     reviews: list[Event]
     leads_created: int
+    pipeline: list[PipelineEntry] = field(default_factory=list)  # SPEC 9
 
 
 def load_period(
@@ -129,15 +132,22 @@ def load_period(
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     with engine.connect() as conn:
         histories = queries.load_histories(
-            conn=conn, start=lo, end=hi, as_of=as_of, owner=owner, kinds=kinds
+            conn=conn,
+            start=lo,
+            end=hi,
+            as_of=as_of,
+            owner=owner,
+            kinds=kinds,
+            opportunities=any(c.measure == "opportunity" for a, _ in parts for c in a.commitments),
         )
+        pipeline = queries.load_pipeline(conn=conn, start=lo, end=hi, as_of=as_of)
         reviews = queries.load_reviews(
             conn=conn, start=lo - timedelta(days=62), end=hi + timedelta(days=62)
         )
         created = queries.count_leads_created(
             conn=conn, start=exact_lo, end=exact_hi, owner=owner, as_of=as_of
         )
-    return PeriodData(histories, reviews, created)
+    return PeriodData(histories, reviews, created, pipeline)
 
 
 def unmeasured(
@@ -215,6 +225,7 @@ def make_report(
             cohorts=cohorts,
             evaluated=evaluated,
             with_quality=with_quality,
+            pipeline=data.pipeline,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
     name_winning_team(report, agreements)
@@ -238,6 +249,21 @@ def name_winning_team(report: Report, agreements: AgreementSet) -> None:
     winner = winning_team(team_standings(report.reps, team))
     report.names_winner = True
     report.winner = None if winner is None else Winner(winner.team, winner.points)
+
+
+def revenue_plan(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    revenue: float,
+    months: Period,
+    lookback: Period,
+    as_of: datetime,
+) -> Plan:
+    """``slactl plan`` (SPEC 9): the MQLs and pipeline ``revenue`` over ``months`` needs,
+    from the funnel of ``lookback`` as known at ``as_of`` (``compliance.plan``)."""
+    measured = make_report(engine, agreements, lookback, as_of=as_of, why=False)
+    return make_plan(revenue, months.months(), measured.funnel, lookback.label)
 
 
 @dataclass(frozen=True)
@@ -284,16 +310,6 @@ class StatusItem:
     company: str | None
     left: timedelta  # business time to the deadline; negative when overdue
     pause: Pause | None = None  # the pause open at as_of, when the pair is paused
-
-
-def _pause_at(agreement: Agreement, h: LeadHistory, o: Outcome, as_of: datetime) -> Pause | None:
-    """The pause that holds ``o`` at ``as_of`` (its reason and end, for ``status``)."""
-    from slactl.compliance.engine import cycles_of
-
-    for f in cycles_of(agreement, h, as_of):
-        if f.cycle == o.cycle:
-            return f.paused_at(as_of)
-    return None
 
 
 def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
@@ -349,43 +365,131 @@ def open_items(
     """Sales work still open at ``as_of`` among the leads whose clock started in the last
     ``lookback_days`` (default ``lookback``): pending, at risk, or overdue with nothing
     done, by deadline. ``histories``: those leads, when the caller has read them."""
-    from slactl.compliance.engine import evaluate_period
+    found = open_work(
+        engine, agreements, as_of=as_of, rep=rep, lookback_days=lookback_days, histories=histories
+    )
+    return [w.item for w in found.work]
 
+
+class OpenPair(NamedTuple):
+    """One open item with what it was computed from: its cycle's facts and agreement."""
+
+    item: StatusItem
+    facts: LeadFacts
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    work: list[OpenPair]  # by deadline, then lead
+    histories: list[LeadHistory]  # the leads read (for notify's watch: all were evaluated)
+
+
+def open_work(
+    engine: Engine,
+    agreements: AgreementSet,
+    *,
+    as_of: datetime,
+    rep: str | None = None,
+    lookback_days: int | None = None,
+    histories: list[LeadHistory] | None = None,
+    watch: str | None = None,
+) -> OpenWork:
+    """``open_items`` with each item's facts. ``watch``: read only the leads whose notify
+    watch row under this fingerprint no longer holds (``ledger.watch``)."""
     today = agreements.local_day(as_of)
     days = lookback(agreements) if lookback_days is None else lookback_days
     window = Period(today - timedelta(days=days), today, "open work")
     parts = agreements.parts(window)
     if not parts:
-        return []
+        return OpenWork([], [])
     if histories is None:
-        histories = _read(engine, agreements, window, as_of=as_of, owner=rep)
+        histories = _read(engine, agreements, window, as_of=as_of, owner=rep, watch=watch)
+    read = histories
     # a lead dispositioned by as_of has no open sales work: its first touch and disposition
-    # are decided, a return is judged at the return, and its cadence ends there
-    histories = [h for h in histories if not _settled(h, as_of)]
-    by_lead = {h.lead.external_id: h for h in histories}
-    items: list[StatusItem] = []
+    # are decided, a return is judged at the return, and its cadence ends there; but a
+    # qualified one may still owe its opportunity (SPEC 9), and only that
+    owed = _measures_opportunity(agreements)
+    settled = {h.lead.external_id for h in histories if _settled(h, as_of)}
+    owing = {
+        h.lead.external_id
+        for h in histories
+        if owed and h.lead.external_id in settled and _owes_opportunity(h, as_of)
+    }
+    histories = [h for h in histories if h.lead.external_id not in settled - owing]
+    work: list[OpenPair] = []
     with bulk():
         for agreement, part in parts:
-            party = {c.id: c.party for c in agreement.commitments}
             cal = agreement.calendar
-            result = evaluate_period(agreement, histories, as_of=as_of, period=part, why=False)
-            for o in result.outcomes:
-                if o.lead_id is None or party[o.commitment_id] != "sales":
-                    continue
+            for o, facts in _sales_outcomes(agreement, histories, as_of=as_of, period=part):
                 if o.deadline is None and not o.paused:
                     continue
                 if rep is not None and o.owner != rep:
                     continue  # held by another rep then (SPEC 7.2)
-                h = by_lead[o.lead_id]
+                if o.lead_id in owing and o.commitment_id not in owed:
+                    continue  # a qualified lead kept for its opportunity alone
                 # overdue with nothing done: dispositioned leads were set aside above
                 overdue_open = o.state is State.BREACHED and o.event_at is None
                 if o.state in (State.PENDING, State.AT_RISK) or overdue_open:
                     left = cal.elapsed(as_of, o.deadline) if o.deadline else timedelta(0)
-                    pause = _pause_at(agreement, h, o, as_of) if o.paused else None
-                    items.append(StatusItem(o, h.lead.external_id, h.lead.company, left, pause))
+                    pause = facts.paused_at(as_of) if o.paused else None
+                    lead = facts.lead
+                    item = StatusItem(o, lead.external_id, lead.company, left, pause)
+                    work.append(OpenPair(item, facts, agreement))
     far = datetime.max.replace(tzinfo=UTC)
-    items.sort(key=lambda i: (i.outcome.deadline or far, i.lead))
-    return items
+    work.sort(key=lambda w: (w.item.outcome.deadline or far, w.item.lead))
+    return OpenWork(work, read)
+
+
+def _sales_outcomes(
+    agreement: Agreement, histories: list[LeadHistory], *, as_of: datetime, period: Period
+) -> Iterator[tuple[Outcome, LeadFacts]]:
+    """The sales commitments' outcomes of the cycles whose clock starts in ``period``, each
+    with its cycle's facts: ``evaluate_period``'s lead outcomes (the same cycles, measures
+    and calendars), without the marketing and period commitments the open work never
+    shows, and without the reasons in words."""
+    from slactl.compliance.engine import (
+        Matcher,
+        cycles_of,
+        lead_outcomes,
+        lead_plan,
+        period_calendar,
+        start_deadlines,
+    )
+
+    lo, hi = period.bounds(agreement.calendar.tz)
+    definition = agreement.definitions.mql
+    mql = Matcher(definition) if definition is not None else None
+    cohort = [
+        f
+        for h in histories
+        for f in cycles_of(agreement, h, as_of, mql, why=False)
+        if lo <= f.start < hi
+    ]
+    if not cohort:
+        return
+    sales = {c.id for c in agreement.commitments if c.party == "sales"}
+    plan = [step for step in lead_plan(agreement, memo=True) if step[0].id in sales]
+    due = start_deadlines(agreement, [f.start for f in cohort])
+    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
+    for n, f in enumerate(cohort):
+        if due:
+            f = replace(f, due={d: v[n] for d, v in due.items()})
+        for o in lead_outcomes(agreement, f, as_of, cal, plan):
+            yield o, f
+
+
+def _may_start_in(h: LeadHistory, start: datetime, as_of: datetime) -> bool:
+    """Whether a cycle of the lead can start at or after ``start``: a cycle starts at a
+    handoff by ``as_of`` or, with none, at the lead's creation."""
+    lead = h.lead
+    latest = lead.created_at
+    if lead.handed_off_at is not None and lead.handed_off_at <= as_of:
+        latest = max(latest, lead.handed_off_at)
+    for e in h.events:
+        if e.kind == HANDOFF and e.at <= as_of:
+            latest = max(latest, e.at)
+    return latest >= start
 
 
 def _read(
@@ -396,6 +500,7 @@ def _read(
     as_of: datetime,
     owner: str | None,
     all_from: datetime | None = None,
+    watch: str | None = None,
 ) -> list[LeadHistory]:
     """The leads whose clock starts on a day of ``window`` and the events the engine reads;
     of those that start before ``all_from`` (default: all of them), only the ones not yet
@@ -403,6 +508,7 @@ def _read(
     lo, hi = _bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
+    owed = {c.id for a, _, _ in parts for c in a.commitments if c.measure == "opportunity"}
     with engine.connect() as conn:
         return queries.load_histories(
             conn=conn,
@@ -411,7 +517,10 @@ def _read(
             as_of=as_of,
             owner=owner,
             kinds=kinds,
-            unsettled_before=hi if all_from is None else all_from,
+            # a qualified lead may still owe its opportunity: every lead of the window
+            unsettled_before=None if owed else hi if all_from is None else all_from,
+            opportunities=bool(owed),
+            watch=watch,
         )
 
 
@@ -451,10 +560,13 @@ def rep_status(
     with engine.connect() as conn:
         lo, hi = created_bounds(agreements, this_month)
         created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
+    # the month's report reads the leads that can have a cycle starting in it (the
+    # earlier months' open leads are read for the open work alone)
+    month_histories = [h for h in histories if _may_start_in(h, month_from, as_of)]
     with bulk():
         report = build_report(
             segments(agreements, this_month),
-            histories,
+            month_histories,
             as_of=as_of,
             period=this_month,
             reviews=(),
@@ -463,6 +575,28 @@ def rep_status(
             why=False,
         )
     return items, report
+
+
+def _measures_opportunity(agreements: AgreementSet) -> set[str]:
+    """The ids of the ``opportunity`` commitments (SPEC 9) of any agreement."""
+    return {
+        c.id for a in agreements.agreements for c in a.commitments if c.measure == "opportunity"
+    }
+
+
+def _owes_opportunity(h: LeadHistory, as_of: datetime) -> bool:
+    """Whether the lead's last disposition by ``as_of`` is a qualification with no
+    opportunity created since its cycle's start (the last handoff before it)."""
+    last = None
+    for e in h.events:
+        if e.at > as_of:
+            break
+        if e.kind == DISPOSITION:
+            last = e
+    if last is None or last.outcome != QUALIFIED:
+        return False
+    start = max((t for t in handoffs(h, as_of) if t <= last.at), default=clock_start(h, as_of))
+    return not any(start <= o.created_at <= as_of for o in h.opportunities)
 
 
 def _settled(h: LeadHistory, as_of: datetime) -> bool:
@@ -542,7 +676,7 @@ def report_from_publication(
         as_of=datetime.fromisoformat(data["as_of"]),
         commitments=commitments,
         reps=reps,
-        funnel=Funnel(**data["funnel"]),
+        funnel=Funnel.from_json(data["funnel"]),
         outcomes=[],
         published_quality=data.get("quality"),
     )

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from slactl.ledger import opportunities
 from slactl.ledger.ingest.rules import CLOCK, MINUTES, EventRules, fault
 from slactl.ledger.presets import DURATION_UNITS, OWNER_FIELDS
 from slactl.timeparse import FIRST_DAY, LAST_DAY, TimeParseError, ZoneRule, parse_instant
@@ -35,7 +36,7 @@ class _Checks(list[tuple[Any, Callable[[int], str]]]):
 
 @dataclass
 class Converter:
-    kind: str  # leads | activities
+    kind: str  # leads | activities | opportunities
     fields: dict[int, str]  # column position -> field, or extra.<key>
     tz: ZoneRule | None  # None: a time without an offset stops the import
     pg: bool
@@ -55,7 +56,12 @@ class Converter:
                 "a cell holds a NUL byte",
             )
         self.skip: Any = None  # rows read but not for the ledger (another field's history)
-        out = self._leads(cells, check) if self.kind == "leads" else self._activities(cells, check)
+        if self.kind == "opportunities":
+            out = opportunities.columns(self, cells, check)
+        elif self.kind == "leads":
+            out = self._leads(cells, check)
+        else:
+            out = self._activities(cells, check)
         bad = _any([m for m, _ in check], raw.num_rows)
         self.skipped = 0
         if self.skip is not None:

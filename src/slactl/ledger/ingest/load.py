@@ -27,6 +27,10 @@ _SECONDARY = {
         ("ix_lead_created_at", "created_at"),
     ),
     "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
+    "opportunity": (
+        ("ix_opportunity_lead_id", "lead_id"),
+        ("ix_opportunity_created_at", "created_at"),
+    ),
 }
 # the file stays in WAL mode: readers go on reading the last commit, other writers wait
 # for the lock (the busy timeout) while an import holds it; a larger cache is no faster
@@ -282,6 +286,7 @@ class Ledger:
         self.run(
             f"UPDATE lead_change SET import_id = {int(run_id)} WHERE id > {self.changes_before}"
         )
+        self.run(f"UPDATE opportunity_change SET import_id = {int(run_id)} WHERE import_id IS NULL")
 
 
 def _text(value: Any) -> str | None:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from slactl.errors import ImportError_
+from slactl.ledger import opportunities
 from slactl.ledger.ingest.convert import Converter, Fatal
 from slactl.ledger.ingest.load import Ledger
 from slactl.ledger.ingest.read import Source
@@ -93,7 +94,7 @@ def import_csv(
     with Ledger(engine, now) as ledger:
         converter = Converter(kind, fields, default_tz, ledger.pg, outcomes, date_order)
         converter.rules = rules
-        ledger.begin_load("lead" if kind == "leads" else "event")
+        ledger.begin_load({"leads": "lead", "opportunities": "opportunity"}.get(kind, "event"))
         start = 0
         for raw in source.batches(report):
             converter.nul = source.stream.nul
@@ -110,12 +111,13 @@ def import_csv(
                 unknown: list[Any] = []
                 if kind == "leads":
                     inserted, updated = ledger.merge_leads(part)
+                elif kind == "opportunities":
+                    inserted, updated, unknown = opportunities.merge(ledger, part)
                 else:
                     inserted, updated, unknown = ledger.merge_events(part, set(fields.values()))
-                    bad += [
-                        (o, f"no lead '{k}' in the ledger: import the leads first")
-                        for o, k in unknown
-                    ]
+                bad += [
+                    (o, f"no lead '{k}' in the ledger: import the leads first") for o, k in unknown
+                ]
                 summary.inserted += inserted
                 summary.updated += updated
                 summary.unchanged += part.num_rows - inserted - updated - len(unknown)
@@ -143,7 +145,7 @@ def import_csv(
 def _rounds(table: pa.Table, kind: str) -> list[pa.Table]:
     """A batch cut where a lead comes again in it: the later row is merged after the
     earlier one (an update of it, with its change recorded)."""
-    ids = table.column("external_id") if kind == "leads" else None
+    ids = table.column("external_id") if kind != "activities" else None
     if ids is None or len(pc.unique(ids)) == len(ids):
         return [table]
     counts: dict[str, int] = {}

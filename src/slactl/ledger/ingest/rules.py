@@ -25,6 +25,7 @@ class EventRules:
     end: datetime  # the local midnight after its last day, in UTC (exclusive)
     reasons: tuple[tuple[str, tuple[str, ...]], ...]  # outcome -> the reasons allowed
     pauses: tuple[str, ...] | None  # a pause's reasons; None: the agreement allows none
+    currency: str | None = None  # definitions.currency: the opportunities' (SPEC 9)
 
     def reasons_for(self, outcome: str) -> tuple[str, ...] | None:
         return next((allowed for name, allowed in self.reasons if name == outcome), None)
@@ -44,6 +45,7 @@ def event_rules(agreements: Iterable[Any]) -> tuple[EventRules, ...]:
                 datetime.combine(a.period_end + timedelta(days=1), time(), tz).astimezone(UTC),
                 a.definitions.reasons,
                 None if pauses is None else pauses.reasons,
+                a.definitions.currency,
             )
         )
     return tuple(out)
