@@ -279,7 +279,7 @@ def _build(
     lo, hi = created_bounds(agreements, period)
     with engine.connect() as conn:
         created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
-    month_data = PeriodData(data.histories, data.reviews, created)
+    month_data = PeriodData(data.histories, data.reviews, created, data.pipeline)
     report = make_report(
         engine,
         agreements,
