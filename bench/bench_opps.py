@@ -155,3 +155,7 @@ found by index and the unique index on the id about 2 s, the commit 0.8 s, start
 rest. An Arrow lookup of the leads (``pc.index_in``) was tried and was slower: it rebuilds
 its hash of the ledger's 250,000 ids for every batch (47 ms a batch, 3.3 s in all).
 """
+
+
+if __name__ == "__main__":
+    main()
