@@ -103,15 +103,38 @@ def _uses_postgresql(item: pytest.Item) -> bool:
     )
 
 
+# The end-to-end modules whose every test runs the installed slactl (often more than
+# once) against a ledger it builds, with real SMTP and HTTP servers or matplotlib: about
+# 1-2 s a test, 90 s of the quick loop's 150 before they were marked. `make test` runs them.
+END_TO_END = frozenset(
+    {
+        "tests/cli/test_report_e2e.py",
+        "tests/cli/test_whatif_cmds.py",
+        "tests/dashboard/test_dashboard.py",
+        "tests/digest/test_chart.py",
+        "tests/digest/test_digest.py",
+        "tests/notify/test_notify.py",
+        "tests/pipeline/test_import_opportunities.py",
+        "tests/pipeline/test_pipeline_report.py",
+    }
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply the ``postgres`` marker from the fixtures and ``slow`` to the Hypothesis
-    properties, so ``make test-fast`` (``-m "not slow and not postgres"``) is exact without
-    each test remembering to mark itself."""
+    """Apply the ``postgres`` marker from the fixtures, and ``slow`` to the Hypothesis
+    properties and the ``END_TO_END`` modules, so ``make test-fast`` (``-m "not slow and
+    not postgres"``) is exact without each test remembering to mark itself."""
     for item in items:
         if _uses_postgresql(item) and item.get_closest_marker("postgres") is None:
             item.add_marker(pytest.mark.postgres)
-        if _is_property(item) and item.get_closest_marker("slow") is None:
+        slow = _is_property(item) or _module(item) in END_TO_END
+        if slow and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
+
+
+def _module(item: pytest.Item) -> str:
+    return Path(item.fspath).resolve().relative_to(ROOT).as_posix()
 
 
 def _is_property(item: pytest.Item) -> bool:
