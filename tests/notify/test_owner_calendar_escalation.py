@@ -92,3 +92,23 @@ def test_escalation_counts_on_the_clock_start_owners_calendar(tmp_path: Path) ->
         ]
     finally:
         engine.dispose()
+
+
+def test_notify_without_team_yaml_says_whom_it_lacks(tmp_path: Path) -> None:
+    """Without team.yaml there is nobody to alert: one line, exit 2, nothing recorded."""
+    d = tmp_path / "agreements"
+    d.mkdir()
+    (d / "acme.yaml").write_text(AGREEMENT.replace("      calendar: owner\n", ""))
+    (tmp_path / "leads.csv").write_text(LEADS)
+    db = tmp_path / "ledger.db"
+    base = ["--db", str(db), "--agreements", str(d)]
+    runner = CliRunner()
+    assert runner.invoke(app, [*base, "import", str(tmp_path / "leads.csv")]).exit_code == 0
+    before = db.read_bytes()
+    done = runner.invoke(app, [*base, "notify", "--as-of", "2024-05-08T16:00"])
+    assert done.exit_code == 2
+    assert done.stderr == (
+        f"Error: {d / 'team.yaml'}: no such file; notify sends to the reps and managers it"
+        " names: add it (docs/team.md)\n"
+    )
+    assert db.read_bytes() == before

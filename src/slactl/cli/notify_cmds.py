@@ -8,7 +8,7 @@ import typer
 
 from slactl.cli.app import app, settings
 from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
-from slactl.errors import TemporaryFailure
+from slactl.errors import SlactlError, TemporaryFailure
 
 
 @app.command()
@@ -51,6 +51,11 @@ def notify(
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
+    if agreements.team is None:  # nobody to alert: say so rather than succeed in silence
+        raise SlactlError(
+            f"{s.agreements_dir / 'team.yaml'}: no such file; notify sends to the reps and"
+            " managers it names: add it (docs/team.md)"
+        )
     smtp = None if dry_run else smtp_settings(os.environ)  # bad settings fail first
     now = wall_clock()
     when = parse_time_option(as_of, "--as-of", local_zones(s.agreements_dir, agreements), now)
