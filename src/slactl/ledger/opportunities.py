@@ -191,24 +191,7 @@ def merge(ledger: Any, table: pa.Table) -> tuple[int, int, list[Any]]:
         " ORDER BY opp_id"
     )
     if rows:
-        from slactl.ledger.ingest.load import _text
-
-        changes: dict[str, list[Any]] = {"opp": [], "field": [], "old": [], "new": []}
-        for row in rows:
-            for k, f in enumerate(fields):
-                new, old = _text(row[1 + 2 * k]), _text(row[2 + 2 * k])
-                if f == "won":  # (an integer on SQLite, a boolean on PostgreSQL)
-                    new, old = (
-                        None if v is None else str(v in ("1", "True")).lower() for v in (new, old)
-                    )
-                if new != old:
-                    for column, value in zip(changes, (row[0], f, old, new), strict=True):
-                        changes[column].append(value)
-        ledger.stage(pa.table(changes), "slactl_change")
-        ledger.run(
-            "INSERT INTO opportunity_change (opportunity_id, field, old_value, new_value,"
-            f" recorded_at) SELECT opp, field, old, new, {ledger.now} FROM slactl_change"
-        )
+        ledger.record_changes(rows, fields, "opportunity_change", "opportunity_id", _as_text)
         sets = ", ".join(f"{f} = c.{f}" for f in fields)
         ledger.run(
             f"UPDATE opportunity SET {sets} FROM slactl_opps c WHERE opportunity.id = c.opp_id"
@@ -216,3 +199,14 @@ def merge(ledger: Any, table: pa.Table) -> tuple[int, int, list[Any]]:
         )
     ledger.run("DROP TABLE slactl_opps")
     return inserted, len(rows), unknown
+
+
+def _as_text(field: str, value: Any) -> str | None:
+    """A stored value as ``opportunity_change`` keeps it; ``won`` is an integer on SQLite
+    and a boolean on PostgreSQL, kept as ``true``/``false``."""
+    from slactl.ledger.ingest.load import _text
+
+    text = _text(value)
+    if field == "won" and text is not None:
+        return str(text in ("1", "True")).lower()
+    return text

@@ -5,6 +5,7 @@ the ledger with set-based SQL, the same statements on both engines."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,31 @@ class Ledger:
         self.cur.execute(sql)
         return list(self.cur.fetchall())
 
+    def record_changes(
+        self,
+        rows: list[Any],
+        fields: list[str],
+        table: str,
+        key: str,
+        text: Callable[[str, Any], str | None] = lambda field, value: _text(value),
+    ) -> list[str]:
+        """A ``table`` row (``lead_change``, ``opportunity_change``) for each field whose
+        value differs in ``rows`` (the ``key`` id, then new and old of each of ``fields``,
+        compared as ``text`` gives them); the fields that changed, in ``fields``' order."""
+        changes: dict[str, list[Any]] = {"id": [], "field": [], "old": [], "new": []}
+        for row in rows:
+            for k, f in enumerate(fields):
+                new, old = text(f, row[1 + 2 * k]), text(f, row[2 + 2 * k])
+                if new != old:
+                    for column, value in zip(changes, (row[0], f, old, new), strict=True):
+                        changes[column].append(value)
+        self.stage(pa.table(changes), "slactl_change")
+        self.run(
+            f"INSERT INTO {table} ({key}, field, old_value, new_value, recorded_at)"
+            f" SELECT id, field, old, new, {self.now} FROM slactl_change"
+        )
+        return [f for f in fields if f in changes["field"]]
+
     def stage(self, table: pa.Table, name: str = STAGE) -> None:
         self.cur.adbc_ingest(name, table, mode="replace", temporary=True)
 
@@ -216,20 +242,8 @@ class Ledger:
             " ORDER BY lead_id"
         )
         if rows:
-            changes: dict[str, list[Any]] = {"lead_id": [], "field": [], "old": [], "new": []}
-            for row in rows:
-                for k, f in enumerate(others):
-                    new, old = _text(row[1 + 2 * k]), _text(row[2 + 2 * k])
-                    if new != old:
-                        for column, value in zip(changes, (row[0], f, old, new), strict=True):
-                            changes[column].append(value)
-            self.stage(pa.table(changes), "slactl_change")
-            self.run(
-                "INSERT INTO lead_change (lead_id, field, old_value, new_value, recorded_at)"
-                f" SELECT lead_id, field, old, new, {self.now} FROM slactl_change"
-            )
             # only the fields that changed: an index is rewritten for its own changes
-            said = [f for f in others if f in changes["field"]]
+            said = self.record_changes(rows, others, "lead_change", "lead_id")
             at = {
                 f: f"c.{f}" if f in said else f"lead.{f}" for f in ("handed_off_at", "created_at")
             }
