@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -79,6 +79,7 @@ def import_(
 ) -> None:
     """Import leads, activities or opportunities from a CRM export (atomic and idempotent)."""
     from slactl.ledger.ingest.pipeline import import_csv
+    from slactl.ledger.opening import open_for_import
 
     s = settings(ctx)
     if rejects is not None:
@@ -100,7 +101,7 @@ def import_(
             outcomes = tuple(o for a in agreements.agreements for o in a.definitions.outcomes)
             rules = event_rules(agreements.agreements)
             zone = zone or local_zones(s.agreements_dir, agreements)
-    engine = _open_for_import(s.db)
+    engine = open_for_import(s.db)
     try:
         with _progress(file) as progress:
             summary = import_csv(
@@ -128,20 +129,6 @@ def import_(
     if summary.rejected > 5:
         more = f"; all in {rejects}" if rejects else "; use --rejects FILE to see them all"
         typer.echo(f"  … {summary.rejected - 5} more{more}", err=True)
-
-
-def _open_for_import(db: str) -> Any:
-    """A SQLite ledger at the current schema that this process may write is opened without
-    SQLAlchemy (``lite.open_lite``: a quarter of a second of start-up); anything else
-    through ``open_for_writing``, which creates it or says what is wrong."""
-    import os
-
-    from slactl.ledger.lite import open_lite, sqlite_path
-    from slactl.ledger.opening import open_for_writing
-
-    path = sqlite_path(db)
-    writable = path is not None and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-    return (open_lite(db) if writable else None) or open_for_writing(db)
 
 
 def _zone_option(name: str | None) -> ZoneRule | None:

@@ -1,5 +1,6 @@
-"""The two ways a command opens the ledger: to read (``open_for_reading``) and to write
-(``open_for_writing``). Every command goes through one of them.
+"""The ways a command opens the ledger: to read (``open_for_reading``), to write
+(``open_for_writing``), and to import (``open_for_import``). Every command goes through one
+of them.
 
 Reading a SQLite file at the current schema takes ``lite.LiteEngine`` (no SQLAlchemy
 import); everything else, and every write, takes SQLAlchemy's engine from
@@ -27,6 +28,20 @@ def open_for_reading(db: str) -> Any:
     from slactl.ledger.engine import open_ledger
 
     return open_ledger(db, create=False)
+
+
+def open_for_import(db: str) -> Any:
+    """What ``slactl import`` writes through (it loads with ADBC on its own connection):
+    a SQLite ledger at the current schema that this process may write is opened without
+    SQLAlchemy (``lite.open_lite``: a quarter of a second of start-up); anything else
+    through ``open_for_writing``, which creates it or says what is wrong."""
+    import os
+
+    from slactl.ledger.lite import open_lite, sqlite_path
+
+    path = sqlite_path(db)
+    writable = path is not None and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return (open_lite(db) if writable else None) or open_for_writing(db)
 
 
 def open_for_writing(db: str, *, create: bool = True) -> Engine:
