@@ -87,14 +87,10 @@ def cycles_of(
             break
     else:  # touches and dispositions only (most leads): one cycle, no loop over cycles
         handed = lead.handed_off_at
-        if handed is not None and handed <= as_of:
-            first = handed
-        else:
-            test = mql or agreement.definitions.mql
-            if test is None or not test.matches(lead):
-                return []
-            first = lead.created_at
-        if first > as_of:
+        first = _first_start(
+            agreement, lead, handed if handed and handed <= as_of else None, as_of, mql
+        )
+        if first is None:
             return []
         kinds = agreement.definitions.touch_kinds
         touches = tuple([e for e in events if e.kind in kinds and first <= e.at <= as_of])
@@ -105,6 +101,23 @@ def cycles_of(
                 break
         return [LeadFacts(lead, first, touches, disp, why)]
     return cycles_by_events(agreement, history, as_of, mql, why=why)
+
+
+def _first_start(
+    agreement: Agreement,
+    lead: Lead,
+    handoff: datetime | None,
+    as_of: datetime,
+    mql: Matcher | Condition | None,
+) -> datetime | None:
+    """The first cycle's clock start by ``as_of``: the first handoff, or for a lead never
+    handed off its creation when it matches the MQL definition; None when it has none."""
+    if handoff is not None:
+        return handoff
+    test = mql or agreement.definitions.mql
+    if test is None or not test.matches(lead) or lead.created_at > as_of:
+        return None
+    return lead.created_at
 
 
 # the kinds that start, stop or hand over a cycle (a lead without them has one cycle)
@@ -122,14 +135,8 @@ def cycles_by_events(
     """``cycles_of`` walking the events, for any lead (the reference for its shortcut)."""
     lead = history.lead
     starts = handoffs(history, as_of)
-    if starts:
-        first = starts[0]
-    else:
-        test = mql or agreement.definitions.mql
-        if test is None or not test.matches(lead):
-            return []
-        first = lead.created_at
-    if first > as_of:
+    first = _first_start(agreement, lead, starts[0] if starts else None, as_of, mql)
+    if first is None:
         return []
     kinds = agreement.definitions.touch_kinds
     rules = agreement.definitions.pauses
