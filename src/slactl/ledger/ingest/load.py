@@ -23,7 +23,7 @@ STAGE = "slactl_stage"
 _SECONDARY = {
     "lead": (
         ("ix_lead_email", "email"),
-        ("ix_lead_owner", "owner"),
+        ("ix_lead_owner_created_at", "owner, created_at"),
         ("ix_lead_clock_start_at", "clock_start_at"),
         ("ix_lead_created_at", "created_at"),
     ),
