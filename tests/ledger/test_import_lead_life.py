@@ -12,9 +12,9 @@ from sqlalchemy import inspect, text
 
 from slactl.agreement.loader import load_agreement_text
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
-from slactl.ledger.ingest import event_key
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.queries import load_histories
+from slactl.ledger.record import event_key
 from slactl.ledger.rules import event_rules
 from tests.ledger.test_import import NOW, NY, write
 

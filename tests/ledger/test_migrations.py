@@ -209,7 +209,7 @@ def test_a_ledger_created_meanwhile_is_left_to_alembic(tmp_path: Path) -> None:
 def test_0004_rekeys_events_by_lead_kind_time_and_rep(ledger_url: str) -> None:
     """The same touch stored twice under the old keys (its note edited, its rep spelt
     another way) keeps both rows: the first takes the new key, the second its old one."""
-    from slactl.ledger.ingest import event_key
+    from slactl.ledger.record import event_key
 
     engine = make_engine(ledger_url)
     upgrade(engine, "0003")

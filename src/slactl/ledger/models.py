@@ -72,7 +72,7 @@ class Event(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     origin: str = Field(sa_column=Column(Text, nullable=False))  # "cli" or "import:<id>"
     # the same fact however often recorded: its UTC time, kind, lower-cased rep and lead
-    # (``ingest.event_key``); what the event says (outcome, note, reason, duration,
+    # (``record.event_key``); what the event says (outcome, note, reason, duration,
     # from_rep) is not part of it
     dedupe_key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -11,7 +11,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 
 # the fields of an opportunity after its id and lead, in the table's order
 FIELDS = ("created_at", "amount", "currency", "stage", "closed_at", "won")
@@ -139,19 +138,15 @@ def _append(ledger: Any, table: pa.Table, fields: list[str]) -> tuple[int, int, 
     is there already."""
     ledger.stage(table)
     names = ", ".join(fields[1:])
-    ledger.run("SAVEPOINT batch")
-    try:
-        inserted = ledger.run(
+    inserted = ledger.append(
+        lambda: ledger.run(
             f"INSERT INTO opportunity (external_id, lead_id, {names}, recorded_at)"
             f" SELECT external_id, lead_id, {names}, {ledger.now} FROM {_STAGED}"
             " WHERE lead_id IS NOT NULL ORDER BY ordinal"
         )
-    except DriverError:
-        ledger.run("ROLLBACK TO batch")
-        ledger.run("RELEASE batch")
-        ledger.fresh = False
+    )
+    if inserted is None:
         return None
-    ledger.run("RELEASE batch")
     unknown = []
     if inserted < table.num_rows:
         unknown = ledger.rows(

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, text
 
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger.engine import with_retry, write_transaction
-from slactl.ledger.ingest import event_key
 from slactl.ledger.rules import EventRules, fault
 from slactl.ledger.types import to_utc_text
 
@@ -22,6 +21,16 @@ class Recorded:
     kind: str
     at: datetime
     added: bool  # False when the same fact was already in the ledger
+
+
+def event_key(lead_id: int | None, kind: str, rep: str | None, at_utc: str) -> str:
+    """An event's identity (``event.dedupe_key``): its UTC time (first, so that the unique
+    index grows at its end for exports sorted by time), kind, lower-cased rep and lead.
+    The note and the outcome are what the event says, not which event it is: a re-import
+    that changes them updates the event. The import builds the same key a column at a
+    time (``ingest.convert``)."""
+    lead = "" if lead_id is None else str(lead_id)
+    return f"{at_utc}\x1f{kind}\x1f{(rep or '').lower()}\x1f{lead}"
 
 
 def find_lead_id(conn, key: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]

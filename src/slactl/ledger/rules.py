@@ -1,9 +1,10 @@
 """What an event may say under the agreement in effect at its time (SPEC 7.3, 7.4): a
 disposition's reason from ``definitions.reasons``, a pause's from ``definitions.pauses``.
 
-One source of the rule and its words for the import (``convert`` checks a column at a
-time and asks ``fault`` only for the rows it rejects) and for the commands (``record``
-asks it for the one event). No pyarrow here: logging an event does not load it.
+One source of the rules and their words, for the commands (``record`` asks ``fault``
+for the one event, ``minutes`` reads a ``--duration``) and for the import (``unlisted``
+and ``minutes_column`` check a column at a time; ``fault`` words the rows rejected).
+pyarrow is imported inside those two only: logging an event does not load it.
 """
 
 from __future__ import annotations
@@ -110,4 +111,62 @@ def minutes(text: str, option: str = "--duration") -> float:
         raise ValueError(f"{option} {text!r}: negative; minutes spent are 0 or more")
     raise ValueError(
         f"{option} {text!r}: not a number of minutes; write e.g. 12 or 12.5 (or 0:12:30)"
+    )
+
+
+def unlisted(rules: tuple[EventRules, ...], kind: Any, outcome: Any, reason: Any, at: Any) -> Any:
+    """A column of ``fault``'s verdicts, without its words: whether each event (Arrow
+    columns; ``at`` naive UTC timestamps) is a disposition or pause whose reason the
+    agreement of its time does not list."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def not_in(values: Any, allowed: tuple[str, ...]) -> Any:
+        return pc.invert(pc.is_in(values, pa.array(allowed, pa.string())))
+
+    pause, disposition = pc.equal(kind, "pause"), pc.equal(kind, "disposition")
+    bad = covered = pa.array([False] * len(kind), pa.bool_())
+    for rule in rules:
+        start, end = (pa.scalar(t.replace(tzinfo=None), at.type) for t in (rule.start, rule.end))
+        here = pc.and_(pc.greater_equal(at, start), pc.less(at, end))
+        covered = pc.or_(covered, here)
+        wrong = pc.and_(pause, not_in(reason, rule.pauses or ()))
+        for name, allowed in rule.reasons:
+            listed = pc.and_(disposition, pc.equal(outcome, name))
+            wrong = pc.or_(wrong, pc.and_(listed, not_in(reason, allowed)))
+        bad = pc.or_(bad, pc.and_(here, wrong))
+    return pc.fill_null(pc.or_(bad, pc.and_(pause, pc.invert(covered))), False)
+
+
+def minutes_column(text: Any, per_minute: float, check: Any) -> Any:
+    """An import's column of durations (Arrow strings) in minutes, read as ``minutes``
+    reads one: ``per_minute`` of the column's unit make a minute; empty is NULL; the
+    others named in ``check(bad rows, reason of row i)``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    number = pc.match_substring_regex(text, MINUTES)
+    is_clock = pc.match_substring_regex(text, CLOCK)
+    check(
+        pc.and_(pc.invert(pc.or_(number, is_clock)), pc.not_equal(text, "")),
+        lambda i: _duration_reason(text[i].as_py()),
+    )
+    spent = pc.divide(pc.cast(pc.if_else(number, text, None), pa.float64()), per_minute)
+    if not pc.any(is_clock).as_py():
+        return spent
+    clock = pc.extract_regex(pc.if_else(is_clock, text, "0:00:00"), CLOCK)
+    h, m, sec = (pc.cast(clock.field(f), pa.float64()) for f in "hms")
+    on_clock = pc.add(pc.add(pc.multiply(h, 60.0), m), pc.divide(sec, 60.0))
+    return pc.coalesce(spent, pc.if_else(is_clock, on_clock, None))
+
+
+def _duration_reason(text: str) -> str:
+    try:
+        negative = float(text) < 0
+    except ValueError:
+        negative = False
+    if negative:
+        return f"column duration: {text!r} is negative: minutes spent are 0 or more"
+    return (
+        f"column duration: {text!r} is not a number of minutes: write e.g. 12 or 12.5 (or 0:12:30)"
     )

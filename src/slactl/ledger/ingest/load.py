@@ -1,6 +1,6 @@
-"""The ledger side: one ADBC connection and one transaction per import; each batch
-bulk-loaded into a staging table (SQLite's C API, PostgreSQL's ``COPY``) and merged into
-the ledger with set-based SQL, the same statements on both engines."""
+"""The ledger side: one ADBC connection and one transaction per import; rows bulk-loaded
+(SQLite's C API, PostgreSQL's ``COPY``) into the table of a first load, else into a
+staging table merged into the ledger with set-based SQL, the same on both engines."""
 
 from __future__ import annotations
 
@@ -20,25 +20,12 @@ from slactl.ledger.presets import DURATION_UNITS, LEAD_COLUMNS
 from slactl.ledger.utc import to_utc_text
 
 STAGE = "slactl_stage"
-_SECONDARY = {
-    "lead": (
-        ("ix_lead_email", "email"),
-        ("ix_lead_owner_created_at", "owner, created_at"),
-        ("ix_lead_clock_start_at", "clock_start_at"),
-        ("ix_lead_created_at", "created_at"),
-    ),
-    "event": (("ix_event_lead_at", "lead_id, at"), ("ix_event_kind_at", "kind, at")),
-    "opportunity": (
-        ("ix_opportunity_lead_id", "lead_id"),
-        ("ix_opportunity_created_at", "created_at"),
-    ),
-}
 # the file stays in WAL mode: readers go on reading the last commit, other writers wait
 # for the lock (the busy timeout) while an import holds it; a larger cache is no faster
 _SQLITE_BEGIN: tuple[str, ...] = ("PRAGMA busy_timeout=30000", "PRAGMA synchronous=NORMAL")
 _SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
 _PG_BEGIN = ("BEGIN", "SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sort
-_SAYS = ("reason", "duration", "from_rep")  # SPEC 7's columns: updated like the note
+_SAYS = ("note", "outcome", "reason", "duration", "from_rep")  # what an event says
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
@@ -48,11 +35,9 @@ def lit(text: str) -> str:
 
 class Ledger:
     """The import's connection: ``with Ledger(…)`` is its transaction, rolled back unless
-    ``commit`` ends it."""
+    a ``COMMIT`` ends it. ``engine``: SQLAlchemy's, or ``lite.LiteEngine``."""
 
     def __init__(self, engine: Any, now: datetime) -> None:
-        """``engine``: SQLAlchemy's, or ``lite.LiteEngine`` (a SQLite file at the head
-        schema, opened without SQLAlchemy)."""
         url: Any = getattr(engine, "url", None)
         self.pg = url is not None and url.get_backend_name() == "postgresql"
         database = str(engine.path) if url is None else url.database
@@ -60,7 +45,7 @@ class Ledger:
             raise ImportError_("a ledger in memory cannot take an import; name a file")
         self.at = now if self.pg else to_utc_text(now)
         self.now = f"CAST({lit(now.isoformat())} AS timestamptz)" if self.pg else lit(str(self.at))
-        self.dropped: list[tuple[str, str, str]] = []
+        self.dropped: list[str] = []  # the statements that build them again
         self.digests: Any = None  # the stored leads' digests, once asked (``known``)
         try:
             if self.pg:
@@ -90,8 +75,7 @@ class Ledger:
         return self
 
     def __exit__(self, kind: Any, exc: Any = None, *_: Any) -> None:
-        """Rolled back unless committed; a driver's error said in one line when it is one
-        a user can act on (a full disk, a ledger kept busy)."""
+        """Rolled back unless committed; a driver's error a user can act on in one line."""
         try:
             if kind is not None:
                 self.cur.execute("ROLLBACK")
@@ -122,9 +106,9 @@ class Ledger:
         key: str,
         text: Callable[[str, Any], str | None] = lambda field, value: _text(value),
     ) -> list[str]:
-        """A ``table`` row (``lead_change``, ``opportunity_change``) for each field whose
-        value differs in ``rows`` (the ``key`` id, then new and old of each of ``fields``,
-        compared as ``text`` gives them); the fields that changed, in ``fields``' order."""
+        """A ``table`` row for each field whose value differs in ``rows`` (the ``key`` id,
+        then new and old of each of ``fields``, as ``text`` gives them); the fields that
+        changed, in ``fields``' order."""
         changes: dict[str, list[Any]] = {"id": [], "field": [], "old": [], "new": []}
         for row in rows:
             for k, f in enumerate(fields):
@@ -146,44 +130,45 @@ class Ledger:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
     def begin_load(self, table: str) -> None:
-        """Into an empty table, its secondary indexes are built once at the end
-        (``build_indexes``), not row by row (PostgreSQL: under the import's lock)."""
+        """Into an empty table, its secondary indexes (as the schema has them) are built
+        once at the end (``finish``), not row by row (PostgreSQL: under the import's lock)."""
         self.fresh = not self.rows(f"SELECT 1 FROM {table} LIMIT 1")
-        if not self.fresh:
-            return
-        for name, columns in _SECONDARY[table]:
-            self.run(f"DROP INDEX IF EXISTS {name}")
-            self.dropped.append((name, table, columns))
+        self.owners: set[str] = set()
+        if self.pg:
+            sql = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        else:
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        sql += f" AND {'tablename' if self.pg else 'tbl_name'} = {lit(table)}"
+        for name, create in self.rows(sql) if self.fresh else ():
+            if not create.startswith("CREATE UNIQUE"):
+                self.run(f"DROP INDEX {name}")
+                self.dropped.append(create)
 
-    def build_indexes(self) -> None:
-        for name, table, columns in self.dropped:
-            self.run(f"CREATE INDEX {name} ON {table} ({columns})")
+    def append(self, insert: Callable[[], int]) -> int | None:
+        """A fresh table's rows added by ``insert`` as they are; None (no longer fresh,
+        nothing added) when one of them is there already."""
+        self.run("SAVEPOINT batch")
+        try:
+            return insert()
+        except DriverError:
+            self.run("ROLLBACK TO batch")
+            self.fresh = False
+            return None
+        finally:
+            self.run("RELEASE batch")
+
+    def finish(self) -> None:
+        """The indexes dropped by ``begin_load`` built again; the leads' owners made reps."""
+        for create in self.dropped:
+            self.run(create)
         self.dropped = []
-
-    # ------------------------------------------------------------------------ leads
-
-    def merge_leads(self, table: pa.Table) -> tuple[int, int]:
-        """Insert the staged leads that are new, update the changed ones with a
-        ``lead_change`` row per field; (inserted, updated). Only the columns the file has
-        are compared and written: a column it lacks changes nothing. Into a ledger that
-        had no leads, a batch is inserted without comparing, unless a lead of an earlier
-        batch comes again in it. Each lead keeps the digest of the row it was last
-        compared with (``row_hash``)."""
-        fields = [f for f in (*LEAD_COLUMNS, "extra", "row_hash") if f in table.column_names]
-        inserted = updated = 0
-        if self.fresh:
-            inserted = self._append_leads(table, fields)
-        if not self.fresh:
-            self.stage(table)
-            inserted, updated = self._compare_leads(fields)
-        if "owner" in fields:
-            self.stage(pa.table({"owner": pc.unique(table["owner"])}), "slactl_reps")
-            self._reps("owner", "slactl_reps")
-        return inserted, updated
+        if self.owners:
+            self.stage(pa.table({"rep": pa.array(sorted(self.owners), pa.string())}), "slactl_reps")
+            self._reps("slactl_reps")
 
     def known(self, digests: Any) -> Any:
-        """Whether a lead is stored with each digest (what that row says, as it says it):
-        such a row changes nothing. The ledger's digests are read once, sorted."""
+        """Whether a lead is stored with each digest (``Converter.digest``): such a row
+        changes nothing. The ledger's digests are read once, sorted."""
         if self.digests is None:
             self.cur.execute("SELECT row_hash FROM lead WHERE row_hash IS NOT NULL")
             parts = [_digests(b.column(0)) for b in self.cur.fetch_record_batch()]
@@ -204,37 +189,37 @@ class Ledger:
             i = np.minimum(np.searchsorted(self.digests, old), len(self.digests) - 1)
             self.alive[i[self.digests[i] == old]] = False
 
-    def _append_leads(self, table: pa.Table, fields: list[str]) -> int:
-        """The batch appended to ``lead`` as it is; 0 (no longer fresh) if a lead is there."""
+    def merge_leads(self, table: pa.Table) -> tuple[int, int, list[Any]]:
+        """Insert the leads that are new, update the changed ones with a ``lead_change``
+        row per field; (inserted, updated, []). Only the columns the file has are compared
+        and written. A first load appends without comparing (``append``). Each lead keeps
+        the digest of the row it was last compared with (``row_hash``)."""
+        fields = [f for f in (*LEAD_COLUMNS, "extra", "row_hash") if f in table.column_names]
+        if "owner" in fields:
+            self.owners.update(pc.unique(table["owner"]).drop_null().to_pylist())
         clock = pc.coalesce(*[table[f] for f in ("handed_off_at", "created_at") if f in fields])
-        now = pa.repeat(pa.scalar(self.at, clock.type), table.num_rows)
-        rows = table.select(fields).append_column("clock_start_at", clock)
-        self.run("SAVEPOINT batch")
-        try:
-            self.cur.adbc_ingest("lead", rows.append_column("recorded_at", now), mode="append")
-        except DriverError:
-            self.run("ROLLBACK TO batch")
-            self.fresh = False
-        self.run("RELEASE batch")
-        return table.num_rows if self.fresh else 0
-
-    def _compare_leads(self, fields: list[str]) -> tuple[int, int]:
+        table = table.append_column("clock_start_at", clock)
+        if self.fresh:
+            now = pa.repeat(pa.scalar(self.at, clock.type), len(table))
+            rows = table.select([*fields, "clock_start_at"]).append_column("recorded_at", now)
+            if self.append(lambda: self.cur.adbc_ingest("lead", rows, mode="append")) is not None:
+                return table.num_rows, 0, []
+        self.stage(table)
         others = [f for f in fields[1:] if f != "row_hash"]  # (external_id comes first)
         pairs = ", ".join(f"s.{f} AS {f}, l.{f} AS o_{f}" for f in others)
         changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in others)
+        kept = ", ".join(
+            f"s.{f}" for f in ("ordinal", "clock_start_at", *fields) if f not in others
+        )
         self.run(
-            "CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, s.ordinal,"
-            f" {', '.join(f's.{f}' for f in fields if f not in others)}, {pairs}"
+            f"CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, {kept}, {pairs}"
             f" FROM {STAGE} s LEFT JOIN lead l"
             f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
         )
-        clock = "s.created_at"
-        if "handed_off_at" in fields:
-            clock = "COALESCE(s.handed_off_at, s.created_at)"
         inserted = self.run(
             f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
-            f" SELECT {', '.join('s.' + f for f in fields)}, {clock}, {self.now}"
-            " FROM slactl_changed s WHERE s.lead_id IS NULL ORDER BY s.ordinal"
+            f" SELECT {', '.join(fields)}, clock_start_at, {self.now}"
+            " FROM slactl_changed WHERE lead_id IS NULL ORDER BY ordinal"
         )
         columns = ", ".join(f"{f}, o_{f}" for f in others)
         rows = self.rows(
@@ -260,20 +245,17 @@ class Ledger:
             self._forget(self.cur.fetch_arrow_table().column(0))
             self.run(f"UPDATE lead SET row_hash = s.row_hash FROM {join}")
         self.run("DROP TABLE slactl_changed")
-        return inserted, len(rows)
+        return inserted, len(rows), []
 
-    def _reps(self, column: str, table: str) -> None:
+    def _reps(self, table: str) -> None:
         self.run(
-            f"INSERT INTO rep (name, first_seen_at) SELECT DISTINCT {column}, {self.now}"
-            f" FROM {table} WHERE {column} IS NOT NULL ON CONFLICT (name) DO NOTHING"
+            f"INSERT INTO rep (name, first_seen_at) SELECT DISTINCT rep, {self.now}"
+            f" FROM {table} WHERE rep IS NOT NULL ON CONFLICT (name) DO NOTHING"
         )
 
-    # ------------------------------------------------------------------- activities
-
     def merge_events(self, table: pa.Table, given: set[str]) -> tuple[int, int, list[Any]]:
-        """Insert the staged events that are new (by ``event_key``), update what those
-        already there say (note, outcome, reason, duration, from_rep: the columns the file
-        has) when the file says otherwise; (inserted, updated,
+        """Insert the events that are new (by ``record.event_key``), update what those there say
+        (the columns the file has of ``_SAYS``) where it differs; (inserted, updated,
         [(row, lead) of the activities whose lead is not in the ledger])."""
         self.stage(table)
         self.run(
@@ -298,7 +280,7 @@ class Ledger:
         updated = 0
         if given & set(DURATION_UNITS):
             given = given | {"duration"}  # (in whichever unit the file gave it)
-        said = [c for c in ("note", "outcome", *_SAYS) if c in given]
+        said = [c for c in _SAYS if c in given]
         if said:
             sets = ", ".join(f"{c} = x.{c}" for c in said)
             changed = " OR ".join(self.differ(f"event.{c}", f"x.{c}") for c in said)
@@ -318,11 +300,9 @@ class Ledger:
             f"UPDATE lead SET clock_start_at = {_FIRST_HANDOFF} WHERE handed_off_at IS NULL"
             " AND id IN (SELECT lead_id FROM slactl_events WHERE kind = 'handoff')"
         )
-        self._reps("rep", "slactl_events")
+        self._reps("slactl_events")
         self.run("DROP TABLE slactl_events")
         return inserted, updated, unknown
-
-    # ------------------------------------------------------------------------- end
 
     def record_run(self, s: Any, sha256: str) -> None:
         """The ``import_run`` row of summary ``s``; this import's changes pointed at it."""

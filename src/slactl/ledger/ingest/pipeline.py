@@ -1,13 +1,12 @@
 """``import_csv``: the file read a batch at a time, each batch converted and merged into
-the ledger, all in one transaction (it all lands or none of it does), and the same file
-again changes nothing. docs/import.md says what is kept, compared and rejected.
-"""
+the ledger, all in one transaction (it all lands or none of it does); the same file again
+changes nothing. docs/import.md says what is kept, compared and rejected."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,12 @@ import pyarrow.compute as pc
 
 from slactl.errors import ImportError_
 from slactl.ledger import opportunities
-from slactl.ledger.ingest.convert import Converter, Fatal
+from slactl.ledger.ingest.convert import Converter
 from slactl.ledger.ingest.load import Ledger
 from slactl.ledger.ingest.read import Source
 from slactl.ledger.presets import resolve
 from slactl.ledger.rules import EventRules
+from slactl.timecolumns import TimeColumn, Undecided
 from slactl.timeparse import ZoneRule
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from slactl.ledger.lite import LiteEngine
 
-MERGED_ROWS = 20_000  # rows that differ from the ledger, merged in one go
+MERGED_ROWS = 20_000  # rows of a re-import that differ from the ledger, merged in one go
 KEPT_REJECTS = 100  # in memory for the summary; --rejects FILE gets all of them
 Progress = Callable[[int, str], None]  # (bytes read, "importing"; then the later phases)
 
@@ -79,12 +79,9 @@ def import_csv(
     date_order: str | None = None,
     rules: tuple[EventRules, ...] = (),
 ) -> ImportSummary:
-    """Import one CSV file in one transaction; see the module docstring.
-
-    ``default_tz``: the zone of times without an offset (None: such a time stops the
-    import). ``rejects``: a CSV file to write every rejected row to (line, reason, row).
-    ``rules``: the reasons the agreements allow dispositions and pauses (``rules.event_rules``).
-    """
+    """Import one CSV file in one transaction. ``default_tz``: the zone of times without
+    an offset (None: such a time stops the import); ``rejects``: a CSV file to write every
+    rejected row to; ``rules``: ``rules.event_rules`` of the agreements."""
     if rejects is not None and rejects.resolve() == path.resolve():
         raise ImportError_(f"--rejects {rejects}: that is the file being imported; name another")
     if date_order not in (None, "dmy", "mdy"):
@@ -93,47 +90,45 @@ def import_csv(
     kind, preset, fields = resolve(path, source.headers, kind, preset, mapping or [])
     summary = ImportSummary(path, kind, preset, dry_run=dry_run)
     found = _Rejects(source, strict)
-    report = (lambda n: progress(n, "importing")) if progress is not None else None
+    phase = progress or (lambda done, what: None)
     # no connection of this process's own sqlite3 library stays open beside the driver's
     # (two copies of SQLite in one process do not see each other's POSIX locks)
     engine.dispose()
     with Ledger(engine, now) as ledger:
-        converter = Converter(kind, fields, default_tz, ledger.pg, outcomes, date_order)
-        converter.rules = rules
+        times = TimeColumn(default_tz, date_order)
+        converter = Converter(kind, fields, times, ledger.pg, outcomes, rules)
         ledger.begin_load({"leads": "lead", "opportunities": "opportunity"}.get(kind, "event"))
         ident = next((i for i, f in fields.items() if f == "external_id"), 0)
+        merge_rows: Callable[[pa.Table], tuple[int, int, list[Any]]] = {
+            "leads": ledger.merge_leads,
+            "opportunities": lambda t: opportunities.merge(ledger, t),
+        }.get(kind, lambda t: ledger.merge_events(t, set(fields.values())))
 
-        def merge(tables: list[pa.Table]) -> list[tuple[int, str]]:
-            """Merge rows into the ledger; [(row, reason)] of those it refuses."""
-            bad: list[tuple[int, str]] = []
-            table = pa.concat_tables(tables, promote_options="permissive") if tables else None
-            for round_ in _rounds(table, kind) if table is not None and table.num_rows else []:
-                unknown: list[Any] = []
-                if kind == "leads":
-                    inserted, updated = ledger.merge_leads(round_)
-                elif kind == "opportunities":
-                    inserted, updated, unknown = opportunities.merge(ledger, round_)
-                else:
-                    inserted, updated, unknown = ledger.merge_events(round_, set(fields.values()))
-                bad += [
+        def merge() -> None:
+            if not pending:
+                return
+            table = pa.concat_tables(pending, promote_options="permissive")
+            pending.clear()
+            for round_ in _rounds(table, kind):
+                inserted, updated, unknown = merge_rows(round_)
+                found.add(
                     (o, f"no lead '{k}' in the ledger: import the leads first") for o, k in unknown
-                ]
+                )
                 summary.inserted += inserted
                 summary.updated += updated
                 summary.unchanged += round_.num_rows - inserted - updated - len(unknown)
-            tables.clear()
-            return bad
 
-        pending: list[pa.Table] = []  # the rows of several batches that differ, merged at once
+        pending: list[pa.Table] = []  # converted rows that differ from the ledger
         start = 0
-        for raw in source.batches(report):
+        for raw in source.batches(lambda done: phase(done, "importing")):
             converter.nul = source.stream.nul
             digest = converter.digest(raw) if kind == "leads" else None
-            part, keep = raw, None  # (keep: the positions in raw of part's rows)
+            part, keep = raw, np.arange(raw.num_rows)  # (keep: the positions in raw of part's rows)
             if digest is not None and not ledger.fresh:
                 ids = pc.utf8_trim_whitespace(raw.column(ident))
-                if pending and pc.any(pc.is_in(ids, _ids(pending))).as_py():
-                    merge(pending)  # (a lead of them again: merged before it is compared)
+                waiting = pa.chunked_array([t["external_id"] for t in pending], pa.string())
+                if pc.any(pc.is_in(ids, waiting)).as_py():
+                    merge()  # (a lead of them again: merged before it is compared)
                 # (a lead twice in the batch: all compared, as a later row may undo one)
                 if len(pc.unique(ids)) == len(ids):
                     keep = np.flatnonzero(~ledger.known(digest))
@@ -141,52 +136,39 @@ def import_csv(
                     summary.unchanged += raw.num_rows - len(keep)
             try:
                 columns, rows, rejected = converter.convert(part)
-            except Fatal as exc:
-                record = source.record_of(start + _at(keep, exc.args[0]))
-                line = source.lines([record]).get(record, "?")
+            except Undecided as exc:
+                line = source.line(source.record_of(start + int(keep[exc.args[0]])))
                 raise ImportError_(f"{path}:{line}: {exc.args[1]}") from None
             summary.skipped += converter.skipped
             if digest is not None:
                 columns["row_hash"] = pa.array(digest).take(rows).cast(pa.string())
-            ordinals = pc.add(rows if keep is None else pa.array(keep).take(rows), start)
-            if len(ordinals):
+            if len(rows):
+                ordinals = pc.add(pa.array(keep).take(rows), start)
                 pending.append(pa.table({"ordinal": ordinals, **columns}))
-            bad = [(start + _at(keep, i), reason) for i, reason in rejected]
-            if keep is None or sum(t.num_rows for t in pending) >= MERGED_ROWS:
-                bad += merge(pending)
+            found.add([(start + int(keep[i]), reason) for i, reason in rejected])
+            compared = digest is not None and not ledger.fresh  # (few rows left a batch)
+            if strict or not compared or sum(t.num_rows for t in pending) >= MERGED_ROWS:
+                merge()
+            found.check()
             summary.read += raw.num_rows
-            found.add(raw, start, bad)
             start += raw.num_rows
-        merge(pending)
+        merge()
+        found.check()
         summary.read += len(source.bad_width)
         summary.rejected = len(found.all())
-        if progress is not None:
-            progress(path.stat().st_size, "indexing" if ledger.dropped else "committing")
-        ledger.build_indexes()
+        phase(path.stat().st_size, "indexing" if ledger.dropped else "committing")
+        ledger.finish()
         if (summary.inserted or summary.updated) and not dry_run:
             with open(path, "rb") as f:
                 ledger.record_run(summary, hashlib.file_digest(f, "sha256").hexdigest())
-        if progress is not None:
-            progress(path.stat().st_size, "committing")
-        if dry_run:
-            ledger.run("ROLLBACK")
-        else:
-            ledger.run("COMMIT")
+        phase(path.stat().st_size, "committing")
+        ledger.run("ROLLBACK" if dry_run else "COMMIT")
     summary.rejects = found.write(rejects)
     return summary
 
 
-def _ids(tables: list[pa.Table]) -> Any:
-    return pa.chunked_array([t["external_id"] for t in tables]).combine_chunks()
-
-
-def _at(keep: Any, i: int) -> int:
-    return i if keep is None else int(keep[i])
-
-
 def _rounds(table: pa.Table, kind: str) -> list[pa.Table]:
-    """A batch cut where a lead comes again in it: the later row is merged after the
-    earlier one (an update of it, with its change recorded)."""
+    """The table cut where a lead comes again in it, each later row in a later round."""
     ids = table.column("external_id") if kind != "activities" else None
     if ids is None or len(pc.unique(ids)) == len(ids):
         return [table]
@@ -200,39 +182,37 @@ def _rounds(table: pa.Table, kind: str) -> list[pa.Table]:
 
 
 class _Rejects:
-    """The rejected rows: counted as they come, their lines found once at the end (or
+    """The rejected rows, counted as they come; their lines and cells read at the end (or
     at the first, with ``--strict``) by one pass over the file."""
 
     def __init__(self, source: Source, strict: bool) -> None:
         self.source, self.strict = source, strict
-        self.rows: list[tuple[int, list[str], str]] = []  # (record number, cells, reason)
+        self.rows: list[tuple[int, str]] = []  # (record number, reason)
 
-    def add(self, raw: pa.RecordBatch, start: int, bad: list[tuple[int, str]]) -> None:
-        for ordinal, reason in bad:
-            cells = [raw.column(c)[ordinal - start].as_py() for c in range(raw.num_columns)]
-            self.rows.append((self.source.record_of(ordinal), cells, reason))
+    def add(self, bad: Iterable[tuple[int, str]]) -> None:
+        self.rows += [(self.source.record_of(ordinal), reason) for ordinal, reason in bad]
+
+    def check(self) -> None:
         if self.strict and (self.rows or self.source.bad_width):
-            record, _, reason = self.all()[0]
-            line = self.source.lines([record]).get(record, "?")
-            raise ImportError_(f"{self.source.path}:{line}: {reason}")
+            record, reason = self.all()[0]
+            raise ImportError_(f"{self.source.path}:{self.source.line(record)}: {reason}")
 
-    def all(self) -> list[tuple[int, list[str], str]]:
-        return sorted(self.rows + [(r, *v) for r, v in self.source.bad_width.items()])
+    def all(self) -> list[tuple[int, str]]:
+        return sorted(self.rows + list(self.source.bad_width.items()))
 
     def write(self, target: Path | None) -> list[tuple[int, dict[str, str], str]]:
         rows = self.all()
-        lines = self.source.lines(r[0] for r in rows)
+        lines = self.source.lines(r for r, _ in rows)
         headers = self.source.headers
         if target is not None and rows:
             try:
                 with open(target, "w", encoding="utf-8", newline="") as f:
                     writer = csv.writer(f)
                     writer.writerow(["line", "reason", *headers])
-                    for record, cells, reason in rows:
-                        writer.writerow([lines.get(record, "?"), reason, *cells])
+                    for record, reason in rows:
+                        line, cells = lines.get(record, ("?", []))
+                        writer.writerow([line, reason, *cells])
             except OSError as exc:
                 raise ImportError_(f"--rejects {target}: {exc.strerror}") from None
-        return [
-            (lines.get(r, 0), dict(zip(headers, cells, strict=False)), reason)
-            for r, cells, reason in rows[:KEPT_REJECTS]
-        ]
+        kept = [(lines.get(r, (0, [])), reason) for r, reason in rows[:KEPT_REJECTS]]
+        return [(line, dict(zip(headers, cells, strict=False)), why) for (line, cells), why in kept]

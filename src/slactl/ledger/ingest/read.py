@@ -28,9 +28,9 @@ class Source:
     encoding: str
     delimiter: str
     headers: list[str]
-    # record numbers (the header is 1, blank lines do not count) of the rows whose width
-    # is not the header's: the cells as read, the reason; Salesforce's footer is not one
-    bad_width: dict[int, tuple[list[str], str]] = field(default_factory=dict)
+    # record number (the header is 1, blank lines do not count) -> why, of the rows whose
+    # width is not the header's; Salesforce's footer is not one
+    bad_width: dict[int, str] = field(default_factory=dict)
     footer: bool = False
 
     @classmethod
@@ -60,26 +60,24 @@ class Source:
             raise ImportError_(f"{path}:1: unreadable CSV header: {exc}") from None
         return cls(path, encoding, delimiter, [h.strip() for h in row])
 
-    def batches(self, progress: Callable[[int], None] | None) -> Iterator[pa.RecordBatch]:
-        """The rows after the header, a block of the file at a time; blank lines and
-        Salesforce's footer left out, rows of another width kept in ``bad_width``."""
+    def batches(self, progress: Callable[[int], None]) -> Iterator[pa.RecordBatch]:
+        """The rows after the header, a block of the file at a time (``progress``: the
+        bytes read); blank lines and Salesforce's footer left out, rows of another width
+        kept in ``bad_width``."""
         names = [f"c{i}" for i in range(len(self.headers))]
-        raw = open(self.path, "rb")  # noqa: SIM115 - closed below
-        self.stream = stream = _Watched(raw, progress)
         encoding = "utf8" if self.encoding in ("utf-8-sig", "utf-8", "utf8") else self.encoding
-        try:
-            read = pacsv.ReadOptions(use_threads=False, block_size=BLOCK, encoding=encoding)
-            read.column_names, read.skip_rows = names, 1
-            parse = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-            parse.invalid_row_handler = self._bad_width
-            convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
-            convert.strings_can_be_null = convert.quoted_strings_can_be_null = False
-            reader = pacsv.open_csv(stream, read, parse, convert)
-            yield from reader
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise self._unreadable(str(exc)) from None
-        finally:
-            raw.close()
+        read = pacsv.ReadOptions(use_threads=False, block_size=BLOCK, encoding=encoding)
+        read.column_names, read.skip_rows = names, 1
+        parse = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
+        parse.invalid_row_handler = self._bad_width
+        convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+        convert.strings_can_be_null = convert.quoted_strings_can_be_null = False
+        with open(self.path, "rb") as raw:
+            self.stream = _Watched(raw, progress)
+            try:
+                yield from pacsv.open_csv(self.stream, read, parse, convert)
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise self._unreadable(str(exc)) from None
 
     def _bad_width(self, row: Any) -> str:
         cells = next(csv.reader([row.text], delimiter=self.delimiter), [])
@@ -90,9 +88,9 @@ class Source:
         elif row.number is not None:
             n, width = len(cells), len(self.headers)
             why = f"{n} cells where the header has {width} columns"
-            if n > width:
-                why = "more cells than the header has columns"
-            self.bad_width[row.number] = (cells, why)
+            self.bad_width[row.number] = (
+                "more cells than the header has columns" if n > width else why
+            )
         return "skip"
 
     def _unreadable(self, detail: str) -> ImportError_:
@@ -109,10 +107,10 @@ class Source:
             )
         return ImportError_(f"{self.path}: unreadable CSV: {detail.splitlines()[0]}")
 
-    def lines(self, records: Iterable[int]) -> dict[int, int]:
-        """Record number -> the line it starts on, for the few records asked about."""
+    def lines(self, records: Iterable[int]) -> dict[int, tuple[int, list[str]]]:
+        """Record number -> (the line it starts on, its cells), for the few records asked."""
         wanted = set(records)
-        found: dict[int, int] = {}
+        found: dict[int, tuple[int, list[str]]] = {}
         if not wanted:
             return found
         with open(self.path, encoding=self.encoding, errors="replace", newline="") as f:
@@ -122,11 +120,14 @@ class Source:
                 if row:
                     number += 1
                     if number in wanted:
-                        found[number] = line
+                        found[number] = (line, row)
                         if len(found) == len(wanted):
                             break
                 line = reader.line_num + 1
         return found
+
+    def line(self, record: int) -> int | str:
+        return self.lines([record]).get(record, ("?", []))[0]
 
     def record_of(self, ordinal: int) -> int:
         """The record number of the ``ordinal``-th (0-based) row the batches gave."""
@@ -142,7 +143,7 @@ class _Watched(io.RawIOBase):
     """The file as pyarrow reads it: how many bytes it has read (for ``progress``), and
     whether a NUL byte was among them (the cells are searched for one only then)."""
 
-    def __init__(self, raw: Any, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, raw: Any, progress: Callable[[int], None]) -> None:
         self.raw, self.progress, self.done, self.nul = raw, progress, 0, False
 
     def readable(self) -> bool:
@@ -152,8 +153,7 @@ class _Watched(io.RawIOBase):
         data: bytes = self.raw.read(size)
         self.done += len(data)
         self.nul = self.nul or b"\x00" in data
-        if self.progress is not None:
-            self.progress(self.done)
+        self.progress(self.done)
         return data
 
 

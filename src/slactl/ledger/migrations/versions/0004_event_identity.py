@@ -18,7 +18,7 @@ from typing import Any
 from alembic import op
 from sqlalchemy import text
 
-from slactl.ledger.ingest import event_key
+from slactl.ledger.record import event_key
 from slactl.ledger.utc import to_utc_text
 
 revision = "0004"
