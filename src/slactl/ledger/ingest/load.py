@@ -95,8 +95,8 @@ class Ledger:
         return int(self.cur.fetchone()[0])
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        self.cur.execute(sql)
-        return list(self.cur.fetchall())
+        self.cur.execute(sql)  # (as Arrow: the driver's fetchall builds a row at a time)
+        return list(zip(*self.cur.fetch_arrow_table().to_pydict().values(), strict=True))
 
     def record_changes(
         self,
@@ -112,6 +112,8 @@ class Ledger:
         changes: dict[str, list[Any]] = {"id": [], "field": [], "old": [], "new": []}
         for row in rows:
             for k, f in enumerate(fields):
+                if row[1 + 2 * k] == row[2 + 2 * k]:
+                    continue
                 new, old = text(f, row[1 + 2 * k]), text(f, row[2 + 2 * k])
                 if new != old:
                     for column, value in zip(changes, (row[0], f, old, new), strict=True):
