@@ -373,3 +373,15 @@ def test_a_row_read_in_another_zone_or_by_an_older_slactl_is_compared(
         engine.dispose()
     assert query(ledger_url, "SELECT field FROM lead_change") == [("created_at",)]
     assert query(ledger_url, "SELECT row_hash FROM lead")[0][0].isdigit()
+
+
+def test_a_postgresql_url_with_two_options_imports_where_it_points(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """libpq reads a space in the URL's options as %20, not as the "+" SQLAlchemy writes:
+    the import's own connection must land in the schema the URL names, as the engine's."""
+    url = pg_url + "%20-cstatement_timeout%3D0"
+    path = write(tmp_path / "a.csv", ["external_id", "created_at"], [["L-1", "2024-05-03T10:00"]])
+    s = run_import(url, path)
+    assert (s.inserted, s.updated) == (1, 0)
+    assert query(url, "SELECT external_id FROM lead") == [("L-1",)]

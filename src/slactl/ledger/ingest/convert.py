@@ -46,11 +46,8 @@ class Converter:
         bad row, its reason)])."""
         cells = {f: pc.utf8_trim_whitespace(raw.column(i)) for i, f in self.fields.items()}
         check = _Checks()
-        if self.nul:
-            check(
-                _any([pc.match_substring(c, "\x00") for c in raw.columns]),
-                "a cell holds a NUL byte",
-            )
+        nul = [pc.match_substring(c, "\x00") for c in raw.columns] if self.nul else []
+        check(_any(nul, raw.num_rows), "a cell holds a NUL byte")
         self.skip: Any = None  # rows read but not for the ledger (another field's history)
         if self.kind == "opportunities":
             out = opportunities.columns(self, cells, check)
@@ -203,8 +200,8 @@ def _null_if_empty(a: Any) -> Any:
     return pc.if_else(pc.equal(a, ""), None, a)
 
 
-def _any(masks: list[Any], n: int | None = None) -> Any:
-    return reduce(pc.or_, masks, masks[0] if n is None else pa.array([False] * n, pa.bool_()))
+def _any(masks: list[Any], n: int) -> Any:
+    return reduce(pc.or_, masks, pa.array([False] * n, pa.bool_()))
 
 
 # as json.dumps(…, ensure_ascii=False) escapes: backslash first, then quote and controls

@@ -52,6 +52,8 @@ class Ledger:
                 import adbc_driver_postgresql.dbapi as postgresql
 
                 uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                base, sep, query = uri.partition("?")  # (libpq reads no "+" as a space)
+                uri = base + sep + query.replace("+", "%20")
                 self.conn = postgresql.connect(uri, autocommit=True)
             else:
                 import adbc_driver_sqlite.dbapi as sqlite
