@@ -124,11 +124,10 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
             country = hol_map.get("country")
             subdivision = hol_map.get("subdivision")
             if country is not None:
-                import holidays as holidays_lib
+                from holidays.registry import EntityLoader
 
-                supported = holidays_lib.list_supported_countries()
                 c_line = r.line(hol_map, "country")
-                if str(country).upper() not in supported:
+                if str(country).upper() not in set(EntityLoader.get_country_codes()):
                     r.fail(
                         c_line,
                         f"unknown holiday country '{country}': use an ISO 3166 code such as"
@@ -137,7 +136,7 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
                     country = None
                 else:
                     country = str(country).upper()
-                    subs = supported[country]
+                    subs = _subdivisions(country) if subdivision is not None else []
                     if subdivision is not None and str(subdivision) not in subs:
                         close = get_close_matches(str(subdivision), list(subs), n=1)
                         some = ", ".join(list(subs)[:6])
@@ -171,6 +170,15 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
         holidays_add=tuple(add),
         holidays_remove=tuple(remove),
     )
+
+
+def _subdivisions(country: str) -> list[str]:
+    """The subdivision codes the holidays library knows for ``country`` (a code its
+    registry lists). Asking for them imports the library's country modules, all of them:
+    the registry alone answers whether the country is known."""
+    import holidays as holidays_lib
+
+    return list(holidays_lib.country_holidays(country).subdivisions)
 
 
 def _read_definitions(r: Reader, doc: LineDict) -> Definitions:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
@@ -453,14 +453,7 @@ def _sales_outcomes(
     with its cycle's facts: ``evaluate_period``'s lead outcomes (the same cycles, measures
     and calendars), without the marketing and period commitments the open work never
     shows, and without the reasons in words."""
-    from slactl.compliance.engine import (
-        Matcher,
-        cycles_of,
-        lead_outcomes,
-        lead_plan,
-        period_calendar,
-        start_deadlines,
-    )
+    from slactl.compliance.engine import Matcher, cohort_outcomes, cycles_of, lead_plan
 
     lo, hi = period.bounds(agreement.calendar.tz)
     definition = agreement.definitions.mql
@@ -475,12 +468,9 @@ def _sales_outcomes(
         return
     sales = {c.id for c in agreement.commitments if c.party == "sales"}
     plan = [step for step in lead_plan(agreement, memo=True) if step[0].id in sales]
-    due = start_deadlines(agreement, [f.start for f in cohort])
-    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
-    for n, f in enumerate(cohort):
-        if due:
-            f = replace(f, due={d: v[n] for d, v in due.items()})
-        for o in lead_outcomes(agreement, f, as_of, cal, plan):
+    outcomes = cohort_outcomes(agreement, cohort, as_of, period, plan)
+    for f, each in zip(cohort, outcomes, strict=True):
+        for o in each:
             yield o, f
 
 
