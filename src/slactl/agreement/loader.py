@@ -178,7 +178,7 @@ def _subdivisions(country: str) -> list[str]:
     the registry alone answers whether the country is known."""
     import holidays as holidays_lib
 
-    return list(holidays_lib.country_holidays(country).subdivisions)
+    return list(getattr(holidays_lib, country).subdivisions)
 
 
 def _read_definitions(r: Reader, doc: LineDict) -> Definitions:
