@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -181,23 +179,6 @@ def test_unknown_holiday_country() -> None:
     assert error_of(text) == (
         "a.yaml:6: unknown holiday country 'XX': use an ISO 3166 code such as US, GB or DE"
     )
-
-
-def test_a_holiday_country_is_checked_against_the_registry_alone(tmp_path: Path) -> None:
-    # the holidays library imports every country's module as soon as one is used: a
-    # country without a subdivision is checked without them (the calendar loads them
-    # when it first needs a year's holidays)
-    path = tmp_path / "a.yaml"
-    path.write_text(BASE.replace("  hours:", "  holidays: {country: usa}\n  hours:"))
-    code = (
-        "import sys\nfrom pathlib import Path\n"
-        "from slactl.agreement.loader import load_agreement\n"
-        f"spec = load_agreement(Path({str(path)!r})).calendar_spec\n"
-        "print(spec.holiday_country, 'holidays.countries' in sys.modules)\n"
-        "print(len(spec.holidays_for_year(2024)))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.stdout.splitlines() == ["USA False", "11"], proc.stderr
 
 
 def test_condition_on_unknown_field() -> None:

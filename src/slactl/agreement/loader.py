@@ -124,10 +124,11 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
             country = hol_map.get("country")
             subdivision = hol_map.get("subdivision")
             if country is not None:
-                from holidays.registry import EntityLoader
+                import holidays as holidays_lib
 
+                supported = holidays_lib.list_supported_countries()
                 c_line = r.line(hol_map, "country")
-                if str(country).upper() not in set(EntityLoader.get_country_codes()):
+                if str(country).upper() not in supported:
                     r.fail(
                         c_line,
                         f"unknown holiday country '{country}': use an ISO 3166 code such as"
@@ -136,7 +137,7 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
                     country = None
                 else:
                     country = str(country).upper()
-                    subs = _subdivisions(country) if subdivision is not None else []
+                    subs = supported[country]
                     if subdivision is not None and str(subdivision) not in subs:
                         close = get_close_matches(str(subdivision), list(subs), n=1)
                         some = ", ".join(list(subs)[:6])
@@ -170,15 +171,6 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
         holidays_add=tuple(add),
         holidays_remove=tuple(remove),
     )
-
-
-def _subdivisions(country: str) -> list[str]:
-    """The subdivision codes the holidays library knows for ``country`` (a code its
-    registry lists). Asking for them imports the library's country modules, all of them:
-    the registry alone answers whether the country is known."""
-    import holidays as holidays_lib
-
-    return list(getattr(holidays_lib, country).subdivisions)
 
 
 def _read_definitions(r: Reader, doc: LineDict) -> Definitions:
