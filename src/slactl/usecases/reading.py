@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -640,9 +640,16 @@ def report_from_publication(
     publication: Publication, agreements: AgreementSet, period: Period
 ) -> Report:
     """The stored SPEC 6.1 JSON as a ``Report`` (activities from today's agreements)."""
+    return report_from_json(publication.report, agreements, period, title=publication.title)
+
+
+def report_from_json(
+    data: dict[str, Any], agreements: AgreementSet, period: Period, *, title: str
+) -> Report:
+    """A report's SPEC 6.1 JSON (``Report.to_json``) as a ``Report`` without outcomes
+    (activities from today's agreements)."""
     from slactl.compliance.report import CommitmentResult, Funnel, RepResult
 
-    data = publication.report
     activity = {c.id: c.activity for a in agreements.agreements for c in a.commitments}
     commitments = [
         CommitmentResult(
@@ -676,7 +683,7 @@ def report_from_publication(
         )
     return Report(
         agreement=data["agreement"],
-        title=publication.title,
+        title=title,
         period=period,
         as_of=datetime.fromisoformat(data["as_of"]),
         commitments=commitments,
