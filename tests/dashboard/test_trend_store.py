@@ -318,3 +318,30 @@ def test_on_postgresql(base: Path, pg_url: str, tmp_path: Path) -> None:
     changed = on_pg("--no-store")
     assert changed != evaluated
     assert on_pg() == changed
+
+
+def test_a_quarter_takes_its_settled_months(copy: tuple[str, Path]) -> None:
+    """A quarter's trend is by month over the year: the months over and decided are kept
+    and taken the same way."""
+    db, agreements = copy
+
+    def quarter(*args: str) -> bytes:
+        out = Path(db).with_name("q.html")
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "SLACTL_DB": db,
+            "SLACTL_AGREEMENTS": str(agreements),
+        }
+        cmd = [str(SLACTL), "dashboard", "--quarter", "2024-Q2", "--as-of", "2024-07-15T13:00"]
+        r = subprocess.run(
+            [*cmd, "-o", str(out), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert r.returncode == 0, r.stderr
+        return out.read_bytes()
+
+    evaluated = quarter("--no-store")
+    assert quarter() == evaluated
+    months = stored_weeks(db)
+    assert (date(2024, 3, 1), date(2024, 3, 31)) in months
+    assert all(a.day == 1 for a, _ in months)
+    assert quarter() == evaluated
