@@ -3,7 +3,10 @@ behind each breach, computed once for ``render.dashboard`` to draw.
 
 Every figure comes from the report machinery (``reading.make_report``): the trend is the
 report of each earlier week (or month), the breached and at-risk leads are the report's
-own outcomes with their ``explain`` reasons. No rule is evaluated here.
+own outcomes with their ``explain`` reasons. No rule is evaluated here. A trend period
+settled when an earlier dashboard evaluated it (over, every pair decided) is taken from
+the figures it stored while nothing recorded since concerns it (``ledger.trend_store``,
+docs/dashboard.md): the same report's counts, without reading or evaluating it again.
 """
 
 from __future__ import annotations
