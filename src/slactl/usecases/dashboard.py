@@ -416,7 +416,7 @@ def store_settled(db: str, settled: Settled) -> bool:
 
     try:
         engine = open_for_writing(db, create=False)
-    except SlactlError:
+    except (SlactlError, DBAPIError):
         return False
     try:
         trend_store.save(
@@ -427,7 +427,7 @@ def store_settled(db: str, settled: Settled) -> bool:
             marks=settled.marks,
             figures=settled.figures,
         )
-    except DBAPIError:
+    except (SlactlError, DBAPIError):
         return False
     finally:
         engine.dispose()
