@@ -124,9 +124,9 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
             country = hol_map.get("country")
             subdivision = hol_map.get("subdivision")
             if country is not None:
-                import holidays as holidays_lib
+                from slactl.agreement.public_holidays import supported_countries
 
-                supported = holidays_lib.list_supported_countries()
+                supported = supported_countries()
                 c_line = r.line(hol_map, "country")
                 if str(country).upper() not in supported:
                     r.fail(

@@ -92,14 +92,11 @@ class CalendarSpec:
         return frozenset(self.holiday_names(year))
 
     def holiday_names(self, year: int) -> dict[date, str]:
-        import holidays as holidays_lib
+        from slactl.agreement.public_holidays import public_holidays
 
         names: dict[date, str] = {}
         if self.holiday_country:
-            public = holidays_lib.country_holidays(
-                self.holiday_country, subdiv=self.holiday_subdivision, years=year
-            )
-            names.update(public.items())
+            names.update(public_holidays(self.holiday_country, self.holiday_subdivision, year))
         for d in self.holidays_add:
             if d.year == year:
                 names.setdefault(d, "Company day off")
