@@ -18,7 +18,7 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from slactl.ledger.connection import ReadConnection
 
 from slactl.ledger.utc import to_utc_text
 from slactl.records import (
@@ -44,7 +44,7 @@ _LEAD_COLS_TEXT = _LEAD_COLS.replace(
 class _Times:
     """Binding and reading instants the way each engine stores them."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: ReadConnection) -> None:
         self.pg = conn.dialect.name == "postgresql"
         self.ph = "%s" if self.pg else "?"
 
@@ -66,10 +66,10 @@ _AT = attrgetter("at")
 _LEAD_ID = itemgetter(0)
 
 
-def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
+def _rows(conn: ReadConnection, sql: str, params: tuple[Any, ...]) -> Any:
     """The driver's own cursor: iterating SQLAlchemy's result costs ~3 µs a row, which is
     most of a month's load (~500,000 rows)."""
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()
     cur.execute(sql, params)
     return cur
 
@@ -137,7 +137,7 @@ def _lead(row: Any, t: _Times, extras: dict[str, Any]) -> Lead:
 
 def load_histories(
     *,
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     as_of: datetime,
@@ -173,7 +173,7 @@ def load_histories(
 
 
 def _load_histories(
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     as_of: datetime,
@@ -300,7 +300,7 @@ def _opportunity(row: Any, t: _Times) -> Opportunity:
 
 
 def _with_opportunities(
-    conn: Connection, histories: list[LeadHistory], as_of: datetime
+    conn: ReadConnection, histories: list[LeadHistory], as_of: datetime
 ) -> list[LeadHistory]:
     """The histories with their leads' opportunities created by ``as_of``, by creation."""
     if not histories:
@@ -331,7 +331,7 @@ def _with_opportunities(
 
 
 def load_pipeline(
-    *, conn: Connection, start: datetime, end: datetime, as_of: datetime
+    *, conn: ReadConnection, start: datetime, end: datetime, as_of: datetime
 ) -> list[PipelineEntry]:
     """The opportunities created or closed in [start, end) by ``as_of`` (SPEC 9), each
     with its lead and the lead's last handoff at or before the opportunity's creation."""
@@ -366,7 +366,7 @@ def load_pipeline(
 
 def count_leads_created(
     *,
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     owner: str | None = None,
@@ -386,7 +386,7 @@ def count_leads_created(
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar() or 0)
 
 
-def load_reviews(*, conn: Connection, start: datetime, end: datetime) -> list[Event]:
+def load_reviews(*, conn: ReadConnection, start: datetime, end: datetime) -> list[Event]:
     """Review meetings in [start, end), sorted by time."""
     t = _Times(conn)
     rows = conn.exec_driver_sql(
@@ -397,7 +397,7 @@ def load_reviews(*, conn: Connection, start: datetime, end: datetime) -> list[Ev
     return [Event(k, t.read(at), *says) for k, at, *says in rows]  # type: ignore[arg-type]
 
 
-def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
+def lead_history(*, conn: ReadConnection, key: str) -> LeadHistory | None:
     """One lead by external id or email (case-insensitive), with all its events."""
     t = _Times(conn)
     row = conn.exec_driver_sql(
@@ -430,14 +430,14 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
 
 
 def open_histories(
-    *, conn: Connection, owner: str, since: datetime, as_of: datetime
+    *, conn: ReadConnection, owner: str, since: datetime, as_of: datetime
 ) -> list[LeadHistory]:
     """The owner's leads whose clock started since ``since`` (the engine decides which
     are still open)."""
     return load_histories(conn=conn, start=since, end=as_of, as_of=as_of, owner=owner)
 
 
-def rep_exists(*, conn: Connection, name: str) -> bool:
+def rep_exists(*, conn: ReadConnection, name: str) -> bool:
     """Whether ``name`` is a rep the ledger has seen (as an owner or on an event)."""
     t = _Times(conn)
     if conn.exec_driver_sql(f"SELECT 1 FROM rep WHERE name = {t.ph}", (name,)).first():
@@ -448,7 +448,7 @@ def rep_exists(*, conn: Connection, name: str) -> bool:
     )
 
 
-def known_reps(*, conn: Connection) -> list[str]:
+def known_reps(*, conn: ReadConnection) -> list[str]:
     """Every rep name the ledger knows, sorted."""
     names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM rep")}
     names |= {
@@ -458,7 +458,7 @@ def known_reps(*, conn: Connection) -> list[str]:
     return sorted(names)
 
 
-def close_lead_ids(*, conn: Connection, key: str) -> list[str]:
+def close_lead_ids(*, conn: ReadConnection, key: str) -> list[str]:
     """The external id closest to ``key`` (a mistyped id), among those that start with its
     first two characters: the same number without (or with other) zero padding first."""
     from difflib import get_close_matches

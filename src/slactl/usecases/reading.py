@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from slactl.compliance.whatif import WhatIf
+    from slactl.ledger.connection import ReadEngine
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
@@ -115,7 +114,7 @@ class PeriodData:
 
 
 def load_period(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -180,7 +179,7 @@ def unmeasured(
 
 
 def make_report(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -252,7 +251,7 @@ def name_winning_team(report: Report, agreements: AgreementSet) -> None:
 
 
 def revenue_plan(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     revenue: float,
@@ -277,7 +276,7 @@ class Explained:
 
 
 def explain_lead(
-    engine: Engine, agreements: AgreementSet, key: str, *, as_of: datetime
+    engine: ReadEngine, agreements: AgreementSet, key: str, *, as_of: datetime
 ) -> Explained:
     """One lead's history and outcomes at ``as_of``, with the reasons, under the agreement
     in effect on its clock start."""
@@ -315,7 +314,7 @@ class StatusItem:
     calendar_rep: str | None = None
 
 
-def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
+def check_rep(engine: ReadEngine, rep: str, team: Collection[str] = ()) -> bool:
     """Whether the ledger knows ``rep``. A name it does not know but that is close to one
     it does is a typo: raise (exit 2) with the closest name. Any other is a new rep, with
     nothing in the ledger yet: False. ``team``: the reps of team.yaml, known everywhere."""
@@ -357,7 +356,7 @@ def lookback(agreements: AgreementSet) -> int:
 
 
 def open_items(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     as_of: datetime,
@@ -389,7 +388,7 @@ class OpenWork:
 
 
 def open_work(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     as_of: datetime,
@@ -498,7 +497,7 @@ def _may_start_in(h: LeadHistory, start: datetime, as_of: datetime) -> bool:
 
 
 def _read(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     window: Period,
     *,
@@ -545,7 +544,7 @@ def by_urgency(items: list[StatusItem]) -> list[StatusItem]:
 
 
 def rep_status(
-    engine: Engine, agreements: AgreementSet, rep: str, *, as_of: datetime
+    engine: ReadEngine, agreements: AgreementSet, rep: str, *, as_of: datetime
 ) -> tuple[list[StatusItem], Report]:
     """The rep's open items by deadline (``by_urgency`` orders them for people) and the
     rep's report for the month so far."""
@@ -688,7 +687,7 @@ def report_from_publication(
 
 
 def published_view(
-    engine: Engine, agreements: AgreementSet, period: Period, *, now: datetime
+    engine: ReadEngine, agreements: AgreementSet, period: Period, *, now: datetime
 ) -> PublishedView | None:
     """``period``'s published report beside today's, or None when it was never published."""
     from slactl.ledger.published import changes_since, find_publication
@@ -706,7 +705,7 @@ def published_view(
 
 
 def replay(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     draft: Agreement,
     period: Period,
