@@ -22,47 +22,84 @@ PARTIES = ("sales", "marketing", "shared")
 
 
 @dataclass(frozen=True)
+class Key:
+    """One YAML key of a measure's commitments and how the loader reads it (``read``):
+    ``duration`` (a ``Duration``), ``touches`` (a whole number of touches), ``minutes``
+    (time spent: minutes or hours, not business time), ``assume`` (kind -> minutes),
+    ``fields`` (lead fields) or ``every`` (calendar days or weeks, default 1 week). The
+    value goes to the ``Commitment`` field ``field`` (the key's own name when empty)."""
+
+    name: str
+    read: Literal["duration", "touches", "minutes", "assume", "fields", "every"]
+    required: bool = False
+    field: str = ""
+
+
+@dataclass(frozen=True)
 class MeasureSpec:
     """What an agreement may say about one measure (SPEC section 4): the YAML keys it takes
-    besides ``id``, ``activity``, ``measure`` and ``target``; whether it judges each lead
-    or the whole period; whether it sets a deadline a rep must meet (then it also takes
-    ``pausable``, ``calendar`` and ``escalate``, and ``slactl notify`` warns about it); and
-    whether sales controls its outcome (lint warns when marketing signs for it). The
-    compliance engine registers how each is evaluated under the same name
+    besides ``id``, ``activity``, ``measure`` and ``target``, in the order the loader reads
+    them and names them (every lead measure also takes ``applies_to``); whether it judges
+    each lead or the whole period; whether it sets a deadline a rep must meet (then it also
+    takes ``pausable``, ``calendar`` and ``escalate``, and ``slactl notify`` warns about
+    it); and whether sales controls its outcome (lint warns when marketing signs for it).
+    The compliance engine registers how each is evaluated under the same name
     (``compliance.measures.MEASURES``; a test checks the two registries agree)."""
 
     name: str
     per: Literal["lead", "period"]
-    keys: tuple[str, ...] = ()
+    keys: tuple[Key, ...] = ()
     deadline: bool = False
     sales_controls: bool = False
 
     @property
     def yaml_keys(self) -> tuple[str, ...]:
-        return (*self.keys, "pausable", "calendar", "escalate") if self.deadline else self.keys
+        names = tuple(k.name for k in self.keys)
+        if self.per == "lead":
+            names += ("applies_to",)
+        return (*names, "pausable", "calendar", "escalate") if self.deadline else names
 
+
+_WITHIN = Key("within", "duration", required=True)
+_WARN = Key("warn", "duration")
 
 MEASURE_SPECS: dict[str, MeasureSpec] = {
     m.name: m
     for m in (
-        MeasureSpec("first_touch", "lead", ("within", "warn", "applies_to"), True, True),
-        MeasureSpec("disposition", "lead", ("within", "warn", "applies_to"), True, True),
+        MeasureSpec("first_touch", "lead", (_WITHIN, _WARN), True, True),
+        MeasureSpec("disposition", "lead", (_WITHIN, _WARN), True, True),
         MeasureSpec(
-            "touches_before_return", "lead", ("minimum", "open_for", "applies_to"), False, True
+            "touches_before_return",
+            "lead",
+            (Key("minimum", "touches", required=True), Key("open_for", "duration", True)),
+            False,
+            True,
         ),
         MeasureSpec(
-            "touch_cadence", "lead", ("max_gap", "until", "warn", "applies_to"), True, True
+            "touch_cadence",
+            "lead",
+            (Key("max_gap", "duration", True), Key("until", "touches", True), _WARN),
+            True,
+            True,
         ),
-        MeasureSpec("complete_fields", "lead", ("fields", "applies_to")),
+        MeasureSpec("complete_fields", "lead", (Key("fields", "fields", True),)),
         MeasureSpec("mql_volume", "period"),
-        MeasureSpec("review_meeting", "period", ("every",)),
-        MeasureSpec("acceptance", "lead", ("within", "warn", "applies_to"), True),
+        MeasureSpec("review_meeting", "period", (Key("every", "every"),)),
+        MeasureSpec("acceptance", "lead", (_WITHIN, _WARN), True),
         MeasureSpec(
-            "time_spent", "lead", ("minimum", "within", "assume", "warn", "applies_to"), True
+            "time_spent",
+            "lead",
+            (
+                Key("minimum", "minutes", required=True, field="minimum_time"),
+                _WITHIN,
+                Key("assume", "assume"),
+                _WARN,
+            ),
+            True,
         ),
         # SPEC 9: an opportunity within a time of the qualification; its clock is the
         # disposition's, which no pause moves
-        MeasureSpec("opportunity", "lead", ("within", "warn", "applies_to"), False, True),
+        MeasureSpec("opportunity", "lead", (_WITHIN, _WARN), False, True),
         MeasureSpec("pipeline", "period"),  # against quotas.yaml's pipeline
     )
 }
