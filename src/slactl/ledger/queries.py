@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 from slactl.ledger.utc import to_utc_text
 from slactl.records import (
-    LEAD_FIELDS,
     NO_EXTRA,
     Event,
     Lead,
@@ -31,14 +30,18 @@ from slactl.records import (
     PipelineEntry,
 )
 
-_LEAD_COLS = ", ".join(("id", *LEAD_FIELDS, "extra"))  # the order ``_lead`` reads them in
-
-
+# A lead row is the row id, then ``records.Lead``'s fields in its order, read into a Lead
+# by position: a column added to the record (and the table) is read with no change here.
+_INSTANTS = ("created_at", "handed_off_at")
+_LEAD_COLS = ", ".join(("id", *Lead._fields))
 # SQLite: instants with their offset appended, which fromisoformat reads 5x faster than it
 # reads them bare and has the zone replaced
-_LEAD_COLS_TEXT = _LEAD_COLS.replace(
-    "created_at, handed_off_at", "created_at || '+00:00', handed_off_at || '+00:00'"
+_LEAD_COLS_TEXT = ", ".join(
+    ("id", *(f"{c} || '+00:00'" if c in _INSTANTS else c for c in Lead._fields))
 )
+_HANDED = 1 + Lead._fields.index("handed_off_at")
+_EXTRA = 1 + Lead._fields.index("extra")
+assert Lead._fields[:2] == ("external_id", "created_at") and _EXTRA == len(Lead._fields)
 
 
 class _Times:
@@ -77,61 +80,42 @@ def _rows(conn: ReadConnection, sql: str, params: tuple[Any, ...]) -> Any:
 def _lead_fast(row: Any, extras: dict[str, Any]) -> Lead:
     """``_lead`` for SQLite rows whose instants carry their offset (``_LEAD_COLS_TEXT``):
     positional, no per-field dispatch — a month is ~90,000 of them."""
-    raw = row[15]
+    raw = row[_EXTRA]
     extra: Any = NO_EXTRA
     if raw and raw != "{}":
         extra = extras.get(raw)
         if extra is None:
             extra = extras[raw] = json.loads(raw)
-    handed = row[13]
-    return Lead(
-        row[1],
-        _fromiso(row[12]),
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        _fromiso(handed) if handed else None,
-        row[14],
-        extra,
+    handed = row[_HANDED]
+    return _new(  # Lead._make without its length check: the columns are Lead's fields
+        Lead,
+        (
+            row[1],
+            _fromiso(row[2]),
+            *row[3:_HANDED],
+            _fromiso(handed) if handed else None,
+            *row[_HANDED + 1 : _EXTRA],
+            extra,
+        ),
     )
 
 
 _fromiso = datetime.fromisoformat
+_new = tuple.__new__
 
 
 def _lead(row: Any, t: _Times, extras: dict[str, Any]) -> Lead:
-    created = t.read(row[12])
+    created = t.read(row[2])
     assert created is not None
-    raw = row[15]
+    raw = row[_EXTRA]
     extra: Any = {}
     if raw and raw != "{}":
         # leads share few distinct extras: parse each once (the mapping is only read)
         extra = extras.get(raw)
         if extra is None:
             extra = extras[raw] = json.loads(raw)
-    return Lead(
-        external_id=row[1],
-        email=row[2],
-        first_name=row[3],
-        last_name=row[4],
-        company=row[5],
-        phone=row[6],
-        title=row[7],
-        source=row[8],
-        segment=row[9],
-        owner=row[10],
-        score=row[11],
-        created_at=created,
-        handed_off_at=t.read(row[13]),
-        status=row[14],
-        extra=extra,
+    return Lead._make(
+        (row[1], created, *row[3:_HANDED], t.read(row[_HANDED]), *row[_HANDED + 1 : _EXTRA], extra)
     )
 
 
