@@ -8,7 +8,6 @@ scans, not one query per lead. Plain driver SQL (no ORM objects per row): a mont
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections.abc import Collection
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from slactl.ledger.connection import ReadConnection
 
+from slactl.bulk import bulk
 from slactl.ledger.utc import to_utc_text
 from slactl.records import (
     NO_EXTRA,
@@ -142,18 +142,11 @@ def load_histories(
     ``as_of`` (SPEC 9; only when an agreement measures them). ``watch``: a notify
     fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
     ``as_of`` (``ledger.watch``)."""
-    # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
-    # would walk the growing heap again and again while they are made.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk():  # hundreds of thousands of small records, none of them cyclic
         histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
         if opportunities:
             histories = _with_opportunities(conn, histories, as_of)
         return histories
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_histories(

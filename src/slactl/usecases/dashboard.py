@@ -17,6 +17,7 @@ import numpy as np
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.clock import to_micros
 from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
@@ -25,7 +26,6 @@ from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
 from slactl.usecases.reading import (
     PeriodData,
-    bulk,
     check_rep,
     created_bounds,
     explain_lead,

@@ -6,9 +6,7 @@ beyond choosing which agreement governs which part of a period.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,6 +18,7 @@ if TYPE_CHECKING:
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
 from slactl.compliance.plan import Plan, make_plan
@@ -45,19 +44,6 @@ from slactl.records import (
 
 # the kinds of event the engine reads besides the touch kinds
 ENGINE_KINDS = frozenset({DISPOSITION, HANDOFF, REASSIGN, PAUSE, RESUME, ACCEPT})
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a period's ~250,000 outcome records are made:
-    none of them is cyclic, and the collector would walk the whole heap again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, Period]]:
