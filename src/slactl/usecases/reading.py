@@ -259,6 +259,27 @@ class Explained:
     mql: bool
     clock_start: datetime
     cycles: list[LeadFacts] = field(default_factory=list)  # SPEC 7.1, each with its pauses
+    as_of: datetime | None = None
+    owner: str | None = None  # at as_of, after any reassignment (SPEC 7.2)
+
+    def holders(self, cycle: LeadFacts) -> list[tuple[str | None, datetime, datetime, timedelta]]:
+        """Who held the lead during ``cycle`` (SPEC 7.2), up to its disposition or as_of:
+        (owner, from, to, business time on the agreement's calendar)."""
+        from slactl.compliance.owners import holders
+
+        end = cycle.disposition.at if cycle.disposition is not None else self.as_of
+        assert end is not None
+        cal = self.agreement.calendar
+        spans = holders(
+            self.history.lead.owner, cycle.reassigns, cycle.start, max(end, cycle.start)
+        )
+        return [(who, lo, hi, cal.elapsed(lo, hi)) for who, lo, hi in spans]
+
+    def paused_for(self, pause: Pause) -> timedelta | None:
+        """A pause's business time on the agreement's calendar; None while it is open."""
+        if pause.end is None:
+            return None
+        return self.agreement.calendar.elapsed(pause.start, pause.end)
 
 
 def explain_lead(
@@ -278,6 +299,8 @@ def explain_lead(
     start = clock_start(history, as_of)
     # no agreement then: in_effect says so (exit 2)
     agreement = agreements.at(start) or agreements.in_effect(agreements.local_day(start))
+    from slactl.compliance.owners import owner_at
+
     return Explained(
         agreement,
         history,
@@ -285,6 +308,8 @@ def explain_lead(
         is_mql(agreement, history, as_of),
         start,
         cycles_of(agreement, history, as_of),
+        as_of,
+        owner_at(history, as_of, as_of),
     )
 
 
