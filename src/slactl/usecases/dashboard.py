@@ -17,6 +17,7 @@ import numpy as np
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.clock import to_micros
 from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
@@ -25,7 +26,6 @@ from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
 from slactl.usecases.reading import (
     PeriodData,
-    bulk,
     check_rep,
     created_bounds,
     explain_lead,
@@ -35,7 +35,7 @@ from slactl.usecases.reading import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from slactl.ledger.connection import ReadEngine
 
 TREND_WEEKS = 13
 MAX_LEADS_PER_REP = 10  # per commitment; the rest are counted (`slactl status` lists them)
@@ -113,7 +113,7 @@ def _span(agreements: AgreementSet, period: Period, periods: list[Period]) -> Pe
 
 
 def _trend(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     periods: list[Period],
     as_of: datetime,
@@ -216,7 +216,7 @@ def _leads(
 
 
 def _with_reasons(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     lines: dict[str, list[LeadLine]],
     histories: dict[str, LeadHistory],
@@ -253,7 +253,7 @@ def lead_of(line: LeadLine) -> str:
 
 
 def build_dashboard(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -268,7 +268,7 @@ def build_dashboard(
 
 
 def _build(
-    engine: Engine, agreements: AgreementSet, period: Period, as_of: datetime, rep: str | None
+    engine: ReadEngine, agreements: AgreementSet, period: Period, as_of: datetime, rep: str | None
 ) -> Dashboard:
     periods, unit = trend_periods(period, agreements.local_day(as_of))
     span = _span(agreements, period, periods) or period
