@@ -32,7 +32,8 @@ from slactl.ledger.queries import _Times
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from sqlalchemy.engine import Connection
+
+    from slactl.ledger.connection import ReadConnection, ReadEngine
 
 LOCK_TIMEOUT = "5s"  # a writer holding the tables longer: nothing is stored this run
 REVIEW_WINDOW = timedelta(days=62)  # as far as a period's review meetings are read
@@ -61,29 +62,28 @@ class Stored:
     figures: dict[str, Any]
 
 
-def high_marks(engine: Any) -> Marks | None:
+def high_marks(engine: ReadEngine) -> Marks | None:
     """The newest id of each table, below which every row is committed; None when
     PostgreSQL's writers hold the tables longer than ``LOCK_TIMEOUT`` (or this session
     may not lock them)."""
-    if engine.dialect.name != "postgresql":
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
             return Marks(*(_max_id(conn, t) for t in _TABLES))
-    from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import DBAPIError
 
-    try:
-        with engine.begin() as conn:
+        try:  # in the connection's transaction, which its end rolls back (the locks too)
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             conn.exec_driver_sql(f"LOCK TABLE {', '.join(_TABLES)} IN SHARE MODE")
             return Marks(*(_max_id(conn, t) for t in _TABLES))
-    except DBAPIError:
-        return None
+        except DBAPIError:
+            return None
 
 
-def _max_id(conn: Any, table: str) -> int:
+def _max_id(conn: ReadConnection, table: str) -> int:
     return int(conn.exec_driver_sql(f"SELECT MAX(id) FROM {table}").scalar() or 0)
 
 
-def load(engine: Any, *, scope: str, fingerprint: str, as_of: datetime) -> list[Stored]:
+def load(engine: ReadEngine, *, scope: str, fingerprint: str, as_of: datetime) -> list[Stored]:
     """The rows of ``scope`` made under ``fingerprint`` as of ``as_of`` or before."""
     with engine.connect() as conn:
         t = _Times(conn)
@@ -108,7 +108,7 @@ def _day(v: Any) -> date:
 
 
 def still_holding(
-    engine: Any,
+    engine: ReadEngine,
     stored: Sequence[Stored],
     bounds: dict[tuple[date, date], tuple[datetime, datetime]],
     *,
@@ -145,7 +145,7 @@ def _any_in(ordered: list[datetime], lo: datetime, hi: datetime) -> bool:
 
 
 def _touched(
-    conn: Connection, marks: Marks, since: datetime, as_of: datetime, kinds: Collection[str]
+    conn: ReadConnection, marks: Marks, since: datetime, as_of: datetime, kinds: Collection[str]
 ) -> tuple[list[datetime], list[datetime]] | None:
     """The instants that select cycles of the leads something was recorded about after
     ``marks`` or happened to in (``since``, ``as_of``], and the instants of review meetings

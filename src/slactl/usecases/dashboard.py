@@ -20,6 +20,7 @@ import numpy as np
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.clock import to_micros
 from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
@@ -30,7 +31,6 @@ from slactl.usecases.reading import (
     ENGINE_KINDS,
     PeriodData,
     _bounds,
-    bulk,
     check_rep,
     created_bounds,
     explain_lead,
@@ -41,8 +41,7 @@ from slactl.usecases.reading import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from slactl.ledger.connection import ReadEngine
     from slactl.ledger.trend_store import Marks
 
 TREND_WEEKS = 13
@@ -135,7 +134,7 @@ def _span(agreements: AgreementSet, period: Period, periods: list[Period]) -> Pe
 
 
 def _trend(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     periods: list[Period],
     as_of: datetime,
@@ -244,7 +243,7 @@ def _leads(
 
 
 def _with_reasons(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     lines: dict[str, list[LeadLine]],
     histories: dict[str, LeadHistory],
@@ -281,7 +280,7 @@ def lead_of(line: LeadLine) -> str:
 
 
 def build_dashboard(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -301,7 +300,7 @@ def build_dashboard(
 
 
 def _build(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     as_of: datetime,
@@ -365,7 +364,7 @@ def _build(
 
 
 def _stored(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     periods: list[Period],
     as_of: datetime,
