@@ -259,18 +259,25 @@ def leaderboard(
     """Reps ranked by points (met × points.met + breached × points.breached), or teams.
 
     A quarter's leaderboard names its winning team when team.yaml has teams."""
-    from slactl.compliance.teams import team_standings
+    from slactl.ledger.opening import open_for_reading
+    from slactl.periods import parse_period
     from slactl.render.report import winner_line
     from slactl.render.status import render_leaderboard
     from slactl.render.team import render_team_leaderboard
+    from slactl.usecases.leaderboard import make_leaderboard
 
-    report = period_report(ctx, (month, week, quarter, from_, to), as_of)
-    team = load_agreement_set(settings(ctx).agreements_dir).team
-    standings = team_standings(report.reps, team)
-    label = report.period.label
-    if by is RankBy.team:
-        emit(render_team_leaderboard(label, standings))
+    s = settings(ctx)
+    period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
+    agreements = load_agreement_set(s.agreements_dir)
+    when = as_of_moment(ctx, as_of, agreements)
+    engine = open_for_reading(s.db)
+    try:
+        result = make_leaderboard(engine, agreements, period, as_of=when, by_team=by is RankBy.team)
+    finally:
+        engine.dispose()
+    if result.teams is not None:
+        emit(render_team_leaderboard(result.report.period.label, result.teams))
     else:
-        emit(render_leaderboard(report))
-    if winner := winner_line(report):
+        emit(render_leaderboard(result.report))
+    if winner := winner_line(result.report):
         typer.echo(winner)

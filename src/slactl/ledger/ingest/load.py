@@ -16,8 +16,9 @@ import pyarrow.compute as pc
 from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 
 from slactl.errors import ImportError_, TemporaryFailure
-from slactl.ledger.presets import DURATION_UNITS, LEAD_COLUMNS
+from slactl.ledger.presets import DURATION_UNITS
 from slactl.ledger.utc import to_utc_text
+from slactl.records import LEAD_FIELDS
 
 STAGE = "slactl_stage"
 _SECONDARY = {
@@ -169,7 +170,7 @@ class Ledger:
         had no leads, a batch is inserted without comparing, unless a lead of an earlier
         batch comes again in it. Each lead keeps the digest of the row it was last
         compared with (``row_hash``)."""
-        fields = [f for f in (*LEAD_COLUMNS, "extra", "row_hash") if f in table.column_names]
+        fields = [f for f in (*LEAD_FIELDS, "extra", "row_hash") if f in table.column_names]
         inserted = updated = 0
         if self.fresh:
             inserted = self._append_leads(table, fields)
