@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slactl.compliance.report import Report
-from slactl.records import State
+from slactl.records import Opportunity, State
 from slactl.render.report import pct
 
 if TYPE_CHECKING:
@@ -168,6 +168,9 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
         if e.at > as_of:
             what += " — after as-of, ignored"
         rows.append((e.at, what, e.rep or "", e.note or ""))
+    for opp in explained.history.opportunities:  # what the lead turned into (SPEC 9)
+        for at, what in _opportunity_rows(opp):
+            rows.append((at, what + (" — after as-of, ignored" if at > as_of else ""), "", ""))
     for at, what, rep, note in sorted(rows, key=lambda r: r[0]):
         tl.add_row(local(at), what, rep, note)
     if not explained.outcomes:
@@ -234,3 +237,17 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
             pct(r.compliance),
         )
     return t
+
+
+def _opportunity_rows(o: Opportunity) -> list[tuple[datetime, str]]:
+    """An opportunity's lines in a lead's timeline: its creation, with its amount and
+    stage, and its close, won or lost."""
+    says = [f"{o.amount:,.2f} {o.currency or ''}".rstrip()] if o.amount is not None else []
+    says += [o.stage] if o.stage else []
+    rows = [
+        (o.created_at, f"opportunity {o.external_id}" + (f" ({', '.join(says)})" if says else ""))
+    ]
+    if o.closed_at is not None:
+        result = "won" if o.won else "lost" if o.won is False else "closed"
+        rows.append((o.closed_at, f"opportunity {o.external_id} {result}"))
+    return rows
