@@ -111,6 +111,7 @@ END_TO_END = frozenset(
         "tests/cli/test_report_e2e.py",
         "tests/cli/test_whatif_cmds.py",
         "tests/dashboard/test_dashboard.py",
+        "tests/dashboard/test_trend_store.py",
         "tests/digest/test_chart.py",
         "tests/digest/test_digest.py",
         "tests/notify/test_notify.py",

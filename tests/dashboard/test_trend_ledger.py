@@ -30,13 +30,19 @@ AS_OF = datetime(2024, 6, 3, 13, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, AgreementSet]:
     d: Path = tmp_path_factory.mktemp("trend")
+    db = build_ledger(d)
+    return db, load_agreements(d / "agreements")
+
+
+def build_ledger(d: Path) -> str:
+    """A ledger under ``d`` (``l.db``, agreements in ``d/agreements``): three batches of
+    leads over the trend's thirteen weeks (March 4 to June 2) and the week before it; each
+    lead with touches, dispositions, hand-backs (a second or third cycle), reassignments,
+    pauses (some never resumed) and accepts."""
     agreements = d / "agreements"
     agreements.mkdir()
     (agreements / "cols.yaml").write_text(AGREEMENT)
     (agreements / "team.yaml").write_text(TEAM)
-    # three batches of leads over the trend's thirteen weeks (March 4 to June 2) and the
-    # week before it; each lead with touches, dispositions, hand-backs (a second or third
-    # cycle), reassignments, pauses (some never resumed) and accepts
     leads, events = [], []
     for batch, first in enumerate(
         (datetime(2024, 2, 26), datetime(2024, 4, 1), datetime(2024, 5, 6))
@@ -55,33 +61,41 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, AgreementSet]
                     [ext, e.kind, e.rep or "", e.at.isoformat(), e.outcome or "", e.reason or ""]
                     + ["" if e.duration is None else e.duration, e.from_rep or ""]
                 )
-    with open(d / "leads.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(
-            ["external_id", "email", "first_name", "company", "phone", "segment", "owner"]
-            + ["score", "created_at", "handed_off_at"]
-        )
-        w.writerows(leads)
-    with open(d / "events.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["lead", "kind", "rep", "at", "outcome", "reason", "duration", "from_rep"])
-        w.writerows(events)
+    write_csv(d / "leads.csv", LEAD_COLUMNS, leads)
+    write_csv(d / "events.csv", EVENT_COLUMNS, events)
     db = str(d / "l.db")
+    run_import(db, agreements, d / "leads.csv", "leads")
+    run_import(db, agreements, d / "events.csv", "activities")
+    return db
+
+
+LEAD_COLUMNS = ["external_id", "email", "first_name", "company", "phone", "segment", "owner"]
+LEAD_COLUMNS += ["score", "created_at", "handed_off_at"]
+EVENT_COLUMNS = ["lead", "kind", "rep", "at", "outcome", "reason", "duration", "from_rep"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def run_import(db: str, agreements: Path, path: Path, kind: str) -> None:
+    """``slactl import --kind KIND PATH`` into ``db``, the installed command."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "SLACTL_DB": db,
         "SLACTL_AGREEMENTS": str(agreements),
     }
-    for path, kind in ((d / "leads.csv", "leads"), (d / "events.csv", "activities")):
-        r = subprocess.run(
-            [str(SLACTL), "import", "--kind", kind, str(path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert r.returncode == 0, r.stderr
-    return db, load_agreements(agreements)
+    r = subprocess.run(
+        [str(SLACTL), "import", "--kind", kind, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
 
 
 def figures(report: Any) -> dict[str, Any]:

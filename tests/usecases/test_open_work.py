@@ -249,6 +249,32 @@ def test_notify_finds_the_full_paths_alerts(ledger) -> None:  # type: ignore[no-
     assert found > 20
 
 
+@pytest.mark.parametrize("ledger", [8, 9], indirect=True)
+def test_open_work_column_wise_is_the_open_work_lead_by_lead(  # type: ignore[no-untyped-def]
+    ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a cohort from engine.BULK cycles is evaluated column-wise (notify's, every rep's);
+    # a smaller one (a rep's status) lead by lead: the same items either way
+    from slactl.compliance import engine as compliance_engine
+
+    engine, agreements = ledger
+    days = notify_lookback(agreements)
+    compared = 0
+    for as_of in AS_OF:
+        for rep in (None, *REPS):
+            ways = []
+            for bulk in (10**9, 1):
+                monkeypatch.setattr(compliance_engine, "BULK", bulk)
+                ways.append(
+                    open_items(engine, agreements, as_of=as_of, rep=rep, lookback_days=days)
+                )
+            lead_by_lead, column_wise = ways
+            assert column_wise == lead_by_lead
+            assert lead_by_lead == full_open_items(engine, agreements, as_of, rep, days)
+            compared += len(lead_by_lead)
+    assert compared > 100
+
+
 @pytest.mark.parametrize("ledger", [6, 7], indirect=True)
 def test_notify_with_its_watch_misses_no_alert(ledger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Runs every few business hours over three weeks, events recorded between them (some

@@ -8,10 +8,11 @@ each key, so that a message can point at it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slactl.agreement.conditions import ConditionError, parse_condition
 from slactl.agreement.model import (
@@ -24,6 +25,7 @@ from slactl.agreement.model import (
     Commitment,
     Definitions,
     Escalation,
+    Key,
     PauseRules,
     Points,
     Quotas,
@@ -38,13 +40,10 @@ from slactl.agreement.yamlfile import (
     read_yaml,
     weekdays,
 )
-from slactl.clock import CalendarError, Duration, parse_hours
+from slactl.clock import CalendarError, parse_hours
 from slactl.errors import AgreementError
 from slactl.records import CONTACT_FIELDS, RESERVED_KINDS, is_email
 from slactl.timeparse import FIRST_DAY, LAST_DAY
-
-if TYPE_CHECKING:
-    pass
 
 QUOTAS_FILE = "quotas.yaml"
 TEAM_FILE = "team.yaml"  # SPEC 8.1, read by read_team
@@ -124,9 +123,9 @@ def _read_calendar(r: Reader, doc: LineDict) -> CalendarSpec | None:
             country = hol_map.get("country")
             subdivision = hol_map.get("subdivision")
             if country is not None:
-                import holidays as holidays_lib
+                from slactl.agreement.public_holidays import supported_countries
 
-                supported = holidays_lib.list_supported_countries()
+                supported = supported_countries()
                 c_line = r.line(hol_map, "country")
                 if str(country).upper() not in supported:
                     r.fail(
@@ -343,26 +342,6 @@ def _read_commitment(
         r.fail(item.line, f"{where} needs a 'target' such as '90%'")
     target = r.target(item.get("target", "100%"), r.line(item, "target"), where)
 
-    def dur(key: str, required: bool = False) -> Duration | None:
-        if key not in item:
-            if required:
-                r.fail(item.line, f"{where} ({measure}) needs '{key}', e.g. '4 business hours'")
-            return None
-        return r.duration(item[key], r.line(item, key), f"{where} {key}")
-
-    def count(key: str) -> int | None:
-        if key not in item:
-            r.fail(item.line, f"{where} ({measure}) needs '{key}', a whole number of touches")
-            return None
-        value = item[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            r.fail(r.line(item, key), f"{where} {key} must be a whole number of at least 1")
-            return None
-        if value > MAX_TOUCHES:
-            r.fail(r.line(item, key), f"{where} {key} {value} is too many: at most {MAX_TOUCHES}")
-            return None
-        return value
-
     applies_to = None
     if "applies_to" in item:
         applies_to = _condition(r, item["applies_to"], r.line(item, "applies_to"), where)
@@ -381,54 +360,8 @@ def _read_commitment(
             kw["calendar"] = "owner"
     if "escalate" in item:
         kw["escalate"] = _read_escalate(r, item, where)
-    if measure in ("first_touch", "disposition", "acceptance", "opportunity"):
-        kw["within"] = dur("within", True)
-        kw["warn"] = dur("warn")
-    elif measure == "time_spent":
-        kw["within"] = dur("within", True)
-        kw["warn"] = dur("warn")
-        if "minimum" not in item:
-            r.fail(item.line, f"{where} (time_spent) needs 'minimum', e.g. '15 minutes'")
-        else:
-            kw["minimum_time"] = r.duration(
-                item["minimum"], r.line(item, "minimum"), f"{where} minimum"
-            )
-            if kw["minimum_time"] is not None and kw["minimum_time"].business:
-                r.fail(
-                    r.line(item, "minimum"),
-                    f"{where} minimum is time spent: use minutes or hours, e.g. '15 minutes'",
-                )
-        kw["assume"] = _read_assume(r, item, where)
-    elif measure == "touches_before_return":
-        kw["minimum"] = count("minimum")
-        kw["open_for"] = dur("open_for", True)
-    elif measure == "touch_cadence":
-        kw["max_gap"] = dur("max_gap", True)
-        kw["until"] = count("until")
-        kw["warn"] = dur("warn")
-    elif measure == "complete_fields":
-        fields = item.get("fields")
-        if not isinstance(fields, list) or not fields:
-            r.fail(
-                r.line(item, "fields") if "fields" in item else item.line,
-                f"{where} needs 'fields', a list such as [first_name, email, phone]",
-            )
-            fields = []
-        for f in fields:
-            if f not in CONTACT_FIELDS and not str(f).startswith("extra."):
-                r.fail(r.line(item, "fields"), f"unknown field '{f}' in {where} fields")
-        kw["fields"] = tuple(str(f) for f in fields)
-    elif measure == "review_meeting":
-        every_text = item.get("every", "1 week")
-        every = r.duration(every_text, r.line(item, "every"), f"{where} every")
-        if every is not None and every.unit not in ("weeks", "days"):
-            r.fail(
-                r.line(item, "every"),
-                f"{where} every: use calendar weeks or days, e.g. '1 week' or '2 weeks'",
-            )
-            every = None
-        kw["every"] = every
-        kw["every_text"] = str(every_text)
+    for key in MEASURE_SPECS[measure].keys:  # the measure's own keys, as its spec reads them
+        kw.update(_KEY_READERS[key.read](r, item, key, where, str(measure)))
     return Commitment(
         id=cid,
         party=party,
@@ -439,6 +372,108 @@ def _read_commitment(
         applies_to=applies_to,
         **kw,
     )
+
+
+# How each kind of key (``model.Key.read``) is read: (reader, commitment, its key, where,
+# measure) -> the Commitment fields it fills; a key left out fails when it is required.
+
+
+def _read_duration(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    if key.name not in item:
+        if key.required:
+            r.fail(item.line, f"{where} ({measure}) needs '{key.name}', e.g. '4 business hours'")
+        return {}
+    value = r.duration(item[key.name], r.line(item, key.name), f"{where} {key.name}")
+    return {key.field or key.name: value}
+
+
+def _read_touches(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    """A whole number of touches, 1 to ``MAX_TOUCHES``."""
+    field = key.field or key.name
+    if key.name not in item:
+        if key.required:
+            r.fail(item.line, f"{where} ({measure}) needs '{key.name}', a whole number of touches")
+        return {}
+    value, line = item[key.name], r.line(item, key.name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        r.fail(line, f"{where} {key.name} must be a whole number of at least 1")
+        return {field: None}
+    if value > MAX_TOUCHES:
+        r.fail(line, f"{where} {key.name} {value} is too many: at most {MAX_TOUCHES}")
+        return {field: None}
+    return {field: value}
+
+
+def _read_minutes(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    """Time spent: minutes or hours, never business time."""
+    if key.name not in item:
+        if key.required:
+            r.fail(item.line, f"{where} ({measure}) needs '{key.name}', e.g. '15 minutes'")
+        return {}
+    line = r.line(item, key.name)
+    value = r.duration(item[key.name], line, f"{where} {key.name}")
+    if value is not None and value.business:
+        r.fail(line, f"{where} {key.name} is time spent: use minutes or hours, e.g. '15 minutes'")
+    return {key.field or key.name: value}
+
+
+def _read_fields(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    """A non-empty list of the lead's contact fields or ``extra.*``."""
+    if key.name not in item and not key.required:
+        return {}
+    fields = item.get(key.name)
+    if not isinstance(fields, list) or not fields:
+        r.fail(
+            r.line(item, key.name) if key.name in item else item.line,
+            f"{where} needs '{key.name}', a list such as [first_name, email, phone]",
+        )
+        fields = []
+    for f in fields:
+        if f not in CONTACT_FIELDS and not str(f).startswith("extra."):
+            r.fail(r.line(item, key.name), f"unknown field '{f}' in {where} {key.name}")
+    return {key.field or key.name: tuple(str(f) for f in fields)}
+
+
+def _read_every(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    """Calendar days or weeks (default 1 week), kept as written for display too."""
+    text = item.get(key.name, "1 week")
+    line = r.line(item, key.name)
+    every = r.duration(text, line, f"{where} {key.name}")
+    if every is not None and every.unit not in ("weeks", "days"):
+        r.fail(line, f"{where} {key.name}: use calendar weeks or days, e.g. '1 week' or '2 weeks'")
+        every = None
+    field = key.field or key.name
+    return {field: every, f"{field}_text": str(text)}
+
+
+def _read_assume(r: Reader, item: LineDict, key: Key, where: str, measure: str) -> dict[str, Any]:
+    """time_spent ``assume: {email: 2 minutes}``: the time a touch of a kind counts for
+    when it carries no duration."""
+    if key.name not in item:
+        return {}
+    line = r.line(item, key.name)
+    assume = r.mapping(item[key.name], f"{where} {key.name}", line)
+    if assume is None:
+        return {}
+    out = []
+    for kind, value in assume.items():
+        what = f"{where} {key.name}.{kind}"
+        d = r.duration(value, r.line(assume, kind), what)
+        if d is not None and d.business:
+            r.fail(r.line(assume, kind), f"{what}: use minutes, e.g. '2 minutes'")
+        elif d is not None:
+            out.append((str(kind).strip().lower(), d))
+    return {key.field or key.name: tuple(out)}
+
+
+_KEY_READERS: dict[str, Callable[[Reader, LineDict, Key, str, str], dict[str, Any]]] = {
+    "duration": _read_duration,
+    "touches": _read_touches,
+    "minutes": _read_minutes,
+    "fields": _read_fields,
+    "every": _read_every,
+    "assume": _read_assume,
+}
 
 
 def _read_escalate(r: Reader, item: LineDict, where: str) -> tuple[Escalation, ...]:
@@ -466,25 +501,6 @@ def _read_escalate(r: Reader, item: LineDict, where: str) -> tuple[Escalation, .
             continue
         if after is not None:
             out.append(Escalation(after, to))
-    return tuple(out)
-
-
-def _read_assume(r: Reader, item: LineDict, where: str) -> tuple[tuple[str, Duration], ...]:
-    """time_spent ``assume: {email: 2 minutes}``: the time a touch of a kind counts for
-    when it carries no duration."""
-    if "assume" not in item:
-        return ()
-    line = r.line(item, "assume")
-    assume = r.mapping(item["assume"], f"{where} assume", line)
-    if assume is None:
-        return ()
-    out = []
-    for kind, value in assume.items():
-        d = r.duration(value, r.line(assume, kind), f"{where} assume.{kind}")
-        if d is not None and d.business:
-            r.fail(r.line(assume, kind), f"{where} assume.{kind}: use minutes, e.g. '2 minutes'")
-        elif d is not None:
-            out.append((str(kind).strip().lower(), d))
     return tuple(out)
 
 

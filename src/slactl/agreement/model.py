@@ -6,7 +6,7 @@ engine: keep field names stable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -22,48 +22,114 @@ PARTIES = ("sales", "marketing", "shared")
 
 
 @dataclass(frozen=True)
+class Key:
+    """One YAML key of a measure's commitments and how the loader reads it (``read``):
+    ``duration`` (a ``Duration``), ``touches`` (a whole number of touches), ``minutes``
+    (time spent: minutes or hours, not business time), ``assume`` (kind -> minutes),
+    ``fields`` (lead fields) or ``every`` (calendar days or weeks, default 1 week). The
+    value goes to the ``Commitment`` field ``field`` (the key's own name when empty)."""
+
+    name: str
+    read: Literal["duration", "touches", "minutes", "assume", "fields", "every"]
+    required: bool = False
+    field: str = ""
+
+
+@dataclass(frozen=True)
 class MeasureSpec:
     """What an agreement may say about one measure (SPEC section 4): the YAML keys it takes
-    besides ``id``, ``activity``, ``measure`` and ``target``; whether it judges each lead
-    or the whole period; whether it sets a deadline a rep must meet (then it also takes
-    ``pausable``, ``calendar`` and ``escalate``, and ``slactl notify`` warns about it); and
-    whether sales controls its outcome (lint warns when marketing signs for it). The
-    compliance engine registers how each is evaluated under the same name
+    besides ``id``, ``activity``, ``measure`` and ``target``, in the order the loader reads
+    them and names them (every lead measure also takes ``applies_to``); whether it judges
+    each lead or the whole period; whether it sets a deadline a rep must meet (then it also
+    takes ``pausable``, ``calendar`` and ``escalate``, and ``slactl notify`` warns about
+    it); whether sales controls its outcome (lint warns when marketing signs for it); and
+    its ``timeframe`` in words (the sign-off template, notify's alerts, ``agreement diff``).
+    The compliance engine registers how each is evaluated under the same name
     (``compliance.measures.MEASURES``; a test checks the two registries agree)."""
 
     name: str
     per: Literal["lead", "period"]
-    keys: tuple[str, ...] = ()
+    keys: tuple[Key, ...] = ()
     deadline: bool = False
     sales_controls: bool = False
+    timeframe: Callable[[Commitment], str] = field(kw_only=True)
 
     @property
     def yaml_keys(self) -> tuple[str, ...]:
-        return (*self.keys, "pausable", "calendar", "escalate") if self.deadline else self.keys
+        names = tuple(k.name for k in self.keys)
+        if self.per == "lead":
+            names += ("applies_to",)
+        return (*names, "pausable", "calendar", "escalate") if self.deadline else names
+
+
+_WITHIN = Key("within", "duration", required=True)
+_WARN = Key("warn", "duration")
+
+
+def _within(c: Commitment) -> str:
+    return f"within {c.within}" if c.within else ""
+
+
+def _every(c: Commitment) -> str:
+    every = str(c.every_text or c.every)
+    return "every " + (every[2:] if every.startswith("1 ") else every)
 
 
 MEASURE_SPECS: dict[str, MeasureSpec] = {
     m.name: m
     for m in (
-        MeasureSpec("first_touch", "lead", ("within", "warn", "applies_to"), True, True),
-        MeasureSpec("disposition", "lead", ("within", "warn", "applies_to"), True, True),
+        MeasureSpec("first_touch", "lead", (_WITHIN, _WARN), True, True, timeframe=_within),
+        MeasureSpec("disposition", "lead", (_WITHIN, _WARN), True, True, timeframe=_within),
         MeasureSpec(
-            "touches_before_return", "lead", ("minimum", "open_for", "applies_to"), False, True
+            "touches_before_return",
+            "lead",
+            (Key("minimum", "touches", required=True), Key("open_for", "duration", True)),
+            False,
+            True,
+            timeframe=lambda c: f"at least {c.minimum} touches, open {c.open_for}",
         ),
         MeasureSpec(
-            "touch_cadence", "lead", ("max_gap", "until", "warn", "applies_to"), True, True
+            "touch_cadence",
+            "lead",
+            (Key("max_gap", "duration", True), Key("until", "touches", True), _WARN),
+            True,
+            True,
+            timeframe=lambda c: f"at most {c.max_gap} between touches, up to touch {c.until}",
         ),
-        MeasureSpec("complete_fields", "lead", ("fields", "applies_to")),
-        MeasureSpec("mql_volume", "period"),
-        MeasureSpec("review_meeting", "period", ("every",)),
-        MeasureSpec("acceptance", "lead", ("within", "warn", "applies_to"), True),
         MeasureSpec(
-            "time_spent", "lead", ("minimum", "within", "assume", "warn", "applies_to"), True
+            "complete_fields",
+            "lead",
+            (Key("fields", "fields", True),),
+            timeframe=lambda c: "at handoff: " + ", ".join(c.fields),
+        ),
+        MeasureSpec("mql_volume", "period", timeframe=lambda c: "monthly quota (quotas.yaml)"),
+        MeasureSpec("review_meeting", "period", (Key("every", "every"),), timeframe=_every),
+        MeasureSpec("acceptance", "lead", (_WITHIN, _WARN), True, timeframe=_within),
+        MeasureSpec(
+            "time_spent",
+            "lead",
+            (
+                Key("minimum", "minutes", required=True, field="minimum_time"),
+                _WITHIN,
+                Key("assume", "assume"),
+                _WARN,
+            ),
+            True,
+            timeframe=lambda c: f"at least {c.minimum_time} within {c.within}" if c.within else "",
         ),
         # SPEC 9: an opportunity within a time of the qualification; its clock is the
         # disposition's, which no pause moves
-        MeasureSpec("opportunity", "lead", ("within", "warn", "applies_to"), False, True),
-        MeasureSpec("pipeline", "period"),  # against quotas.yaml's pipeline
+        MeasureSpec(
+            "opportunity",
+            "lead",
+            (_WITHIN, _WARN),
+            False,
+            True,
+            timeframe=lambda c: f"within {c.within} of the qualification" if c.within else "",
+        ),
+        MeasureSpec(  # against quotas.yaml's pipeline
+            "pipeline", "period", timeframe=lambda c: "monthly pipeline quota (quotas.yaml)"
+        ),
     )
 }
 MEASURES = tuple(MEASURE_SPECS)
@@ -92,14 +158,11 @@ class CalendarSpec:
         return frozenset(self.holiday_names(year))
 
     def holiday_names(self, year: int) -> dict[date, str]:
-        import holidays as holidays_lib
+        from slactl.agreement.public_holidays import public_holidays
 
         names: dict[date, str] = {}
         if self.holiday_country:
-            public = holidays_lib.country_holidays(
-                self.holiday_country, subdiv=self.holiday_subdivision, years=year
-            )
-            names.update(public.items())
+            names.update(public_holidays(self.holiday_country, self.holiday_subdivision, year))
         for d in self.holidays_add:
             if d.year == year:
                 names.setdefault(d, "Company day off")
@@ -142,28 +205,9 @@ class Commitment:
     escalate: tuple[Escalation, ...] = ()  # notify's steps after a breach (SPEC 8.2)
 
     def timeframe(self) -> str:
-        """The 'Timeframe' cell of the sign-off template, in words."""
-        m = self.measure
-        if m in ("first_touch", "disposition", "acceptance") and self.within:
-            return f"within {self.within}"
-        if m == "opportunity" and self.within:
-            return f"within {self.within} of the qualification"
-        if m == "pipeline":
-            return "monthly pipeline quota (quotas.yaml)"
-        if m == "time_spent" and self.within:
-            return f"at least {self.minimum_time} within {self.within}"
-        if m == "touches_before_return":
-            return f"at least {self.minimum} touches, open {self.open_for}"
-        if m == "touch_cadence":
-            return f"at most {self.max_gap} between touches, up to touch {self.until}"
-        if m == "complete_fields":
-            return "at handoff: " + ", ".join(self.fields)
-        if m == "mql_volume":
-            return "monthly quota (quotas.yaml)"
-        if m == "review_meeting":
-            every = str(self.every_text or self.every)
-            return "every " + (every[2:] if every.startswith("1 ") else every)
-        return ""
+        """The 'Timeframe' cell of the sign-off template, in words (its measure's spec)."""
+        spec = MEASURE_SPECS.get(self.measure)
+        return spec.timeframe(self) if spec is not None else ""
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,21 @@ def dashboard(
         Path | None,
         typer.Option("--output", "-o", help="The HTML file to write (default: stdout)."),
     ] = None,
+    no_store: Annotated[
+        bool,
+        typer.Option(
+            "--no-store",
+            help="Evaluate every period of the trend; neither take nor keep stored figures.",
+        ),
+    ] = False,
 ) -> None:
     """An HTML dashboard: commitments against target, trend, speed to lead, funnel, reps
     and the breached and at-risk leads with the reason for each. Works offline."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
     from slactl.render.dashboard import render_dashboard
-    from slactl.usecases.dashboard import build_dashboard
+    from slactl.usecases.dashboard import build_dashboard, store_settled
+    from slactl.usecases.notify import fingerprint
 
     s = settings(ctx)
     period = parse_period(month_=month, week_=week, quarter_=quarter, from_=from_, to=to)
@@ -43,10 +51,14 @@ def dashboard(
     agreements = load_agreement_set(s.agreements_dir)
     when = as_of_moment(ctx, as_of, agreements)
     engine = open_for_reading(s.db)
+    store = None if no_store else fingerprint(s.agreements_dir)
     try:
-        d = build_dashboard(engine, agreements, period, as_of=when, rep=rep)
+        d = build_dashboard(engine, agreements, period, as_of=when, rep=rep, store=store)
     finally:
         engine.dispose()
+    if d.settled is not None:
+        # the closed periods settled this run, for the next dashboard to take as they are
+        store_settled(s.db, d.settled)
     for warning in d.report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     page = render_dashboard(d, agreements.zone_at(when))

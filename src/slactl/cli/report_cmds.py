@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -15,9 +16,13 @@ from slactl.errors import SlactlError
 if TYPE_CHECKING:
     from slactl.agreement.directory import AgreementSet
     from slactl.compliance.report import Report
+    from slactl.ledger.connection import ReadEngine
     from slactl.ledger.published import Publication
     from slactl.periods import Period
     from slactl.usecases.reading import PublishedView
+
+
+T = TypeVar("T")
 
 
 class Format(StrEnum):
@@ -58,19 +63,19 @@ def as_of_moment(
     return parse_time_option(text, "--as-of", local_zones(s.agreements_dir, agreements), now)
 
 
-def period_report(
+PeriodOptions = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
+def on_period(
     ctx: typer.Context,
-    period_options: tuple[str | None, str | None, str | None, str | None, str | None],
+    period_options: PeriodOptions,
     as_of: str | None,
-    *,
-    rep: str | None = None,
-    why: bool = False,
-) -> Report:
-    """The report of the period named by --month/--week/--quarter/--from/--to (without
-    each outcome's reason unless ``why``: the tables show counts)."""
+    use: Callable[[ReadEngine, AgreementSet, Period, datetime], T],
+) -> T:
+    """``use`` called with the ledger, the agreements, the period named by
+    --month/--week/--quarter/--from/--to and the --as-of moment."""
     from slactl.ledger.opening import open_for_reading
     from slactl.periods import parse_period
-    from slactl.usecases.reading import make_report
 
     month, week, quarter, from_, to = period_options
     s = settings(ctx)
@@ -79,14 +84,35 @@ def period_report(
     when = as_of_moment(ctx, as_of, agreements)
     engine = open_for_reading(s.db)
     try:
-        return make_report(engine, agreements, period, as_of=when, rep=rep, why=why)
+        return use(engine, agreements, period, when)
     finally:
         engine.dispose()
 
 
-def published_period_view(
+def period_report(
     ctx: typer.Context,
-    period_options: tuple[str | None, str | None, str | None, str | None, str | None],
+    period_options: PeriodOptions,
+    as_of: str | None,
+    *,
+    rep: str | None = None,
+    why: bool = False,
+) -> Report:
+    """The report of the period (without each outcome's reason unless ``why``: the tables
+    show counts)."""
+    from slactl.usecases.reading import make_report
+
+    return on_period(
+        ctx,
+        period_options,
+        as_of,
+        lambda engine, agreements, period, when: make_report(
+            engine, agreements, period, as_of=when, rep=rep, why=why
+        ),
+    )
+
+
+def published_period_view(
+    ctx: typer.Context, period_options: PeriodOptions
 ) -> PublishedView | None:
     """The period's published report beside today's, None if it was never published."""
     from slactl.ledger.opening import open_for_reading
@@ -259,18 +285,22 @@ def leaderboard(
     """Reps ranked by points (met × points.met + breached × points.breached), or teams.
 
     A quarter's leaderboard names its winning team when team.yaml has teams."""
-    from slactl.compliance.teams import team_standings
     from slactl.render.report import winner_line
     from slactl.render.status import render_leaderboard
     from slactl.render.team import render_team_leaderboard
+    from slactl.usecases.leaderboard import make_leaderboard
 
-    report = period_report(ctx, (month, week, quarter, from_, to), as_of)
-    team = load_agreement_set(settings(ctx).agreements_dir).team
-    standings = team_standings(report.reps, team)
-    label = report.period.label
-    if by is RankBy.team:
-        emit(render_team_leaderboard(label, standings))
+    result = on_period(
+        ctx,
+        (month, week, quarter, from_, to),
+        as_of,
+        lambda engine, agreements, period, when: make_leaderboard(
+            engine, agreements, period, as_of=when, by_team=by is RankBy.team
+        ),
+    )
+    if result.teams is not None:
+        emit(render_team_leaderboard(result.report.period.label, result.teams))
     else:
-        emit(render_leaderboard(report))
-    if winner := winner_line(report):
+        emit(render_leaderboard(result.report))
+    if winner := winner_line(result.report):
         typer.echo(winner)

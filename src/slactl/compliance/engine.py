@@ -607,6 +607,26 @@ def _column_outcomes(
     return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead, by_cycle=by_cycle)
 
 
+def cohort_outcomes(
+    agreement: Agreement,
+    cohort: Sequence[LeadFacts],
+    as_of: datetime,
+    period: Period,
+    plan: Plan,
+) -> list[list[Outcome]]:
+    """Each cycle's outcomes under ``plan`` for a cohort of cycles without reasons (``why``
+    False) that start in ``period``, cycle by cycle: column-wise (``columns.py``) from
+    ``BULK`` cycles (the size from which the deadlines take numpy anyway), else lead by
+    lead. The open work's plan is its few sales commitments: on a cohort below ``BULK``
+    (one rep's) numpy's import costs more than the columns save (docs/performance.md)."""
+    if len(cohort) >= BULK:
+        out: list[list[Outcome]] = []
+        _column_outcomes(agreement, cohort, as_of, plan, out)
+        return out
+    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
+    return [lead_outcomes(agreement, f, as_of, cal, plan) for f in cohort]
+
+
 class Evaluated:
     """The lead outcomes of one set of histories at one ``as_of``, evaluated once per
     agreement for every cycle that starts in ``span``, then handed out period by period:

@@ -4,8 +4,9 @@
 ledger through plain driver SQL (``ledger.queries``), which needs nothing of SQLAlchemy
 but a connection. Importing SQLAlchemy costs about 0.2 s of every such command's
 start-up, a fifth of ``status``. So for a SQLite ledger at the current schema these
-commands get ``LiteEngine``: the standard library's ``sqlite3`` behind the few methods
-of SQLAlchemy's ``Engine`` and ``Connection`` that the read paths call. Anything else (a
+commands get ``LiteEngine``: the standard library's ``sqlite3`` behind the typed
+protocol the readers take (``connection.ReadEngine``), which SQLAlchemy's engine also
+satisfies. Anything else (a
 PostgreSQL URL, a ledger that is new, older, newer or not a ledger at all, a file that
 cannot be opened) goes through ``engine.open_ledger``, which says what is wrong.
 
@@ -29,11 +30,10 @@ BUSY_TIMEOUT_S = 30  # as engine.make_engine: wait for a writer rather than fail
 
 class _Dialect:
     name = "sqlite"
-    paramstyle = "qmark"
 
 
-class _Result:
-    """The part of SQLAlchemy's ``CursorResult`` the read paths use."""
+class _Rows:
+    """A statement's result (``connection.Rows``) over a ``sqlite3`` cursor."""
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self.cursor = cursor
@@ -54,45 +54,38 @@ class _Result:
         return self.cursor.fetchall()
 
 
-class _Pooled:
-    """What ``Connection.connection`` gives: the driver's connection."""
+class _Driver:
+    """``LiteConnection.connection``: the ``sqlite3`` connection itself."""
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.dbapi_connection = raw
-        self.driver_connection = raw
 
 
 class LiteConnection:
+    """``connection.ReadConnection`` over the engine's one ``sqlite3`` connection."""
+
     dialect = _Dialect()
 
     def __init__(self, engine: LiteEngine) -> None:
         self.engine = engine
-        self.raw = engine.raw
-        self.connection = _Pooled(engine.raw)
+        self.connection = _Driver(engine.raw)
 
-    def exec_driver_sql(self, sql: str, params: Any = ()) -> _Result:
+    def exec_driver_sql(self, statement: str, parameters: Any = (), /) -> _Rows:
         try:
-            return _Result(self.raw.execute(sql, params))
+            return _Rows(self.engine.raw.execute(statement, parameters))
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk error
             raise TemporaryFailure(f"cannot read the ledger {self.engine.path}: {exc}") from None
-
-    def execution_options(self, **_: Any) -> LiteConnection:
-        return self
-
-    def close(self) -> None:
-        self.engine.release()
 
     def __enter__(self) -> LiteConnection:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.engine.release()
 
 
 class LiteEngine:
-    """One ``sqlite3`` connection, handed out by ``connect()`` one user at a time."""
-
-    dialect = _Dialect()
+    """``connection.ReadEngine`` over one ``sqlite3`` connection, handed out by
+    ``connect()`` one user at a time."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

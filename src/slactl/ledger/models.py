@@ -249,3 +249,26 @@ class NotifyWatch(SQLModel, table=True):
     next_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     event_high: int = Field(sa_column=Column(Integer, nullable=False))
     change_high: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class TrendPeriod(SQLModel, table=True):
+    """A dashboard trend's settled period (docs/ledger.md): the report counts of the week
+    or month ``period_start``..``period_end`` for ``scope`` (the team: "", else one rep),
+    made as of ``as_of`` under the agreements ``fingerprint`` names when every pair of it
+    was decided, with the ledger's high-water marks then. A later dashboard takes them
+    while nothing recorded since touches that period's cycles. Rows are replaced, never
+    needed for history."""
+
+    __tablename__ = "trend_period"
+
+    scope: str = Field(sa_column=Column(Text, primary_key=True))
+    period_start: str = Field(sa_column=Column(Text, primary_key=True))
+    period_end: str = Field(sa_column=Column(Text, primary_key=True))
+    fingerprint: str = Field(sa_column=Column(Text, nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    event_high: int = Field(sa_column=Column(Integer, nullable=False))
+    change_high: int = Field(sa_column=Column(Integer, nullable=False))
+    lead_high: int = Field(sa_column=Column(Integer, nullable=False))
+    opportunity_high: int = Field(sa_column=Column(Integer, nullable=False))
+    opportunity_change_high: int = Field(sa_column=Column(Integer, nullable=False))
+    figures: str = Field(sa_column=Column(Text, nullable=False))

@@ -10,13 +10,16 @@ lazy, so this module costs nothing at start-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from slactl.ledger.connection import ReadEngine
+    from slactl.ledger.lite import LiteEngine
 
-def open_for_reading(db: str) -> Any:
+
+def open_for_reading(db: str) -> ReadEngine:
     """An engine to read the ledger at ``db`` with: ``LiteEngine`` for a SQLite file at
     the current schema, else ``engine.open_ledger(db, create=False)`` (which refuses what
     it cannot read, in one line)."""
@@ -30,7 +33,7 @@ def open_for_reading(db: str) -> Any:
     return open_ledger(db, create=False)
 
 
-def open_for_import(db: str) -> Any:
+def open_for_import(db: str) -> Engine | LiteEngine:
     """What ``slactl import`` writes through (it loads with ADBC on its own connection):
     a SQLite ledger at the current schema that this process may write is opened without
     SQLAlchemy (``lite.open_lite``: a quarter of a second of start-up); anything else

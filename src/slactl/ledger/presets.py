@@ -11,7 +11,6 @@ from pathlib import Path
 from slactl.errors import ImportError_
 from slactl.records import LEAD_FIELDS
 
-LEAD_COLUMNS = LEAD_FIELDS
 ACTIVITY_COLUMNS = (
     "lead",
     "kind",
@@ -37,7 +36,7 @@ OWNER_FIELDS = ("owner", "ownerid", "lead owner", "contact owner", "hubspot_owne
 
 PRESETS: dict[str, dict[str, dict[str, str]]] = {
     "generic": {
-        "leads": {c: c for c in LEAD_COLUMNS},
+        "leads": {c: c for c in LEAD_FIELDS},
         "activities": {c: c for c in ACTIVITY_COLUMNS},
         "opportunities": {"id": "external_id", **{c: c for c in OPPORTUNITY_COLUMNS}},
     },
@@ -287,7 +286,7 @@ def _history(h: set[str]) -> bool:
 
 def parse_mapping(pairs: list[str], kind: str) -> dict[str, str]:
     """``--map "Column=field"`` options: header (normalised) -> field."""
-    allowed: tuple[str, ...] = LEAD_COLUMNS if kind == "leads" else ACTIVITY_COLUMNS
+    allowed: tuple[str, ...] = LEAD_FIELDS if kind == "leads" else ACTIVITY_COLUMNS
     allowed += () if kind == "leads" else ACTIVITY_SOURCES
     if kind == "opportunities":
         allowed = OPPORTUNITY_COLUMNS

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from slactl.compliance.report import Report
+    from slactl.ledger.connection import ReadConnection
     from slactl.periods import Period
 
 _COLS = (
@@ -94,7 +95,7 @@ def _publication(row: Any, t: _Times, earlier: int) -> Publication:
     )
 
 
-def find_publication(*, conn: Any, period: Period) -> Publication | None:
+def find_publication(*, conn: ReadConnection, period: Period) -> Publication | None:
     """The newest publication of exactly ``period`` (same first and last day), or None."""
     t = _Times(conn)
     rows = conn.exec_driver_sql(
@@ -107,7 +108,7 @@ def find_publication(*, conn: Any, period: Period) -> Publication | None:
     return _publication(rows[0], t, earlier=len(rows) - 1)
 
 
-def _high(conn: Any, table: str) -> int:
+def _high(conn: ReadConnection, table: str) -> int:
     return int(conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar())
 
 
@@ -168,7 +169,12 @@ def publish(
 
 
 def changes_since(
-    *, conn: Any, publication: Publication, start: datetime, end: datetime, limit: int = 1000
+    *,
+    conn: ReadConnection,
+    publication: Publication,
+    start: datetime,
+    end: datetime,
+    limit: int = 1000,
 ) -> list[Change]:
     """Lead changes and events recorded after ``publication`` on leads whose clock start is
     in [start, end): what an import or a command has done to the period since."""

@@ -8,7 +8,6 @@ scans, not one query per lead. Plain driver SQL (no ORM objects per row): a mont
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections.abc import Collection
@@ -18,11 +17,11 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from slactl.ledger.connection import ReadConnection
 
+from slactl.bulk import bulk
 from slactl.ledger.utc import to_utc_text
 from slactl.records import (
-    LEAD_FIELDS,
     NO_EXTRA,
     Event,
     Lead,
@@ -31,20 +30,24 @@ from slactl.records import (
     PipelineEntry,
 )
 
-_LEAD_COLS = ", ".join(("id", *LEAD_FIELDS, "extra"))  # the order ``_lead`` reads them in
-
-
+# A lead row is the row id, then ``records.Lead``'s fields in its order, read into a Lead
+# by position: a column added to the record (and the table) is read with no change here.
+_INSTANTS = ("created_at", "handed_off_at")
+_LEAD_COLS = ", ".join(("id", *Lead._fields))
 # SQLite: instants with their offset appended, which fromisoformat reads 5x faster than it
 # reads them bare and has the zone replaced
-_LEAD_COLS_TEXT = _LEAD_COLS.replace(
-    "created_at, handed_off_at", "created_at || '+00:00', handed_off_at || '+00:00'"
+_LEAD_COLS_TEXT = ", ".join(
+    ("id", *(f"{c} || '+00:00'" if c in _INSTANTS else c for c in Lead._fields))
 )
+_HANDED = 1 + Lead._fields.index("handed_off_at")
+_EXTRA = 1 + Lead._fields.index("extra")
+assert Lead._fields[:2] == ("external_id", "created_at") and _EXTRA == len(Lead._fields)
 
 
 class _Times:
     """Binding and reading instants the way each engine stores them."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: ReadConnection) -> None:
         self.pg = conn.dialect.name == "postgresql"
         self.ph = "%s" if self.pg else "?"
 
@@ -66,10 +69,10 @@ _AT = attrgetter("at")
 _LEAD_ID = itemgetter(0)
 
 
-def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
+def _rows(conn: ReadConnection, sql: str, params: tuple[Any, ...]) -> Any:
     """The driver's own cursor: iterating SQLAlchemy's result costs ~3 µs a row, which is
     most of a month's load (~500,000 rows)."""
-    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cur = conn.connection.dbapi_connection.cursor()
     cur.execute(sql, params)
     return cur
 
@@ -77,67 +80,48 @@ def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
 def _lead_fast(row: Any, extras: dict[str, Any]) -> Lead:
     """``_lead`` for SQLite rows whose instants carry their offset (``_LEAD_COLS_TEXT``):
     positional, no per-field dispatch — a month is ~90,000 of them."""
-    raw = row[15]
+    raw = row[_EXTRA]
     extra: Any = NO_EXTRA
     if raw and raw != "{}":
         extra = extras.get(raw)
         if extra is None:
             extra = extras[raw] = json.loads(raw)
-    handed = row[13]
-    return Lead(
-        row[1],
-        _fromiso(row[12]),
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
-        row[8],
-        row[9],
-        row[10],
-        row[11],
-        _fromiso(handed) if handed else None,
-        row[14],
-        extra,
+    handed = row[_HANDED]
+    return _new(  # Lead._make without its length check: the columns are Lead's fields
+        Lead,
+        (
+            row[1],
+            _fromiso(row[2]),
+            *row[3:_HANDED],
+            _fromiso(handed) if handed else None,
+            *row[_HANDED + 1 : _EXTRA],
+            extra,
+        ),
     )
 
 
 _fromiso = datetime.fromisoformat
+_new = tuple.__new__
 
 
 def _lead(row: Any, t: _Times, extras: dict[str, Any]) -> Lead:
-    created = t.read(row[12])
+    created = t.read(row[2])
     assert created is not None
-    raw = row[15]
+    raw = row[_EXTRA]
     extra: Any = {}
     if raw and raw != "{}":
         # leads share few distinct extras: parse each once (the mapping is only read)
         extra = extras.get(raw)
         if extra is None:
             extra = extras[raw] = json.loads(raw)
-    return Lead(
-        external_id=row[1],
-        email=row[2],
-        first_name=row[3],
-        last_name=row[4],
-        company=row[5],
-        phone=row[6],
-        title=row[7],
-        source=row[8],
-        segment=row[9],
-        owner=row[10],
-        score=row[11],
-        created_at=created,
-        handed_off_at=t.read(row[13]),
-        status=row[14],
-        extra=extra,
+    return Lead._make(
+        (row[1], created, *row[3:_HANDED], t.read(row[_HANDED]), *row[_HANDED + 1 : _EXTRA], extra)
     )
 
 
 def load_histories(
     *,
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     as_of: datetime,
@@ -158,22 +142,15 @@ def load_histories(
     ``as_of`` (SPEC 9; only when an agreement measures them). ``watch``: a notify
     fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
     ``as_of`` (``ledger.watch``)."""
-    # Hundreds of thousands of small records, none of them cyclic: the cyclic collector
-    # would walk the growing heap again and again while they are made.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk():  # hundreds of thousands of small records, none of them cyclic
         histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
         if opportunities:
             histories = _with_opportunities(conn, histories, as_of)
         return histories
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_histories(
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     as_of: datetime,
@@ -300,7 +277,7 @@ def _opportunity(row: Any, t: _Times) -> Opportunity:
 
 
 def _with_opportunities(
-    conn: Connection, histories: list[LeadHistory], as_of: datetime
+    conn: ReadConnection, histories: list[LeadHistory], as_of: datetime
 ) -> list[LeadHistory]:
     """The histories with their leads' opportunities created by ``as_of``, by creation."""
     if not histories:
@@ -331,7 +308,7 @@ def _with_opportunities(
 
 
 def load_pipeline(
-    *, conn: Connection, start: datetime, end: datetime, as_of: datetime
+    *, conn: ReadConnection, start: datetime, end: datetime, as_of: datetime
 ) -> list[PipelineEntry]:
     """The opportunities created or closed in [start, end) by ``as_of`` (SPEC 9), each
     with its lead and the lead's last handoff at or before the opportunity's creation."""
@@ -366,7 +343,7 @@ def load_pipeline(
 
 def count_leads_created(
     *,
-    conn: Connection,
+    conn: ReadConnection,
     start: datetime,
     end: datetime,
     owner: str | None = None,
@@ -386,7 +363,7 @@ def count_leads_created(
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar() or 0)
 
 
-def load_reviews(*, conn: Connection, start: datetime, end: datetime) -> list[Event]:
+def load_reviews(*, conn: ReadConnection, start: datetime, end: datetime) -> list[Event]:
     """Review meetings in [start, end), sorted by time."""
     t = _Times(conn)
     rows = conn.exec_driver_sql(
@@ -397,7 +374,7 @@ def load_reviews(*, conn: Connection, start: datetime, end: datetime) -> list[Ev
     return [Event(k, t.read(at), *says) for k, at, *says in rows]  # type: ignore[arg-type]
 
 
-def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
+def lead_history(*, conn: ReadConnection, key: str) -> LeadHistory | None:
     """One lead by external id or email (case-insensitive), with all its events."""
     t = _Times(conn)
     row = conn.exec_driver_sql(
@@ -430,14 +407,14 @@ def lead_history(*, conn: Connection, key: str) -> LeadHistory | None:
 
 
 def open_histories(
-    *, conn: Connection, owner: str, since: datetime, as_of: datetime
+    *, conn: ReadConnection, owner: str, since: datetime, as_of: datetime
 ) -> list[LeadHistory]:
     """The owner's leads whose clock started since ``since`` (the engine decides which
     are still open)."""
     return load_histories(conn=conn, start=since, end=as_of, as_of=as_of, owner=owner)
 
 
-def rep_exists(*, conn: Connection, name: str) -> bool:
+def rep_exists(*, conn: ReadConnection, name: str) -> bool:
     """Whether ``name`` is a rep the ledger has seen (as an owner or on an event)."""
     t = _Times(conn)
     if conn.exec_driver_sql(f"SELECT 1 FROM rep WHERE name = {t.ph}", (name,)).first():
@@ -448,7 +425,7 @@ def rep_exists(*, conn: Connection, name: str) -> bool:
     )
 
 
-def known_reps(*, conn: Connection) -> list[str]:
+def known_reps(*, conn: ReadConnection) -> list[str]:
     """Every rep name the ledger knows, sorted."""
     names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM rep")}
     names |= {
@@ -458,7 +435,7 @@ def known_reps(*, conn: Connection) -> list[str]:
     return sorted(names)
 
 
-def close_lead_ids(*, conn: Connection, key: str) -> list[str]:
+def close_lead_ids(*, conn: ReadConnection, key: str) -> list[str]:
     """The external id closest to ``key`` (a mistyped id), among those that start with its
     first two characters: the same number without (or with other) zero padding first."""
     from difflib import get_close_matches

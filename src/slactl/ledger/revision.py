@@ -4,18 +4,21 @@ them too)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slactl.ledger.connection import ReadConnection
 
 # The newest migration in migrations/versions. Kept as a constant so that opening a ledger
 # does not import Alembic (0.2 s of every command's start-up); a test checks it against
 # Alembic's own view of the scripts.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
-def current_revision(connection: Any) -> str | None:
+def current_revision(connection: ReadConnection) -> str | None:
     """The schema revision stamped in the ledger, None when it has none; read with plain
     SQL rather than through Alembic, for start-up. ``connection``: SQLAlchemy's, or
-    ``lite.LiteConnection``."""
+    ``lite``'s."""
     if connection.dialect.name == "sqlite":
         exists = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"

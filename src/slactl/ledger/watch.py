@@ -23,6 +23,8 @@ from slactl.ledger.queries import _Times
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from slactl.ledger.connection import ReadEngine
+
 LOCK_TIMEOUT = "5s"  # a writer holding the tables longer: this run saves no watch rows
 
 
@@ -48,7 +50,7 @@ def high_marks(engine: Engine) -> Marks | None:
     return Marks(int(event or 0), int(change or 0))
 
 
-def next_events(engine: Engine, leads: Iterable[str], as_of: datetime) -> dict[str, datetime]:
+def next_events(engine: ReadEngine, leads: Iterable[str], as_of: datetime) -> dict[str, datetime]:
     """Each lead's first event after ``as_of`` (an evaluation as of then did not read it)."""
     keys = list(leads)
     if not keys:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slactl.compliance.report import Report
-from slactl.records import State
+from slactl.records import Opportunity, State
 from slactl.render.report import pct
 
 if TYPE_CHECKING:
@@ -145,11 +145,8 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
 
     name = " ".join(x for x in (lead.first_name, lead.last_name) if x)
     who = ", ".join(x for x in (name, lead.company) if x)
-    from slactl.compliance.owners import owner_at
-
-    owner = owner_at(explained.history, as_of, as_of)  # after any reassignment (SPEC 7.2)
     head = text(
-        f"{lead.external_id}{'  ' + who if who else ''}  owner {owner or '—'}"
+        f"{lead.external_id}{'  ' + who if who else ''}  owner {explained.owner or '—'}"
         f"  ({'MQL' if explained.mql else 'not an MQL'}; agreement {a.name};"
         f" as of {local(as_of)})"
     )
@@ -171,6 +168,9 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
         if e.at > as_of:
             what += " — after as-of, ignored"
         rows.append((e.at, what, e.rep or "", e.note or ""))
+    for opp in explained.history.opportunities:  # what the lead turned into (SPEC 9)
+        for at, what in _opportunity_rows(opp):
+            rows.append((at, what + (" — after as-of, ignored" if at > as_of else ""), "", ""))
     for at, what, rep, note in sorted(rows, key=lambda r: r[0]):
         tl.add_row(local(at), what, rep, note)
     if not explained.outcomes:
@@ -178,10 +178,8 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
     parts: list[Any] = [head, tl]
     cycles = explained.cycles
     many = len(cycles) > 1
-    cal = a.calendar
     for f in cycles:
         mine = [o for o in explained.outcomes if o.cycle == f.cycle]
-        end = f.disposition.at if f.disposition is not None else as_of
         label = f"Cycle {f.cycle}: " if many else ""
         ot = table(title=f"{label}Commitments (clock start {local(f.start)})", title_justify="left")
         for h in ("Commitment", "Deadline (local)", "Outcome", "Responsible"):
@@ -199,13 +197,10 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
             )
         parts.append(ot)
         if f.reassigns:  # who held the lead when (SPEC 7.2)
-            from slactl.compliance.owners import holders
-
             ht = table(title=f"{label}Who held the lead", title_justify="left")
             for h in ("Owner", "From (local)", "To (local)", "Business time"):
                 ht.add_column(h)
-            for who_, lo, hi in holders(lead.owner, f.reassigns, f.start, max(end, f.start)):
-                spent = cal.elapsed(lo, hi)
+            for who_, lo, hi, spent in explained.holders(f):
                 ht.add_row(who_ or "—", local(lo), local(hi), business_amount(spent)[:-5])
             parts.append(ht)
         if f.pauses:  # each pause and how far it moved each deadline (SPEC 7.3)
@@ -214,7 +209,8 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
                 pt.add_column(h)
             for p in f.pauses:
                 to = local(p.end) if p.end is not None else "open"
-                length = business_amount(cal.elapsed(p.start, p.end))[:-5] if p.end else "—"
+                paused = explained.paused_for(p)
+                length = business_amount(paused)[:-5] if paused is not None else "—"
                 pt.add_row(local(p.start), to, p.reason or "", length)
             parts.append(pt)
         parts.append(text("Why:", style="bold"))
@@ -241,3 +237,17 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
             pct(r.compliance),
         )
     return t
+
+
+def _opportunity_rows(o: Opportunity) -> list[tuple[datetime, str]]:
+    """An opportunity's lines in a lead's timeline: its creation, with its amount and
+    stage, and its close, won or lost."""
+    says = [f"{o.amount:,.2f} {o.currency or ''}".rstrip()] if o.amount is not None else []
+    says += [o.stage] if o.stage else []
+    rows = [
+        (o.created_at, f"opportunity {o.external_id}" + (f" ({', '.join(says)})" if says else ""))
+    ]
+    if o.closed_at is not None:
+        result = "won" if o.won else "lost" if o.won is False else "closed"
+        rows.append((o.closed_at, f"opportunity {o.external_id} {result}"))
+    return rows

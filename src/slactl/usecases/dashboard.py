@@ -3,7 +3,10 @@ behind each breach, computed once for ``render.dashboard`` to draw.
 
 Every figure comes from the report machinery (``reading.make_report``): the trend is the
 report of each earlier week (or month), the breached and at-risk leads are the report's
-own outcomes with their ``explain`` reasons. No rule is evaluated here.
+own outcomes with their ``explain`` reasons. No rule is evaluated here. A trend period
+settled when an earlier dashboard evaluated it (over, every pair decided) is taken from
+the figures it stored while nothing recorded since concerns it (``ledger.trend_store``,
+docs/dashboard.md): the same report's counts, without reading or evaluating it again.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.clock import to_micros
 from slactl.compliance.engine import Evaluated, clock_start, evaluate_lead
 from slactl.compliance.report import Report
@@ -24,18 +28,21 @@ from slactl.ledger import queries
 from slactl.periods import Period, month, week_of
 from slactl.records import LeadHistory, Outcome, State
 from slactl.usecases.reading import (
+    ENGINE_KINDS,
     PeriodData,
-    bulk,
+    _bounds,
     check_rep,
     created_bounds,
     explain_lead,
     load_period,
     make_report,
+    report_from_json,
     team_reps,
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from slactl.ledger.connection import ReadEngine
+    from slactl.ledger.trend_store import Marks
 
 TREND_WEEKS = 13
 MAX_LEADS_PER_REP = 10  # per commitment; the rest are counted (`slactl status` lists them)
@@ -69,6 +76,18 @@ class LeadLine:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """The trend's periods evaluated this run whose figures are settled (closed, every
+    pair decided), for ``store_settled`` to keep, with the marks taken before the read."""
+
+    scope: str  # "" for the team, else the rep
+    fingerprint: str
+    as_of: datetime
+    marks: Marks
+    figures: tuple[tuple[date, date, dict[str, Any]], ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     report: Report
     trend: tuple[TrendPoint, ...]
@@ -77,6 +96,8 @@ class Dashboard:
     leads: dict[str, tuple[LeadLine, ...]]  # commitment id -> breached/at-risk, by rep
     leads_left_out: dict[str, int]  # commitment id -> how many were not listed
     agreements: tuple[str, ...]  # names of the agreements the period is measured under
+    settled: Settled | None = None  # what a later dashboard may take instead (``store``)
+    stored: int = 0  # how many trend periods came from ``trend_period``
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -113,20 +134,26 @@ def _span(agreements: AgreementSet, period: Period, periods: list[Period]) -> Pe
 
 
 def _trend(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     periods: list[Period],
     as_of: datetime,
     rep: str | None,
     data: PeriodData,
     evaluated: Evaluated,
+    stored: dict[tuple[date, date], Report],
 ) -> tuple[TrendPoint, ...]:
-    """Each period's report at ``as_of``, its cycles and lead outcomes taken from the
-    span's one evaluation (``evaluated``): nothing is evaluated twice."""
+    """Each period's report at ``as_of``: its stored figures (``stored``) when they still
+    hold, else its cycles and lead outcomes taken from the span's one evaluation
+    (``evaluated``): nothing is evaluated twice."""
     out = []
     for p in periods:
         if not agreements.covering(p.start, p.end):
             out.append(TrendPoint(p, None))
+            continue
+        kept = stored.get((p.start, p.end))
+        if kept is not None:
+            out.append(TrendPoint(p, kept))
             continue
         lo, hi = created_bounds(agreements, p)
         with engine.connect() as conn:  # the funnel's new leads: one indexed count a week
@@ -216,7 +243,7 @@ def _leads(
 
 
 def _with_reasons(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     lines: dict[str, list[LeadLine]],
     histories: dict[str, LeadHistory],
@@ -253,27 +280,45 @@ def lead_of(line: LeadLine) -> str:
 
 
 def build_dashboard(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
     as_of: datetime,
     rep: str | None = None,
+    store: str | None = None,
 ) -> Dashboard:
-    """The dashboard of ``period`` at ``as_of`` (with ``rep``, that rep's leads only)."""
+    """The dashboard of ``period`` at ``as_of`` (with ``rep``, that rep's leads only).
+    ``store``: the agreements' fingerprint (``notify.fingerprint``); the trend takes each
+    period's figures from ``trend_period`` while they still hold (``ledger.trend_store``)
+    and returns those settled this run in ``Dashboard.settled``. None: every period is
+    evaluated."""
     if rep is not None:
         check_rep(engine, rep, team_reps(agreements))
     with bulk():  # one collection-free stretch for the span's records, not fourteen
-        return _build(engine, agreements, period, as_of, rep)
+        return _build(engine, agreements, period, as_of, rep, store)
 
 
 def _build(
-    engine: Engine, agreements: AgreementSet, period: Period, as_of: datetime, rep: str | None
+    engine: ReadEngine,
+    agreements: AgreementSet,
+    period: Period,
+    as_of: datetime,
+    rep: str | None,
+    store: str | None,
 ) -> Dashboard:
     periods, unit = trend_periods(period, agreements.local_day(as_of))
-    span = _span(agreements, period, periods) or period
-    # one read of the whole span (the team's: quotas count it) and one evaluation of its
-    # cycles; the month and each week of the trend take theirs from it
+    marks = None
+    stored: dict[tuple[date, date], Report] = {}
+    if store is not None:
+        from slactl.ledger import trend_store
+
+        marks = trend_store.high_marks(engine)  # before anything is read
+        stored = _stored(engine, agreements, periods, as_of, rep or "", store)
+    evaluate = [p for p in periods if (p.start, p.end) not in stored]
+    span = _span(agreements, period, evaluate) or period
+    # one read of the span (the team's: quotas count it) and one evaluation of its
+    # cycles; the month and each week of the trend not stored take theirs from it
     data = load_period(engine, agreements, span, as_of=as_of)
     evaluated = Evaluated(data.histories, as_of, span)
     lo, hi = created_bounds(agreements, period)
@@ -290,9 +335,99 @@ def _build(
         why=False,
         evaluated=evaluated,
     )
-    trend = _trend(engine, agreements, periods, as_of, rep, data, evaluated)
+    trend = _trend(engine, agreements, periods, as_of, rep, data, evaluated, stored)
     histories = {h.lead.external_id: h for h in data.histories}
     lines, left = _leads(report)
     leads = _with_reasons(engine, agreements, lines, histories, as_of)
     names = tuple(dict.fromkeys(a.name for a, _ in agreements.parts(period)))
-    return Dashboard(report, trend, unit, _speed(agreements, report), leads, left, names)
+    settled = None
+    if store is not None and marks is not None:
+        figures = tuple(
+            (t.period.start, t.period.end, _figures(t.report))
+            for t in trend
+            if t.report is not None
+            and (t.period.start, t.period.end) not in stored
+            and _is_settled(agreements, t.period, t.report, as_of)
+        )
+        settled = Settled(rep or "", store, as_of, marks, figures)
+    return Dashboard(
+        report,
+        trend,
+        unit,
+        _speed(agreements, report),
+        leads,
+        left,
+        names,
+        settled,
+        len(stored),
+    )
+
+
+def _stored(
+    engine: ReadEngine,
+    agreements: AgreementSet,
+    periods: list[Period],
+    as_of: datetime,
+    scope: str,
+    fingerprint: str,
+) -> dict[tuple[date, date], Report]:
+    """The trend periods whose stored figures still hold, as reports (no outcomes)."""
+    from slactl.ledger import trend_store
+
+    rows = trend_store.load(engine, scope=scope, fingerprint=fingerprint, as_of=as_of)
+    if not rows:
+        return {}
+    wanted = {(p.start, p.end): p for p in periods if agreements.covering(p.start, p.end)}
+    bounds = {k: _bounds(agreements, p) for k, p in wanted.items()}
+    kinds = {k for a in agreements.agreements for k in a.definitions.touch_kinds} | ENGINE_KINDS
+    kept = trend_store.still_holding(engine, rows, bounds, as_of=as_of, kinds=kinds)
+    return {
+        (s.start, s.end): report_from_json(
+            s.figures, agreements, wanted[(s.start, s.end)], title=""
+        )
+        for s in kept
+    }
+
+
+def _is_settled(agreements: AgreementSet, p: Period, r: Report, as_of: datetime) -> bool:
+    """Whether ``p`` is over at ``as_of`` and every pair of it decided: then a later
+    ``as_of`` gives the same figures unless something new is recorded about its leads."""
+    return _bounds(agreements, p)[1] <= as_of and all(c.pending == 0 for c in r.commitments)
+
+
+def _figures(r: Report) -> dict[str, Any]:
+    data = r.to_json()
+    del data["quality"]  # a trend period has none
+    return data
+
+
+def store_settled(db: str, settled: Settled) -> bool:
+    """Keep ``settled``'s figures in the ledger at ``db`` for later dashboards; False when
+    the ledger cannot be written (a read-only file, a lock held too long): nothing is
+    kept, and the next dashboard evaluates those periods again."""
+    if not settled.figures:
+        return True
+    from sqlalchemy.exc import DBAPIError
+
+    from slactl.errors import SlactlError
+    from slactl.ledger import trend_store
+    from slactl.ledger.opening import open_for_writing
+
+    try:
+        engine = open_for_writing(db, create=False)
+    except (SlactlError, DBAPIError):
+        return False
+    try:
+        trend_store.save(
+            engine,
+            scope=settled.scope,
+            fingerprint=settled.fingerprint,
+            as_of=settled.as_of,
+            marks=settled.marks,
+            figures=settled.figures,
+        )
+    except (SlactlError, DBAPIError):
+        return False
+    finally:
+        engine.dispose()
+    return True

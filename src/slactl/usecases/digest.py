@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from slactl.ledger.connection import ReadEngine
 
 from slactl.agreement.directory import AgreementSet
 from slactl.compliance.report import CommitmentResult, Report
@@ -73,7 +73,7 @@ def resolve_week(text: str, as_of: datetime, tz: ZoneInfo) -> Period:
 
 
 def build_digest(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     week_text: str,

@@ -6,21 +6,19 @@ beyond choosing which agreement governs which part of a period.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from slactl.compliance.whatif import WhatIf
+    from slactl.ledger.connection import ReadEngine
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
+from slactl.bulk import bulk
 from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
 from slactl.compliance.plan import Plan, make_plan
@@ -46,19 +44,6 @@ from slactl.records import (
 
 # the kinds of event the engine reads besides the touch kinds
 ENGINE_KINDS = frozenset({DISPOSITION, HANDOFF, REASSIGN, PAUSE, RESUME, ACCEPT})
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a period's ~250,000 outcome records are made:
-    none of them is cyclic, and the collector would walk the whole heap again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, Period]]:
@@ -115,7 +100,7 @@ class PeriodData:
 
 
 def load_period(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -180,7 +165,7 @@ def unmeasured(
 
 
 def make_report(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     period: Period,
     *,
@@ -252,7 +237,7 @@ def name_winning_team(report: Report, agreements: AgreementSet) -> None:
 
 
 def revenue_plan(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     revenue: float,
@@ -274,10 +259,31 @@ class Explained:
     mql: bool
     clock_start: datetime
     cycles: list[LeadFacts] = field(default_factory=list)  # SPEC 7.1, each with its pauses
+    as_of: datetime | None = None
+    owner: str | None = None  # at as_of, after any reassignment (SPEC 7.2)
+
+    def holders(self, cycle: LeadFacts) -> list[tuple[str | None, datetime, datetime, timedelta]]:
+        """Who held the lead during ``cycle`` (SPEC 7.2), up to its disposition or as_of:
+        (owner, from, to, business time on the agreement's calendar)."""
+        from slactl.compliance.owners import holders
+
+        end = cycle.disposition.at if cycle.disposition is not None else self.as_of
+        assert end is not None
+        cal = self.agreement.calendar
+        spans = holders(
+            self.history.lead.owner, cycle.reassigns, cycle.start, max(end, cycle.start)
+        )
+        return [(who, lo, hi, cal.elapsed(lo, hi)) for who, lo, hi in spans]
+
+    def paused_for(self, pause: Pause) -> timedelta | None:
+        """A pause's business time on the agreement's calendar; None while it is open."""
+        if pause.end is None:
+            return None
+        return self.agreement.calendar.elapsed(pause.start, pause.end)
 
 
 def explain_lead(
-    engine: Engine, agreements: AgreementSet, key: str, *, as_of: datetime
+    engine: ReadEngine, agreements: AgreementSet, key: str, *, as_of: datetime
 ) -> Explained:
     """One lead's history and outcomes at ``as_of``, with the reasons, under the agreement
     in effect on its clock start."""
@@ -293,6 +299,8 @@ def explain_lead(
     start = clock_start(history, as_of)
     # no agreement then: in_effect says so (exit 2)
     agreement = agreements.at(start) or agreements.in_effect(agreements.local_day(start))
+    from slactl.compliance.owners import owner_at
+
     return Explained(
         agreement,
         history,
@@ -300,6 +308,8 @@ def explain_lead(
         is_mql(agreement, history, as_of),
         start,
         cycles_of(agreement, history, as_of),
+        as_of,
+        owner_at(history, as_of, as_of),
     )
 
 
@@ -315,7 +325,7 @@ class StatusItem:
     calendar_rep: str | None = None
 
 
-def check_rep(engine: Engine, rep: str, team: Collection[str] = ()) -> bool:
+def check_rep(engine: ReadEngine, rep: str, team: Collection[str] = ()) -> bool:
     """Whether the ledger knows ``rep``. A name it does not know but that is close to one
     it does is a typo: raise (exit 2) with the closest name. Any other is a new rep, with
     nothing in the ledger yet: False. ``team``: the reps of team.yaml, known everywhere."""
@@ -357,7 +367,7 @@ def lookback(agreements: AgreementSet) -> int:
 
 
 def open_items(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     as_of: datetime,
@@ -389,7 +399,7 @@ class OpenWork:
 
 
 def open_work(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     *,
     as_of: datetime,
@@ -453,14 +463,7 @@ def _sales_outcomes(
     with its cycle's facts: ``evaluate_period``'s lead outcomes (the same cycles, measures
     and calendars), without the marketing and period commitments the open work never
     shows, and without the reasons in words."""
-    from slactl.compliance.engine import (
-        Matcher,
-        cycles_of,
-        lead_outcomes,
-        lead_plan,
-        period_calendar,
-        start_deadlines,
-    )
+    from slactl.compliance.engine import Matcher, cohort_outcomes, cycles_of, lead_plan
 
     lo, hi = period.bounds(agreement.calendar.tz)
     definition = agreement.definitions.mql
@@ -475,12 +478,9 @@ def _sales_outcomes(
         return
     sales = {c.id for c in agreement.commitments if c.party == "sales"}
     plan = [step for step in lead_plan(agreement, memo=True) if step[0].id in sales]
-    due = start_deadlines(agreement, [f.start for f in cohort])
-    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
-    for n, f in enumerate(cohort):
-        if due:
-            f = replace(f, due={d: v[n] for d, v in due.items()})
-        for o in lead_outcomes(agreement, f, as_of, cal, plan):
+    outcomes = cohort_outcomes(agreement, cohort, as_of, period, plan)
+    for f, each in zip(cohort, outcomes, strict=True):
+        for o in each:
             yield o, f
 
 
@@ -498,7 +498,7 @@ def _may_start_in(h: LeadHistory, start: datetime, as_of: datetime) -> bool:
 
 
 def _read(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     window: Period,
     *,
@@ -545,7 +545,7 @@ def by_urgency(items: list[StatusItem]) -> list[StatusItem]:
 
 
 def rep_status(
-    engine: Engine, agreements: AgreementSet, rep: str, *, as_of: datetime
+    engine: ReadEngine, agreements: AgreementSet, rep: str, *, as_of: datetime
 ) -> tuple[list[StatusItem], Report]:
     """The rep's open items by deadline (``by_urgency`` orders them for people) and the
     rep's report for the month so far."""
@@ -640,9 +640,16 @@ def report_from_publication(
     publication: Publication, agreements: AgreementSet, period: Period
 ) -> Report:
     """The stored SPEC 6.1 JSON as a ``Report`` (activities from today's agreements)."""
+    return report_from_json(publication.report, agreements, period, title=publication.title)
+
+
+def report_from_json(
+    data: dict[str, Any], agreements: AgreementSet, period: Period, *, title: str
+) -> Report:
+    """A report's SPEC 6.1 JSON (``Report.to_json``) as a ``Report`` without outcomes
+    (activities from today's agreements)."""
     from slactl.compliance.report import CommitmentResult, Funnel, RepResult
 
-    data = publication.report
     activity = {c.id: c.activity for a in agreements.agreements for c in a.commitments}
     commitments = [
         CommitmentResult(
@@ -676,7 +683,7 @@ def report_from_publication(
         )
     return Report(
         agreement=data["agreement"],
-        title=publication.title,
+        title=title,
         period=period,
         as_of=datetime.fromisoformat(data["as_of"]),
         commitments=commitments,
@@ -688,7 +695,7 @@ def report_from_publication(
 
 
 def published_view(
-    engine: Engine, agreements: AgreementSet, period: Period, *, now: datetime
+    engine: ReadEngine, agreements: AgreementSet, period: Period, *, now: datetime
 ) -> PublishedView | None:
     """``period``'s published report beside today's, or None when it was never published."""
     from slactl.ledger.published import changes_since, find_publication
@@ -706,7 +713,7 @@ def published_view(
 
 
 def replay(
-    engine: Engine,
+    engine: ReadEngine,
     agreements: AgreementSet,
     draft: Agreement,
     period: Period,

@@ -16,8 +16,9 @@ import pyarrow.compute as pc
 from adbc_driver_sqlite.dbapi import Error as DriverError  # (both drivers raise it)
 
 from slactl.errors import ImportError_, TemporaryFailure
-from slactl.ledger.presets import DURATION_UNITS, LEAD_COLUMNS
+from slactl.ledger.presets import DURATION_UNITS
 from slactl.ledger.utc import to_utc_text
+from slactl.records import LEAD_FIELDS
 
 STAGE = "slactl_stage"
 # the file stays in WAL mode: readers go on reading the last commit, other writers wait
@@ -198,7 +199,7 @@ class Ledger:
         row per field; (inserted, updated, []). Only the columns the file has are compared
         and written. A first load appends without comparing (``append``). Each lead keeps
         the digest of the row it was last compared with (``row_hash``)."""
-        fields = [f for f in (*LEAD_COLUMNS, "extra", "row_hash") if f in table.column_names]
+        fields = [f for f in (*LEAD_FIELDS, "extra", "row_hash") if f in table.column_names]
         if "owner" in fields:
             self.owners.update(pc.unique(table["owner"]).drop_null().to_pylist())
         clock = pc.coalesce(*[table[f] for f in ("handed_off_at", "created_at") if f in fields])
