@@ -75,7 +75,11 @@ class Source:
         with open(self.path, "rb") as raw:
             self.stream = _Watched(raw, progress)
             try:
-                yield from pacsv.open_csv(self.stream, read, parse, convert)
+                # closed however the reading ends: its read-ahead, which calls this
+                # process's Python from Arrow's thread, is over before the file closes
+                # (one left running into the interpreter's exit aborts it)
+                with pacsv.open_csv(self.stream, read, parse, convert) as reader:
+                    yield from reader
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise self._unreadable(str(exc)) from None
 
