@@ -106,6 +106,7 @@ def figures(report: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow  # thirteen weeks, each checked against its own report lead by lead
 @pytest.mark.parametrize("rep", [None, "bob"])
 def test_each_trend_week_is_that_weeks_report(
     ledger: tuple[str, AgreementSet], rep: str | None, monkeypatch: pytest.MonkeyPatch

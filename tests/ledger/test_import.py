@@ -382,6 +382,7 @@ def indexes_of(url: str) -> set[str]:
     return names
 
 
+@pytest.mark.slow  # processes killed at random points, as tests/robustness/test_crash.py
 @pytest.mark.parametrize("ledger", ["new", "with leads"])
 def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) -> None:
     """Killed mid-transaction, a first load (secondary indexes dropped inside it) and a
@@ -408,6 +409,7 @@ def test_killed_import_leaves_the_ledger_as_it_was(tmp_path: Path, ledger: str) 
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".slactl-import-")] == []
 
 
+@pytest.mark.slow  # a process killed at random points
 def test_killed_activity_import_into_no_events_leaves_the_ledger_as_it_was(
     tmp_path: Path,
 ) -> None:

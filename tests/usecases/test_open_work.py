@@ -275,6 +275,7 @@ def test_open_work_column_wise_is_the_open_work_lead_by_lead(  # type: ignore[no
     assert compared > 100
 
 
+@pytest.mark.slow  # notify run every few hours over three weeks, each run checked in full
 @pytest.mark.parametrize("ledger", [6, 7], indirect=True)
 def test_notify_with_its_watch_misses_no_alert(ledger, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Runs every few business hours over three weeks, events recorded between them (some
