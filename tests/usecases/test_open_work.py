@@ -25,8 +25,8 @@ from slactl.records import State
 from slactl.usecases.notify import alerting, due_alerts, notify_lookback
 from slactl.usecases.reading import (
     StatusItem,
-    _bounds,
     _settled,
+    clock_start_bounds,
     created_bounds,
     lookback,
     open_items,
@@ -157,7 +157,7 @@ def full_open_items(
     'still open' selection in SQL), every commitment of the period evaluated."""
     today = agreements.local_day(as_of)
     window = Period(today - timedelta(days=days), today, "open work")
-    lo, hi = _bounds(agreements, window)
+    lo, hi = clock_start_bounds(agreements, window)
     with engine.connect() as conn:
         histories = load_histories(conn=conn, start=lo, end=hi, as_of=as_of)
     histories = [h for h in histories if not _settled(h, as_of)]
@@ -207,7 +207,7 @@ def test_status_gives_the_full_paths_items_and_month(ledger) -> None:  # type: i
             seen += len(items)
             # the month so far, from every lead the rep held whose clock starts in it
             this_month = month(f"{agreements.local_day(as_of):%Y-%m}")
-            lo, hi = _bounds(
+            lo, hi = clock_start_bounds(
                 agreements, Period(this_month.start - timedelta(days=150), this_month.end, "")
             )
             with engine.connect() as conn:

@@ -30,8 +30,8 @@ from slactl.records import LeadHistory, Outcome, State
 from slactl.usecases.reading import (
     ENGINE_KINDS,
     PeriodData,
-    _bounds,
     check_rep,
+    clock_start_bounds,
     created_bounds,
     explain_lead,
     load_period,
@@ -378,7 +378,7 @@ def _stored(
     if not rows:
         return {}
     wanted = {(p.start, p.end): p for p in periods if agreements.covering(p.start, p.end)}
-    bounds = {k: _bounds(agreements, p) for k, p in wanted.items()}
+    bounds = {k: clock_start_bounds(agreements, p) for k, p in wanted.items()}
     kinds = {k for a in agreements.agreements for k in a.definitions.touch_kinds} | ENGINE_KINDS
     kept = trend_store.still_holding(engine, rows, bounds, as_of=as_of, kinds=kinds)
     return {
@@ -392,7 +392,8 @@ def _stored(
 def _is_settled(agreements: AgreementSet, p: Period, r: Report, as_of: datetime) -> bool:
     """Whether ``p`` is over at ``as_of`` and every pair of it decided: then a later
     ``as_of`` gives the same figures unless something new is recorded about its leads."""
-    return _bounds(agreements, p)[1] <= as_of and all(c.pending == 0 for c in r.commitments)
+    over = clock_start_bounds(agreements, p)[1] <= as_of
+    return over and all(c.pending == 0 for c in r.commitments)
 
 
 def _figures(r: Report) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def segments(agreements: AgreementSet, period: Period) -> list[tuple[Agreement, 
     return parts
 
 
-def _bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetime]:
+def clock_start_bounds(agreements: AgreementSet, period: Period) -> tuple[datetime, datetime]:
     """The instants a period's leads' clock starts fall between: its local midnights (a
     day wider each side when agreements in other zones cover part of it: the engine
     re-checks each lead against its own agreement's zone), widened to the instants its
@@ -111,7 +111,7 @@ def load_period(
     agreements in other zones: the engine re-checks each lead), their events up to
     ``as_of``, the review meetings around it, and how many leads were created in it."""
     parts = segments(agreements, period)
-    lo, hi = _bounds(agreements, period)
+    lo, hi = clock_start_bounds(agreements, period)
     exact_lo, exact_hi = created_bounds(agreements, period)
     # only the events the engine reads: touches, dispositions, handoffs
     kinds = {k for a, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
@@ -510,7 +510,7 @@ def _read(
     """The leads whose clock starts on a day of ``window`` and the events the engine reads;
     of those that start before ``all_from`` (default: all of them), only the ones not yet
     dispositioned: the others have no open work."""
-    lo, hi = _bounds(agreements, window)
+    lo, hi = clock_start_bounds(agreements, window)
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     owed = {c.id for a, _, _ in parts for c in a.commitments if c.measure == "opportunity"}
@@ -557,7 +557,7 @@ def rep_status(
     # one read of the rep's leads serves both: the open work and the month so far
     first = min(this_month.start, today - timedelta(days=lookback(agreements)))
     # the month's leads all (its report counts them), the earlier ones only while open
-    month_from = _bounds(agreements, this_month)[0]
+    month_from = clock_start_bounds(agreements, this_month)[0]
     histories = _read(
         engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep, all_from=month_from
     )
@@ -705,7 +705,7 @@ def published_view(
     if publication is None:
         return None
     current = make_report(engine, agreements, period, as_of=now, why=False)
-    lo, hi = _bounds(agreements, period)
+    lo, hi = clock_start_bounds(agreements, period)
     with engine.connect() as conn:
         changes = changes_since(conn=conn, publication=publication, start=lo, end=hi)
     published = report_from_publication(publication, agreements, period)
