@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from slactl.compliance.plan import Plan
+from slactl.render.report import money
 from slactl.render.safe import table
 
 STEPS = (
@@ -13,10 +14,6 @@ STEPS = (
     ("sql_to_opportunity", "SQL → opportunity"),
     ("opportunity_to_won", "Opportunity → won"),
 )
-
-
-def _amount(x: Any) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{float(x):,.2f}"
 
 
 def render_plan_table(plan: Plan) -> Any:
@@ -36,12 +33,12 @@ def render_plan_table(plan: Plan) -> Any:
         r = doc["rates"][name]
         rates.add_row(label, f"{r['rate'] * 100:.1f}%", f"{r['hits']:,} of {r['of']:,}")
     deal = doc["average_deal"]
-    rates.add_row("Average won deal", _amount(deal["amount"]), f"{deal['of']:,} won")
+    rates.add_row("Average won deal", money(deal["amount"]), f"{deal['of']:,} won")
     median = doc["median_sales_cycle_days"]
     rates.add_row("Median sales cycle", f"{median:g} days", f"{deal['of']:,} won")
     needed = doc["needed"]
     waterfall = table(
-        title=f"To win {_amount(doc['revenue'])} closing in {span}",
+        title=f"To win {money(doc['revenue'])} closing in {span}",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
@@ -49,7 +46,7 @@ def render_plan_table(plan: Plan) -> Any:
         waterfall.add_column(h, justify="right")
     waterfall.add_row(
         *(f"{needed[k]:,}" for k in ("won", "opportunities", "sql", "mql")),
-        _amount(needed["pipeline"]),
+        money(needed["pipeline"]),
     )
     lead = doc["lead_months"]
     per = table(
@@ -60,7 +57,7 @@ def render_plan_table(plan: Plan) -> Any:
     for h in ("Month", "MQLs", "Pipeline"):
         per.add_column(h, justify="right")
     for row in doc["per_month"]:
-        per.add_row(row["month"], f"{row['mql']:,}", _amount(row["pipeline"]))
+        per.add_row(row["month"], f"{row['mql']:,}", money(row["pipeline"]))
     return Group(rates, waterfall, per)
 
 
