@@ -27,7 +27,9 @@ from slactl.ledger.types import UTCDateTime
 
 class Lead(SQLModel, table=True):
     __tablename__ = "lead"
-    __table_args__ = (Index("ix_lead_owner_created_at", "owner", "created_at"),)
+    __table_args__ = (
+        Index("ix_lead_owner_clock_start_at", "owner", "clock_start_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(sa_column=Column(Text, nullable=False, unique=True))
@@ -39,7 +41,7 @@ class Lead(SQLModel, table=True):
     title: str | None = Field(default=None, sa_column=Column(Text))
     source: str | None = Field(default=None, sa_column=Column(Text))
     segment: str | None = Field(default=None, sa_column=Column(Text))
-    owner: str | None = Field(default=None, sa_column=Column(Text))  # ix_lead_owner_created_at
+    owner: str | None = Field(default=None, sa_column=Column(Text))  # ix_lead_owner_clock_start_at
     score: float | None = None
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     handed_off_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -17,7 +17,7 @@ import sqlite3
 from slactl.ledger.revision import HEAD_REVISION
 
 # (the revision these statements are, then sqlite_master's sql of every table and index)
-SNAPSHOT_REVISION = "0011"
+SNAPSHOT_REVISION = "0012"
 HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)",
     "CREATE TABLE event (\n\tid INTEGER NOT NULL, \n\tlead_id INTEGER, \n\tkind TEXT NOT NULL, \n\tat VARCHAR(32) NOT NULL, \n\trep TEXT, \n\toutcome TEXT, \n\tnote TEXT, \n\torigin TEXT NOT NULL, \n\tdedupe_key TEXT NOT NULL, \n\trecorded_at VARCHAR(32) NOT NULL, reason TEXT, duration FLOAT, from_rep TEXT, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(lead_id) REFERENCES lead (id), \n\tUNIQUE (dedupe_key)\n)",
@@ -37,7 +37,7 @@ HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE INDEX ix_lead_clock_start_at ON lead (clock_start_at)",
     "CREATE INDEX ix_lead_created_at ON lead (created_at)",
     "CREATE INDEX ix_lead_email ON lead (email)",
-    "CREATE INDEX ix_lead_owner_created_at ON lead (owner, created_at)",
+    "CREATE INDEX ix_lead_owner_clock_start_at ON lead (owner, clock_start_at, created_at)",
     "CREATE INDEX ix_notification_deadline ON notification (deadline)",
     "CREATE INDEX ix_notification_status ON notification (status)",
     "CREATE INDEX ix_opportunity_change_opportunity_id ON opportunity_change (opportunity_id)",
