@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,14 @@ def _module(item: pytest.Item) -> str:
 def _is_property(item: pytest.Item) -> bool:
     """A Hypothesis property (``@given``): many examples each, so ``slow``."""
     return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+
+def subcommands(command: Any) -> dict[str, Any]:
+    """A Typer command group's commands by name, built as a run builds them (the root group
+    builds each when asked for it; ``slactl.cli.app.COMMANDS``)."""
+    import typer
+
+    if not hasattr(command, "list_commands"):
+        return {}
+    ctx = typer.Context(command)
+    return {name: command.get_command(ctx, name) for name in command.list_commands(ctx)}

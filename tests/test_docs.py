@@ -10,13 +10,14 @@ import pytest
 import typer.main
 
 from slactl.cli import app
+from tests.conftest import subcommands
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _walk(command, path=()):  # type: ignore[no-untyped-def]
     yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
+    for name, sub in subcommands(command).items():
         yield from _walk(sub, (*path, name))
 
 

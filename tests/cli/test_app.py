@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from slactl import __version__
 from slactl.cli import app
+from tests.conftest import subcommands
 
 SLACTL = Path(sys.executable).parent / "slactl"
 
@@ -77,7 +78,7 @@ def _every_help() -> dict[str, str]:
         result = CliRunner().invoke(app, [*path, "--help"], terminal_width=100)
         assert result.exit_code == 0, path
         pages[" ".join(["slactl", *path])] = result.stdout
-        for name, sub in getattr(command, "commands", {}).items():
+        for name, sub in subcommands(command).items():
             walk(sub, [*path, name])
 
     walk(root, [])
@@ -115,3 +116,34 @@ def test_out_of_range_numbers_are_one_line(tmp_path: Path) -> None:
         "Error: --limit -1: give a number of rows, or 0 for all\n",
     )
     assert not (tmp_path / "l.db").exists()
+
+
+def test_the_command_table_names_every_command_of_every_module() -> None:
+    """``COMMANDS`` (what ``slactl`` builds when asked for a command) names exactly the
+    commands the ``*_cmds`` modules define, each with its module."""
+    import importlib
+    import pkgutil
+
+    import slactl.cli
+    from slactl.cli.app import COMMANDS
+
+    defined = {}
+    for info in pkgutil.iter_modules(slactl.cli.__path__):
+        if info.name.endswith("_cmds"):
+            module = importlib.import_module(f"slactl.cli.{info.name}")
+            built = typer.main.get_command(module.app)
+            for name in subcommands(built) or {built.name: built}:
+                defined[name] = info.name
+    assert defined == COMMANDS
+
+
+def test_a_run_imports_only_the_module_of_its_command() -> None:
+    code = (
+        "import sys\nfrom slactl.cli import main\nsys.argv = ['slactl', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('slactl.cli.')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[-1] == "['slactl.cli.app']"
+    result = CliRunner().invoke(app, ["deadline", "2024-05-03T10:00", "4 business hours"])
+    assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from slactl.cli import app
+from tests.conftest import subcommands
 
 AGREEMENT = """\
 slactl: 1
@@ -264,7 +265,7 @@ def test_docs_commands_lists_every_command() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "commands.md").read_text()
 
     def walk(command, path=()):  # type: ignore[no-untyped-def]
-        subs = getattr(command, "commands", {})
+        subs = subcommands(command)
         if not subs:
             yield " ".join(path)
         for name, sub in subs.items():

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import HelpGroup, app, settings
+from slactl.cli.app import HelpGroup, commands, settings
 from slactl.errors import SlactlError
+
+app = commands()
 
 agreement_app = typer.Typer(
     help="Check and show the agreement.", cls=HelpGroup, rich_markup_mode=None

@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import load_agreement_set, refuse_output_path
 from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
 from slactl.errors import SlactlError
+
+app = commands()
 
 
 @app.command()

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import HelpGroup, app, settings
+from slactl.cli.app import HelpGroup, commands, settings
 from slactl.errors import SlactlError
+
+app = commands()
 
 db_app = typer.Typer(help="The ledger's schema and copies.", cls=HelpGroup, rich_markup_mode=None)
 app.add_typer(db_app, name="db")

@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import load_agreement_set, local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
+
+app = commands()
 
 
 @app.command()

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import emit, load_agreement_set
 from slactl.errors import SlactlError
+
+app = commands()
 
 if TYPE_CHECKING:
     from slactl.periods import Period

@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import load_agreement_set, wall_clock
 from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
+
+app = commands()
 
 
 def _who() -> str:

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import emit, load_agreement_set, local_zones, parse_time_option, wall_clock
 from slactl.errors import SlactlError
+
+app = commands()
 
 if TYPE_CHECKING:
     from slactl.agreement.directory import AgreementSet

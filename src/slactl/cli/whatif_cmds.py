@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from slactl.cli.agreement_cmds import agreement_app
-from slactl.cli.app import app, settings
+from slactl.cli.app import commands, settings
 from slactl.cli.common import emit, load_agreement_set
 from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
+
+app = commands()
 
 if TYPE_CHECKING:
     pass
