@@ -13,20 +13,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
+    from slactl.compliance.plan import Plan
     from slactl.compliance.whatif import WhatIf
     from slactl.ledger.connection import ReadEngine
+    from slactl.ledger.published import Change, Publication
 
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.bulk import bulk
 from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
-from slactl.compliance.plan import Plan, make_plan
 from slactl.compliance.report import Report, Winner, build_report
-from slactl.compliance.teams import team_standings, winning_team
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
-from slactl.ledger.published import Change, Publication
 from slactl.periods import Period
 from slactl.records import (
     ACCEPT,
@@ -231,6 +230,8 @@ def name_winning_team(report: Report, agreements: AgreementSet) -> None:
         return
     if team is None or not team.teams:
         return
+    from slactl.compliance.teams import team_standings, winning_team
+
     winner = winning_team(team_standings(report.reps, team))
     report.names_winner = True
     report.winner = None if winner is None else Winner(winner.team, winner.points)
@@ -248,6 +249,8 @@ def revenue_plan(
     """``slactl plan`` (SPEC 9): the MQLs and pipeline ``revenue`` over ``months`` needs,
     from the funnel of ``lookback`` as known at ``as_of`` (``compliance.plan``)."""
     measured = make_report(engine, agreements, lookback, as_of=as_of, why=False)
+    from slactl.compliance.plan import make_plan
+
     return make_plan(revenue, months.months(), measured.funnel, lookback.label)
 
 
