@@ -189,8 +189,8 @@ def test_explain_and_status_read_the_opportunities(tmp_path: Path) -> None:
     ) in l1
     assert "opportunity: opportunity O-2 Wed 2024-05-15 10:00 came 32 business hours" in l1
     # the timeline lists what the lead turned into; a close after as-of is marked ignored
-    assert "│ Mon 2024-05-06 10:00 │ opportunity O-1 (10,000.00 USD, Closed Won)" in l1
-    assert "│ Wed 2024-05-15 10:00 │ opportunity O-2 (5,000.00 USD, Negotiation)" in l1
+    assert "│ Mon 2024-05-06 10:00 │ opportunity O-1 (10,000 USD, Closed Won)" in l1
+    assert "│ Wed 2024-05-15 10:00 │ opportunity O-2 (5,000 USD, Negotiation)" in l1
     assert "│ Tue 2024-05-21 12:00 │ opportunity O-1 won — after as-of, ignored" in l1
     later = run(env, "explain", "L-1", "--as-of", "2024-05-22T09:00-04:00").stdout
     (won,) = [line for line in later.splitlines() if "opportunity O-1 won" in line]

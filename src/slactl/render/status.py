@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slactl.compliance.report import Report
 from slactl.records import Opportunity, State
-from slactl.render.report import pct
+from slactl.render.report import money, pct
 
 if TYPE_CHECKING:
     from slactl.usecases.reading import Explained
@@ -242,7 +242,7 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
 def _opportunity_rows(o: Opportunity) -> list[tuple[datetime, str]]:
     """An opportunity's lines in a lead's timeline: its creation, with its amount and
     stage, and its close, won or lost."""
-    says = [f"{o.amount:,.2f} {o.currency or ''}".rstrip()] if o.amount is not None else []
+    says = [f"{money(o.amount)} {o.currency or ''}".rstrip()] if o.amount is not None else []
     says += [o.stage] if o.stage else []
     rows = [
         (o.created_at, f"opportunity {o.external_id}" + (f" ({', '.join(says)})" if says else ""))
