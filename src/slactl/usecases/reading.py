@@ -581,7 +581,6 @@ def rep_status(
             leads_created=created,
             rep=rep,
             why=False,
-            with_quality=False,  # status shows the sales commitments alone
         )
     return items, report
 
