@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from slactl.errors import ImportError_
 from slactl.ledger.engine import open_ledger
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.ingest.read import BLOCK
@@ -385,3 +388,38 @@ def test_a_postgresql_url_with_two_options_imports_where_it_points(
     s = run_import(url, path)
     assert (s.inserted, s.updated) == (1, 0)
     assert query(url, "SELECT external_id FROM lead") == [("L-1",)]
+
+
+def test_the_changed_rows_of_a_re_import_are_converted_together_and_keep_their_lines(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    """A re-import converts the rows that differ from the ledger in one go, batches after
+    they were read: a rejected row and a time that needs a zone are still named by their
+    own lines, and each changed row lands as it says."""
+    header = ["external_id", "created_at", "score", "company"]
+    rows = [
+        [f"L-{i}", "2024-05-03T10:00Z", "1", f"company {i} " + "x" * 100] for i in range(20_000)
+    ]
+    assert run_import(ledger_url, write(tmp_path / "a.csv", header, rows)).inserted == 20_000
+    rows[3][2] = "many"  # line 5
+    rows[19_000][2] = "2"  # line 19,002, batches later
+    rows[19_001][1] = "2024-05-03 10:00"  # line 19,003: New York's time (run_import's zone)
+    again = write(tmp_path / "b.csv", header, rows)
+    assert again.stat().st_size > 2 * BLOCK
+    s = run_import(ledger_url, again)
+    assert (s.read, s.inserted, s.updated, s.unchanged, s.rejected) == (20_000, 0, 2, 19_997, 1)
+    assert [(line, why) for line, _, why in s.rejects] == [
+        (5, "column score: 'many' is not a number")
+    ]
+    changes = "SELECT l.external_id, c.field, c.new_value FROM lead_change c"
+    assert query(ledger_url, changes + " JOIN lead l ON l.id = c.lead_id ORDER BY c.id") == [
+        ("L-19000", "score", "2.0"),
+        ("L-19001", "created_at", "2024-05-03 14:00:00"),
+    ]
+    engine = open_ledger(ledger_url)
+    try:
+        with pytest.raises(ImportError_) as raised:
+            import_csv(engine, again, default_tz=None, now=NOW)
+    finally:
+        engine.dispose()
+    assert str(raised.value).startswith(f"{again}:19003: the time '2024-05-03 10:00' has no")

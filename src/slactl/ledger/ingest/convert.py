@@ -48,23 +48,21 @@ class Converter:
         check = _Checks()
         nul = [pc.match_substring(c, "\x00") for c in raw.columns] if self.nul else []
         check(_any(nul, raw.num_rows), "a cell holds a NUL byte")
-        self.skip: Any = None  # rows read but not for the ledger (another field's history)
+        # rows read but not for the ledger (another field's history)
+        self.skip: Any = _any([], raw.num_rows)
         if self.kind == "opportunities":
             out = opportunities.columns(self, cells, check)
         elif self.kind == "leads":
             out = self._leads(cells, check)
         else:
             out = self._activities(cells, check)
-        bad = _any([m for m, _ in check], raw.num_rows)
-        self.skipped = 0
-        if self.skip is not None:
-            bad = pc.and_(bad, pc.invert(self.skip))
-            self.skipped = pc.sum(self.skip).as_py() or 0
+        bad = pc.and_(_any([m for m, _ in check], raw.num_rows), pc.invert(self.skip))
+        self.skipped = pc.sum(self.skip).as_py() or 0
         rejects = [
             (i, next(r(i) for m, r in check if m[i].as_py()))
             for i in pc.indices_nonzero(bad).to_pylist()
         ]
-        good = pc.invert(bad if self.skip is None else pc.or_(bad, self.skip))
+        good = pc.invert(pc.or_(bad, self.skip))
         return {f: pc.filter(a, good) for f, a in out.items()}, pc.indices_nonzero(good), rejects
 
     def digest(self, raw: pa.RecordBatch) -> Any:

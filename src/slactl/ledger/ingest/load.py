@@ -27,6 +27,8 @@ _SQLITE_BEGIN: tuple[str, ...] = ("PRAGMA busy_timeout=30000", "PRAGMA synchrono
 _SQLITE_BEGIN += ("PRAGMA cache_size=-16384", "BEGIN IMMEDIATE")
 _PG_BEGIN = ("BEGIN", "SET LOCAL maintenance_work_mem = '256MB'")  # the index builds' sort
 _SAYS = ("note", "outcome", "reason", "duration", "from_rep")  # what an event says
+_LAST = 2**64 - 1
+_TIMES = ("handed_off_at", "created_at")  # a lead's clock starts at the first of them given
 _FIRST_HANDOFF = "(SELECT MIN(e.at) FROM event e WHERE e.lead_id = lead.id AND e.kind = 'handoff')"
 
 
@@ -112,21 +114,20 @@ class Ledger:
         """A ``table`` row for each field whose value differs in ``rows`` (the ``key`` id,
         then new and old of each of ``fields``, as ``text`` gives them); the fields that
         changed, in ``fields``' order."""
-        changes: dict[str, list[Any]] = {"id": [], "field": [], "old": [], "new": []}
-        for row in rows:
-            for k, f in enumerate(fields):
-                if row[1 + 2 * k] == row[2 + 2 * k]:
-                    continue
-                new, old = text(f, row[1 + 2 * k]), text(f, row[2 + 2 * k])
-                if new != old:
-                    for column, value in zip(changes, (row[0], f, old, new), strict=True):
-                        changes[column].append(value)
-        self.stage(pa.table(changes), "slactl_change")
+        changes = [
+            (row[0], f, old, new)
+            for row in rows
+            for f, a, b in zip(fields, row[1::2], row[2::2], strict=True)
+            if a != b and (new := text(f, a)) != (old := text(f, b))
+        ]
+        staged = {n: [c[k] for c in changes] for k, n in enumerate(("id", "field", "old", "new"))}
+        self.stage(pa.table(staged), "slactl_change")
         self.run(
             f"INSERT INTO {table} ({key}, field, old_value, new_value, recorded_at)"
             f" SELECT id, field, old, new, {self.now} FROM slactl_change"
         )
-        return [f for f in fields if f in changes["field"]]
+        said = {c[1] for c in changes}
+        return [f for f in fields if f in said]
 
     def stage(self, table: pa.Table, name: str = STAGE) -> None:
         self.cur.adbc_ingest(name, table, mode="replace", temporary=True)
@@ -177,21 +178,19 @@ class Ledger:
         if self.digests is None:
             self.cur.execute("SELECT row_hash FROM lead WHERE row_hash IS NOT NULL")
             parts = [_digests(b.column(0)) for b in self.cur.fetch_record_batch()]
-            self.digests = np.sort(np.concatenate([np.zeros(0, np.uint64), *parts]))
-            self.alive = np.ones(len(self.digests), np.bool_)
-        if not len(self.digests):
-            return np.zeros(len(digests), np.bool_)
+            # (the largest digest last, never alive: no search runs off the end)
+            self.digests = np.sort(np.concatenate([*parts, np.array([_LAST], np.uint64)]))
+            self.alive = self.digests != _LAST
         order = np.argsort(digests)  # (a search for sorted keys walks the table once)
         i = np.empty_like(order)
         i[order] = np.searchsorted(self.digests, digests[order])
-        i = np.minimum(i, len(self.digests) - 1)
         return (self.digests[i] == digests) & self.alive[i]
 
     def _forget(self, replaced: Any) -> None:
         """A lead's digest that this import replaced no longer tells a later row of it."""
         old = _digests(replaced)
-        if self.digests is not None and len(self.digests) and len(old):
-            i = np.minimum(np.searchsorted(self.digests, old), len(self.digests) - 1)
+        if self.digests is not None:
+            i = np.searchsorted(self.digests, old)
             self.alive[i[self.digests[i] == old]] = False
 
     def merge_leads(self, table: pa.Table) -> tuple[int, int, list[Any]]:
@@ -199,10 +198,10 @@ class Ledger:
         row per field; (inserted, updated, []). Only the columns the file has are compared
         and written. A first load appends without comparing (``append``). Each lead keeps
         the digest of the row it was last compared with (``row_hash``)."""
-        fields = [f for f in (*LEAD_FIELDS, "extra", "row_hash") if f in table.column_names]
+        fields = [f for f in (*LEAD_FIELDS, "extra") if f in table.column_names] + ["row_hash"]
         if "owner" in fields:
             self.owners.update(pc.unique(table["owner"]).drop_null().to_pylist())
-        clock = pc.coalesce(*[table[f] for f in ("handed_off_at", "created_at") if f in fields])
+        clock = pc.coalesce(*[table[f] for f in _TIMES if f in fields])
         table = table.append_column("clock_start_at", clock)
         if self.fresh:
             now = pa.repeat(pa.scalar(self.at, clock.type), len(table))
@@ -210,16 +209,15 @@ class Ledger:
             if self.append(lambda: self.cur.adbc_ingest("lead", rows, mode="append")) is not None:
                 return table.num_rows, 0, []
         self.stage(table)
-        others = [f for f in fields[1:] if f != "row_hash"]  # (external_id comes first)
+        others = fields[1:-1]  # (external_id comes first, row_hash last)
         pairs = ", ".join(f"s.{f} AS {f}, l.{f} AS o_{f}" for f in others)
         changed = " OR ".join(self.differ(f"s.{f}", f"l.{f}") for f in others)
-        kept = ", ".join(
-            f"s.{f}" for f in ("ordinal", "clock_start_at", *fields) if f not in others
-        )
         self.run(
-            f"CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, {kept}, {pairs}"
-            f" FROM {STAGE} s LEFT JOIN lead l"
+            "CREATE TEMP TABLE slactl_changed AS SELECT l.id AS lead_id, s.ordinal,"
+            f" s.clock_start_at, s.external_id, s.row_hash, l.row_hash AS o_row_hash, {pairs},"
+            f" ({changed}) AS differs FROM {STAGE} s LEFT JOIN lead l"
             f" ON l.external_id = s.external_id WHERE l.id IS NULL OR {changed}"
+            f" OR {self.differ('s.row_hash', 'l.row_hash')}"
         )
         inserted = self.run(
             f"INSERT INTO lead ({', '.join(fields)}, clock_start_at, recorded_at)"
@@ -228,27 +226,23 @@ class Ledger:
         )
         columns = ", ".join(f"{f}, o_{f}" for f in others)
         rows = self.rows(
-            f"SELECT lead_id, {columns} FROM slactl_changed WHERE lead_id IS NOT NULL"
+            f"SELECT lead_id, {columns} FROM slactl_changed WHERE lead_id IS NOT NULL AND differs"
             " ORDER BY lead_id"
         )
-        if rows:
-            # only the fields that changed: an index is rewritten for its own changes
-            said = self.record_changes(rows, others, "lead_change", "lead_id")
-            at = {
-                f: f"c.{f}" if f in said else f"lead.{f}" for f in ("handed_off_at", "created_at")
-            }
-            clock = f"COALESCE({at['handed_off_at']}, {_FIRST_HANDOFF}, {at['created_at']})"
-            sets = [f"{f} = c.{f}" for f in said]
-            sets += [f"clock_start_at = {clock}"] if "c." in clock else []
-            self.run(
-                f"UPDATE lead SET {', '.join(sets)} FROM slactl_changed c WHERE lead.id = c.lead_id"
-            )
-        if "row_hash" in fields:
-            join = f"{STAGE} s WHERE lead.external_id = s.external_id"
-            join += f" AND {self.differ('lead.row_hash', 's.row_hash')}"
-            self.cur.execute(f"SELECT lead.row_hash FROM lead, {join}")
-            self._forget(self.cur.fetch_arrow_table().column(0))
-            self.run(f"UPDATE lead SET row_hash = s.row_hash FROM {join}")
+        # only the fields that changed (an index is rewritten for its own changes), and
+        # the digest in the same statement: each page is written once
+        said = self.record_changes(rows, others, "lead_change", "lead_id") if rows else []
+        handed, created = (f"{'c' if f in said else 'lead'}.{f}" for f in _TIMES)
+        sets = [f"{f} = c.{f}" for f in (*said, "row_hash")]
+        if set(_TIMES) & set(said):
+            sets.append(f"clock_start_at = COALESCE({handed}, {_FIRST_HANDOFF}, {created})")
+        self.run(
+            f"UPDATE lead SET {', '.join(sets)} FROM slactl_changed c WHERE lead.id = c.lead_id"
+        )
+        self.cur.execute(
+            f"SELECT o_row_hash FROM slactl_changed WHERE {self.differ('o_row_hash', 'row_hash')}"
+        )
+        self._forget(self.cur.fetch_arrow_table().column(0))
         self.run("DROP TABLE slactl_changed")
         return inserted, len(rows), []
 
