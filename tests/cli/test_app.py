@@ -147,3 +147,9 @@ def test_a_run_imports_only_the_module_of_its_command() -> None:
     assert proc.stdout.splitlines()[-1] == "['slactl.cli.app']"
     result = CliRunner().invoke(app, ["deadline", "2024-05-03T10:00", "4 business hours"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_mistyped_command_is_answered_with_the_closest_one() -> None:
+    result = CliRunner().invoke(app, ["lint"])
+    assert result.exit_code == 2
+    assert "No such command 'lint'. Did you mean 'init'?" in result.output

@@ -125,6 +125,12 @@ class SlactlGroup(HelpGroup):
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return list(COMMANDS)
 
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:  # type: ignore[override]
+        if args and args[0] not in COMMANDS:  # a typo: Typer suggests among the commands built
+            for name in COMMANDS:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
         module = COMMANDS.get(cmd_name)
         if module is not None and cmd_name not in self.commands:
