@@ -40,6 +40,7 @@ bench: $(TEST_STAMP)
 	$(PY) bench/bench_report.py
 	$(PY) bench/bench_whatif.py
 	$(PY) bench/bench_dashboard.py
+	$(PY) bench/bench_status.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info demo.db bench/out
