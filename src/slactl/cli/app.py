@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperArgument, TyperGroup
 
 from slactl import __version__
-from slactl.errors import SlactlError
+from slactl.errors import SlactlError, TemporaryFailure
 
 
 @dataclass
@@ -161,10 +161,13 @@ class SlactlGroup(HelpGroup):
         except OSError as exc:  # a file or directory the command may not write, say
             _discard_new_ledgers()
             _fail(_os_failure(exc), 2)
+        except MemoryError:
+            _discard_new_ledgers()
+            _fail("out of memory: nothing was changed; close other programs and try again", 75)
         except Exception as exc:
-            failure = _database_failure(ctx, exc)
-            if failure is None:
-                raise
+            if type(exc).__module__.startswith(("click.", "typer.")):
+                raise  # (theirs: typer.Exit, usage errors; they print and exit themselves)
+            failure = _database_failure(ctx, exc) or _unexpected(exc)
             _discard_new_ledgers()
             _fail(str(failure), failure.exit_code)
 
@@ -187,12 +190,34 @@ def _database_failure(ctx: typer.Context, exc: Exception) -> SlactlError | None:
     read-only or locked halfway, say): one line too."""
     import sqlite3
 
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if not (isinstance(exc, sqlite3.Error) or (sa_exc and isinstance(exc, sa_exc.DBAPIError))):
+    drivers: list[type] = [sqlite3.Error]
+    for module, name in (("sqlalchemy.exc", "DBAPIError"), ("adbc_driver_manager", "Error")):
+        if module in sys.modules:  # (a driver not loaded raised nothing)
+            drivers.append(getattr(sys.modules[module], name))
+    if "psycopg" in sys.modules:
+        drivers.append(sys.modules["psycopg"].Error)
+    if not isinstance(exc, tuple(drivers)):
         return None
     from slactl.ledger.engine import database_failure
 
     return database_failure(settings(ctx).db, exc)
+
+
+def _unexpected(exc: Exception) -> SlactlError:
+    """The last resort, for an error nothing above knows (a bug of ours or of a library):
+    one line all the same, that says what to do (SLACTL_TRACEBACK=1 shows the traceback)."""
+    if os.environ.get("SLACTL_TRACEBACK"):
+        raise exc
+    what = (str(exc).strip().splitlines() or [""])[0][:300]
+    kind = type(exc).__name__
+    if kind == "ArrowMemoryError":  # (pyarrow's allocator: the machine is out of memory)
+        return TemporaryFailure(f"out of memory ({what}): nothing was changed; try again")
+    failure = SlactlError(
+        f"unexpected {kind}: {what}; nothing was changed. This is a bug in slactl: please"
+        " report it with this line (SLACTL_TRACEBACK=1 shows where it happened)"
+    )
+    failure.exit_code = 70  # EX_SOFTWARE from sysexits.h: neither bad input nor worth a retry
+    return failure
 
 
 app = typer.Typer(

@@ -10,6 +10,7 @@ newer one (written by a newer slactl) is refused outright.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,25 +40,46 @@ _BUSY = ("locked", "busy")
 _NOT_SQLITE = ("not a database", "malformed", "file is encrypted")
 _MISSING = ("does not exist",)  # a PostgreSQL database or role: permanent
 _UNREACHABLE = ("connection failed", "connection refused", "could not", "timeout", "no route")
+_FULL = ("disk is full", "no space left", "disk i/o error")
+# PostgreSQL's SQLSTATEs (psycopg's and ADBC's errors carry them), by what the user can do:
+# ask for rights; wait for a lock; try again once the server is back or has room
+_GONE = ("terminating connection", "server closed the connection", "connection lost")
+_PG_DENIED = ("42501", "25006", "28")  # privilege, read-only transaction, authorization
+_PG_LOCKED = ("55P03", "40P01", "40001")  # lock timeout, deadlock, serialization
+_PG_GONE = ("08", "57P", "57014", "53")  # connection, shutdown, cancelled, resources
 
 
 def database_failure(db: str, exc: BaseException) -> SlactlError:
-    """What a driver's error (``DBAPIError`` or ``sqlite3.Error``) means for the user, as
-    one line: permission problems and foreign files exit 2, a locked ledger or an
-    unreachable server 75 (try again later)."""
+    """What a driver's error (``DBAPIError``, ``sqlite3.Error``, psycopg's or ADBC's) means
+    for the user, as one line: permission problems, damaged and foreign files exit 2; a
+    locked ledger, a full disk or an unreachable server 75 (try again later)."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    lines = str(orig).strip().splitlines() or [type(orig).__name__]
-    text = lines[0]
+    text = _driver_text(orig or exc)
     low = text.lower()
     where = safe_url(db)
-    if any(k in low for k in _PERMISSION):
-        return LedgerError(
-            f"{where}: permission denied ({text}): check the permissions of the ledger file"
-            " and its directory"
-        )
-    if any(k in low for k in _BUSY):
+    state = str(getattr(orig, "sqlstate", None) or "")
+    if state.startswith(_PG_DENIED) or any(k in low for k in _PERMISSION):
+        server = "://" in db and not db.startswith("sqlite")
+        fix = "its role, or use another" if server else "the ledger file and its directory"
+        return LedgerError(f"{where}: permission denied ({text}): check the permissions of {fix}")
+    if state.startswith(_PG_LOCKED) or any(k in low for k in _BUSY):
         return TemporaryFailure(
             f"the ledger {where} is locked by another process ({text}): try again"
+        )
+    if any(k in low for k in _FULL):
+        return TemporaryFailure(
+            f"cannot write the ledger {where} (is the disk full? {text}): nothing was"
+            " changed; free some space and try again"
+        )
+    if state.startswith(_PG_GONE) or any(k in low for k in _GONE):
+        return TemporaryFailure(
+            f"the ledger {where} failed or went away ({text}): nothing was changed; try again"
+            " when the server is back"
+        )
+    if "malformed" in low:
+        return LedgerError(
+            f"the ledger {where} is damaged ({text}): nothing was changed; restore it from a"
+            " backup (slactl db upgrade leaves one beside it) or import into a new ledger"
         )
     if any(k in low for k in _NOT_SQLITE):
         return LedgerError(
@@ -67,7 +89,26 @@ def database_failure(db: str, exc: BaseException) -> SlactlError:
         return LedgerError(f"cannot open the ledger {where}: {_tail(text)}")
     if any(k in low for k in _UNREACHABLE):
         return TemporaryFailure(f"cannot reach the ledger {where}: {text}")
-    return LedgerError(f"cannot use the ledger {where}: {text}")
+    return LedgerError(
+        f"cannot use the ledger {where}: {text}; if it is at the current schema"
+        " ('slactl db status') and this goes on, report it as a bug with this line"
+    )
+
+
+def _driver_text(orig: BaseException) -> str:
+    """The first line of a driver's message; of ADBC's (``IO: [libpq] Failed to execute
+    query '…': ERROR:  …\nQuery was: …``) the server's words alone."""
+    text = str(orig).strip()
+    if type(orig).__module__.startswith("adbc_driver_manager"):
+        text = " ".join(text.split())
+        text = re.split(r" (?:Query was:|LINE \d+:|DETAIL:|HINT:|CONTEXT:|This probably)", text)[0]
+        text = re.sub(r"\s*\.? SQLSTATE: \w+$", "", text)
+        said = re.split(r"(?:ERROR|FATAL): ", text)
+        if len(said) > 1:
+            text = said[-1]
+        else:  # (SQLite's: "IO: Failed to step query: database is locked")
+            text = re.sub(r"^[A-Z_]+: (\[\w+\] )?(Failed to [\w ]+: )?", "", text)
+    return (text.splitlines() or [type(orig).__name__])[0]
 
 
 def _tail(text: str) -> str:

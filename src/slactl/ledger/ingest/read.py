@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,8 @@ class Source:
         try:
             with open(path, encoding=encoding, errors="replace", newline="") as f:
                 row = next(r for r in csv.reader(f, delimiter=delimiter) if r)
-        except (csv.Error, StopIteration) as exc:
-            raise ImportError_(f"{path}:1: unreadable CSV header: {exc}") from None
+        except (csv.Error, StopIteration, UnicodeError) as exc:  # (UTF-16 without its BOM)
+            raise ImportError_(f"{path}:1: unreadable header ({exc}); check --encoding") from None
         return cls(path, encoding, delimiter, [h.strip() for h in row])
 
     def batches(self, progress: Callable[[int], None]) -> Iterator[pa.RecordBatch]:
@@ -75,12 +76,13 @@ class Source:
         with open(self.path, "rb") as raw:
             self.stream = _Watched(raw, progress)
             try:
-                # closed however the reading ends: its read-ahead, which calls this
-                # process's Python from Arrow's thread, is over before the file closes
-                # (one left running into the interpreter's exit aborts it)
+                # its read-ahead calls this process's Python from Arrow's thread: over before the
+                # file closes, however the reading ends (one left running at exit aborts it)
                 with pacsv.open_csv(self.stream, read, parse, convert) as reader:
                     yield from reader
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            except (pa.ArrowInvalid, UnicodeError) as exc:
+                self.stream.stopped = True  # (a reader not opened: its read-ahead ends now)
+                time.sleep(0.05)
                 raise self._unreadable(str(exc)) from None
 
     def _bad_width(self, row: Any) -> str:
@@ -148,13 +150,13 @@ class _Watched(io.RawIOBase):
     whether a NUL byte was among them (the cells are searched for one only then)."""
 
     def __init__(self, raw: Any, progress: Callable[[int], None]) -> None:
-        self.raw, self.progress, self.done, self.nul = raw, progress, 0, False
+        self.raw, self.progress, self.done, self.nul, self.stopped = raw, progress, 0, False, False
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        data: bytes = self.raw.read(size)
+        data: bytes = b"" if self.stopped else self.raw.read(size)
         self.done += len(data)
         self.nul = self.nul or b"\x00" in data
         self.progress(self.done)
