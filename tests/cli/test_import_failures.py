@@ -95,6 +95,15 @@ def test_a_damaged_ledger_is_one_line_exit_2_and_left_as_it_was(
     assert digest(ledger) == before
 
 
+def test_a_ledger_that_is_not_a_database_is_one_line_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    db.write_bytes(os.urandom(20_000))
+    before = digest(db)
+    r = slactl(str(db), "import", str(new_leads(tmp_path)))
+    one_line(r, 2, f"sqlite:///{db} is not a slactl ledger (file is not a database)")
+    assert digest(db) == before
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
 def test_an_encoding_whose_bom_is_missing_is_one_line(
     ledger: Path, tmp_path: Path, encoding: str
@@ -140,9 +149,8 @@ def test_an_unknown_error_is_one_line_that_says_to_report_it() -> None:
     r = CliRunner().invoke(_app(RuntimeError("something\nwent wrong")), ["boom"])
     assert r.exit_code == 70
     assert r.stderr == (
-        "Error: unexpected RuntimeError: something; nothing was changed. This is a bug in"
-        " slactl: please report it with this line (SLACTL_TRACEBACK=1 shows where it"
-        " happened)\n"
+        "Error: unexpected RuntimeError: something. This is a bug in slactl: please report it"
+        " with this line (SLACTL_TRACEBACK=1 shows where it happened)\n"
     )
 
 

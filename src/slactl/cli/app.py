@@ -163,7 +163,7 @@ class SlactlGroup(HelpGroup):
             _fail(_os_failure(exc), 2)
         except MemoryError:
             _discard_new_ledgers()
-            _fail("out of memory: nothing was changed; close other programs and try again", 75)
+            _fail("out of memory: close other programs, then try again", 75)
         except Exception as exc:
             if type(exc).__module__.startswith(("click.", "typer.")):
                 raise  # (theirs: typer.Exit, usage errors; they print and exit themselves)
@@ -211,10 +211,10 @@ def _unexpected(exc: Exception) -> SlactlError:
     what = (str(exc).strip().splitlines() or [""])[0][:300]
     kind = type(exc).__name__
     if kind == "ArrowMemoryError":  # (pyarrow's allocator: the machine is out of memory)
-        return TemporaryFailure(f"out of memory ({what}): nothing was changed; try again")
+        return TemporaryFailure(f"out of memory ({what}): close other programs, then try again")
     failure = SlactlError(
-        f"unexpected {kind}: {what}; nothing was changed. This is a bug in slactl: please"
-        " report it with this line (SLACTL_TRACEBACK=1 shows where it happened)"
+        f"unexpected {kind}: {what}. This is a bug in slactl: please report it with this"
+        " line (SLACTL_TRACEBACK=1 shows where it happened)"
     )
     failure.exit_code = 70  # EX_SOFTWARE from sysexits.h: neither bad input nor worth a retry
     return failure
