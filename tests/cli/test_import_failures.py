@@ -116,6 +116,19 @@ def test_an_encoding_whose_bom_is_missing_is_one_line(
     assert digest(ledger) == before
 
 
+def test_a_quote_never_closed_says_how_many_lines_it_took_in(ledger: Path, tmp_path: Path) -> None:
+    """pyarrow reads the lines after an unclosed quote as one cell: they are one rejected
+    row, and the reason says so (the row counted 1 read and said only "2 cells")."""
+    f = tmp_path / "open.csv"
+    rows = "".join(f"N-{i},n{i}@x.example,2024-05-03T10:00Z\n" for i in range(10))
+    f.write_text('external_id,email,created_at\nN-x,"oops,2024-05-03T10:00Z\n' + rows)
+    r = slactl(str(ledger), "import", str(f))
+    assert r.returncode == 0
+    assert r.stderr.splitlines()[1] == (
+        f"  {f}:2: 2 cells where the header has 3 columns, over 11 lines: is a quote never closed?"
+    )
+
+
 @pytest.mark.slow
 def test_a_line_of_50_mb_is_one_line_and_no_abort(ledger: Path, tmp_path: Path) -> None:
     """Arrow's read-ahead was still reading it when the process exited: "terminate called

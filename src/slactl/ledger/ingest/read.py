@@ -76,8 +76,7 @@ class Source:
         with open(self.path, "rb") as raw:
             self.stream = _Watched(raw, progress)
             try:
-                # its read-ahead calls this process's Python from Arrow's thread: over before the
-                # file closes, however the reading ends (one left running at exit aborts it)
+                # (its read-ahead calls Python from Arrow's thread: over before the file closes)
                 with pacsv.open_csv(self.stream, read, parse, convert) as reader:
                     yield from reader
             except (pa.ArrowInvalid, UnicodeError) as exc:
@@ -92,8 +91,9 @@ class Source:
         if len(cells) == 1 and (self.footer or cells[0].startswith("Copyright (c)")):
             self.footer = True
         elif row.number is not None:
-            n, width = len(cells), len(self.headers)
+            n, width, spans = len(cells), len(self.headers), row.text.count("\n") + 1
             why = f"{n} cells where the header has {width} columns"
+            why += f", over {spans} lines: is a quote never closed?" if spans > 1 else ""
             self.bad_width[row.number] = (
                 "more cells than the header has columns" if n > width else why
             )
