@@ -111,6 +111,7 @@ def _uses_postgresql(item: pytest.Item) -> bool:
 # modules joined). `make test` runs them.
 END_TO_END = frozenset(
     {
+        "tests/cli/test_import_failures.py",
         "tests/cli/test_lifecycle_e2e.py",
         "tests/cli/test_report_e2e.py",
         "tests/cli/test_whatif_cmds.py",

@@ -444,6 +444,7 @@ def test_bad_agreement_is_one_line_error(
     assert f"{path}:{message.replace(': ', ': error: ', 1)}" in checked.stderr.splitlines()
 
 
+@pytest.mark.slow  # (the installed binary, once per bad file: the full suite runs it)
 def test_bad_agreements_through_the_installed_binary(tmp_path: Path) -> None:
     for i, (change, message) in enumerate(BAD_AGREEMENTS):
         directory = tmp_path / str(i)

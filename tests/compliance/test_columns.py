@@ -245,6 +245,7 @@ def test_the_one_cycle_shortcut_is_the_walk_over_the_events(
         )
 
 
+@pytest.mark.slow  # (four simulated ledgers: the full suite runs it)
 @pytest.mark.parametrize("columns", [1, 10**9])
 @pytest.mark.parametrize("rep", [None, "bob"])
 def test_reports_taken_from_one_evaluation_of_a_span_are_the_reports(

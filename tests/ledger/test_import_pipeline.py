@@ -160,6 +160,7 @@ def cli(tmp_path: Path, *args: str, agreements: Path | None = None):  # type: ig
     )
 
 
+@pytest.mark.slow  # (a subprocess or a large file: the full suite runs it)
 def test_a_10_mb_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
     f = tmp_path / "big.csv"
     f.write_text(
@@ -173,6 +174,7 @@ def test_a_10_mb_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert query(f"sqlite:///{tmp_path / 'l.db'}", "SELECT COUNT(*) FROM lead") == [(0,)]
 
 
+@pytest.mark.slow  # (a subprocess or a large file: the full suite runs it)
 def test_a_full_disk_is_one_line_exit_75_and_the_ledger_unchanged(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'l.db'}"
     run_import(url, ROOT / "examples" / "leads.csv")
@@ -202,6 +204,7 @@ def test_a_full_disk_is_one_line_exit_75_and_the_ledger_unchanged(tmp_path: Path
     assert query(url, "SELECT * FROM lead ORDER BY id") == before
 
 
+@pytest.mark.slow  # (a subprocess or a large file: the full suite runs it)
 def test_without_an_agreement_a_time_without_offset_needs_tz(tmp_path: Path) -> None:
     f = write(
         tmp_path / "a.csv",
@@ -230,6 +233,7 @@ def test_without_an_agreement_a_time_without_offset_needs_tz(tmp_path: Path) -> 
     )
 
 
+@pytest.mark.slow  # (a subprocess or a large file: the full suite runs it)
 def test_other_commands_do_not_load_pyarrow(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     assert cli(tmp_path, "import", str(ROOT / "examples" / "leads.csv")).returncode == 0
@@ -297,6 +301,7 @@ def test_a_first_load_builds_the_indexes_once_at_the_end_on_both_engines(
     assert phases.count("indexing") == 2
 
 
+@pytest.mark.slow  # (a subprocess or a large file: the full suite runs it)
 def test_a_lead_again_in_a_later_batch_of_a_first_load(ledger_url: str, tmp_path: Path) -> None:
     """A first load inserts batch after batch without comparing; a batch with a lead of an
     earlier one is rolled back to its savepoint and merged as an update."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SLACTL = Path(sys.executable).parent / "slactl"
 
 AGREEMENT = """\
@@ -31,6 +33,7 @@ def run(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow  # (a generated ledger of every kind of event: the full suite runs it)
 def test_recycled_and_reassigned_leads_are_read(ledger_url: str, tmp_path: Path) -> None:
     (tmp_path / "agreements").mkdir()
     (tmp_path / "agreements" / "r.yaml").write_text(AGREEMENT)
