@@ -35,6 +35,25 @@ def run(
     return seconds, rss_kb / 1024
 
 
+def timed(
+    cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one command, measured by /usr/bin/time."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", *cmd],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    wall, user, system, rss = proc.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024
+
+
 def ensure_data() -> None:
     if not (DATA / "leads.csv").exists() or not (DATA / "activities.csv").exists():
         subprocess.run([sys.executable, str(ROOT / "bench" / "gen_data.py")], check=True)

@@ -33,6 +33,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _run import timed
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 SLACTL = str(ROOT / ".venv" / "bin" / "slactl")
@@ -70,21 +72,8 @@ CREATE UNIQUE INDEX ix_external_id ON {SCHEMA}_ref.lead(external_id);
 
 
 def run(cmd: list[str], *, stdin: str | None = None) -> tuple[float, float, float]:
-    """(wall s, CPU s, peak RSS MB) of one command, measured by /usr/bin/time."""
-    env = {**os.environ, "SLACTL_AGREEMENTS": str(ROOT / "agreements")}
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %U %S %M", *cmd],
-        env=env,
-        input=stdin,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    wall, user, system, rss = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(system), int(rss) / 1024
+    """(wall s, CPU s, peak RSS MB) of one command, under the bundled agreements."""
+    return timed(cmd, env={"SLACTL_AGREEMENTS": str(ROOT / "agreements")}, stdin=stdin)
 
 
 def fresh(path: Path) -> Path:

@@ -18,9 +18,10 @@ import os
 import platform
 import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
+
+from _run import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -127,23 +128,6 @@ same ledger (this code 0.95–1.23 s), where it had taken 0.73 s, and the report
 where it had taken 4.1 s; `whatif` came out at 2.24× the report in one
 `bench_whatif.py` run (10.04 s for the old code, 10.19 s for this one, the same JSON).
 """
-
-
-def timed(cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    """(wall s, cpu s, peak MB) of one run."""
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %U %S %M", *cmd],
-        env={**os.environ, **(env or {})},
-        input=stdin,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    wall, user, system, rss = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(system), int(rss) / 1024
 
 
 def best(cmd: list[str], n: int = 3, **kw):  # type: ignore[no-untyped-def]

@@ -20,25 +20,9 @@ import subprocess
 import sys
 
 import yaml
-from _run import OUT, ROOT, SLACTL
+from _run import OUT, ROOT, SLACTL, timed
 
 PAUSABLE = ("speed-to-lead", "disposition")
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall s, CPU s) of one run."""
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %U %S", *cmd],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    wall, user, system = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(system)
 
 
 def build(ledger: str, life: str, agreements: str) -> None:
@@ -96,11 +80,11 @@ def main() -> None:
         "`slactl --version`": [SLACTL, "--version"],
     }
     for cmd in commands.values():  # once untimed: the page cache and the holidays cache
-        timed(cmd, env)
+        timed(cmd, env=env)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, cmd in commands.items():
-            times[name].append(timed(cmd, env))
+            times[name].append(timed(cmd, env=env)[:2])
     print(f"{runs} rounds, load average {os.getloadavg()[0]:.1f} at the end\n")
     print("| command | wall s (median, min-max) | CPU s (median) |")
     print("|---|---:|---:|")
