@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,21 +17,8 @@ def run(
     cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one command, measured by /usr/bin/time."""
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *cmd],
-        env={**os.environ, **(env or {})},
-        input=stdin,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    seconds = time.perf_counter() - t0
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    rss_kb = int(proc.stderr.strip().splitlines()[-1])
-    return seconds, rss_kb / 1024
+    wall, _, peak = timed(cmd, env=env, stdin=stdin)
+    return wall, peak
 
 
 def timed(
