@@ -64,9 +64,12 @@ def copy(base: Path, tmp_path: Path) -> tuple[str, Path]:
     return str(db), agreements
 
 
-def page(db: str, agreements: Path, *args: str, as_of: str = AS_OF) -> bytes:
-    """``slactl dashboard --month 2024-05`` as the installed command writes it."""
-    out = Path(db).with_name("page.html")
+def page(
+    db: str, agreements: Path, *args: str, as_of: str = AS_OF, out: Path | None = None
+) -> bytes:
+    """``slactl dashboard --month 2024-05`` as the installed command writes it (to ``out``,
+    by default beside a SQLite ledger)."""
+    out = out or Path(db).with_name("page.html")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "SLACTL_DB": db,
@@ -282,22 +285,7 @@ def test_on_postgresql(base: Path, pg_url: str, tmp_path: Path) -> None:
     run_import(pg_url, agreements, base / "events.csv", "activities")
 
     def on_pg(*args: str) -> bytes:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "SLACTL_DB": pg_url,
-            "SLACTL_AGREEMENTS": str(agreements),
-        }
-        html = tmp_path / "pg.html"
-        r = subprocess.run(
-            [str(SLACTL), "dashboard", "--month", "2024-05", "--as-of", AS_OF, "-o", str(html)]
-            + list(args),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert r.returncode == 0, r.stderr
-        return html.read_bytes()
+        return page(pg_url, agreements, *args, out=tmp_path / "pg.html")
 
     evaluated = on_pg("--no-store")
     assert on_pg() == evaluated

@@ -79,7 +79,12 @@ def ledger(tmp_path: Path) -> tuple[str, dict[str, str], Path]:
         "C,call,bob,2024-05-14T11:00:00+00:00,\n"
     )
     slactl(env, "import", "--kind", "activities", str(events))
-    # every week stored as of AS_OF, with the marks of now
+    store_every_week(db)
+    return db, env, tmp_path
+
+
+def store_every_week(db: str) -> None:
+    """Every week stored as of AS_OF, with the ledger's marks of now."""
     reading = open_for_reading(db)
     marks = trend_store.high_marks(reading)
     reading.dispose()
@@ -94,7 +99,6 @@ def ledger(tmp_path: Path) -> tuple[str, dict[str, str], Path]:
         figures=[(a, b, {"week": a.isoformat()}) for a, b in BOUNDS],
     )
     writing.dispose()
-    return db, env, tmp_path
 
 
 def holding(db: str, as_of: datetime = AS_OF) -> set[tuple[date, date]]:
@@ -166,20 +170,7 @@ def test_something_happening_between_the_as_ofs(
     reader: the row's evaluation did not see it."""
     db, env, _ = ledger
     slactl(env, "log", "A", "email", "--rep", "alice", "--at", "2024-06-05T10:00Z")
-    engine = open_for_reading(db)
-    marks = trend_store.high_marks(engine)
-    engine.dispose()
-    assert marks is not None
-    writing = open_for_writing(db, create=False)
-    trend_store.save(  # stored again with marks above that event
-        writing,
-        scope="",
-        fingerprint="fp",
-        as_of=AS_OF,
-        marks=marks,
-        figures=[(a, b, {"week": a.isoformat()}) for a, b in BOUNDS],
-    )
-    writing.dispose()
+    store_every_week(db)  # stored again with marks above that event
     assert holding(db) == set(BOUNDS)
     assert holding(db, as_of=datetime(2024, 6, 10, tzinfo=UTC)) == {W12, W20}
 
