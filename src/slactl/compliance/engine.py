@@ -681,7 +681,6 @@ class Evaluated:
         span_lo, span_hi = self.span.bounds(tz)
         if as_of != self.as_of or lo < span_lo or hi > span_hi:
             return None
-        cycles, starts, order, outcomes = self._of(agreement)
         leads: set[int] | None = None
         same = histories is self.histories or (
             len(histories) == len(self.histories)
@@ -695,13 +694,33 @@ class Evaluated:
                 return None
         seen: list[LeadFacts] = []
         out: list[Outcome] = []
-        # the cycles starting in [lo, hi), by bisection on the sorted starts, in cohort order
-        for i in sorted(order[bisect_left(starts, lo) : bisect_left(starts, hi)]):
-            f = cycles[i]
+        for f, each in self._starting(agreement, lo, hi):
             if leads is None or id(f.lead) in leads:
                 seen.append(f)
-                out += outcomes[i]
+                out += each
         return seen, out
+
+    def pairs(
+        self, agreement: Agreement, period: Period
+    ) -> list[tuple[LeadFacts, list[Outcome]]] | None:
+        """Each cycle of all the histories that starts in ``period``, with its lead
+        outcomes, in cohort order; None when ``period`` is outside the span."""
+        lo, hi = period.bounds(agreement.calendar.tz)
+        span_lo, span_hi = self.span.bounds(agreement.calendar.tz)
+        if lo < span_lo or hi > span_hi:
+            return None
+        return self._starting(agreement, lo, hi)
+
+    def _starting(
+        self, agreement: Agreement, lo: datetime, hi: datetime
+    ) -> list[tuple[LeadFacts, list[Outcome]]]:
+        """The cycles starting in [lo, hi), by bisection on the sorted starts, in cohort
+        order, each with its outcomes."""
+        cycles, starts, order, outcomes = self._of(agreement)
+        return [
+            (cycles[i], outcomes[i])
+            for i in sorted(order[bisect_left(starts, lo) : bisect_left(starts, hi)])
+        ]
 
 
 def _period_outcomes(

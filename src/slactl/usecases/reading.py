@@ -377,12 +377,21 @@ def open_items(
     rep: str | None = None,
     lookback_days: int | None = None,
     histories: list[LeadHistory] | None = None,
+    evaluated: Evaluated | None = None,
 ) -> list[StatusItem]:
     """Sales work still open at ``as_of`` among the leads whose clock started in the last
     ``lookback_days`` (default ``lookback``): pending, at risk, or overdue with nothing
-    done, by deadline. ``histories``: those leads, when the caller has read them."""
+    done, by deadline. ``histories``: those leads, when the caller has read them;
+    ``evaluated``: the outcomes of the cycles of a span, already evaluated (the month of
+    ``status``), taken from there rather than evaluated again."""
     found = open_work(
-        engine, agreements, as_of=as_of, rep=rep, lookback_days=lookback_days, histories=histories
+        engine,
+        agreements,
+        as_of=as_of,
+        rep=rep,
+        lookback_days=lookback_days,
+        histories=histories,
+        evaluated=evaluated,
     )
     return [w.item for w in found.work]
 
@@ -410,6 +419,7 @@ def open_work(
     lookback_days: int | None = None,
     histories: list[LeadHistory] | None = None,
     watch: str | None = None,
+    evaluated: Evaluated | None = None,
 ) -> OpenWork:
     """``open_items`` with each item's facts. ``watch``: read only the leads whose notify
     watch row under this fingerprint no longer holds (``ledger.watch``)."""
@@ -437,7 +447,10 @@ def open_work(
     with bulk():
         for agreement, part in parts:
             cal = agreement.calendar
-            for o, facts in _sales_outcomes(agreement, histories, as_of=as_of, period=part):
+            outcomes = _sales_outcomes(
+                agreement, histories, as_of=as_of, period=part, evaluated=evaluated
+            )
+            for o, facts in outcomes:
                 if o.deadline is None and not o.paused:
                     continue
                 if rep is not None and o.owner != rep:
@@ -460,12 +473,49 @@ def open_work(
 
 
 def _sales_outcomes(
-    agreement: Agreement, histories: list[LeadHistory], *, as_of: datetime, period: Period
+    agreement: Agreement,
+    histories: list[LeadHistory],
+    *,
+    as_of: datetime,
+    period: Period,
+    evaluated: Evaluated | None = None,
 ) -> Iterator[tuple[Outcome, LeadFacts]]:
     """The sales commitments' outcomes of the cycles whose clock starts in ``period``, each
     with its cycle's facts: ``evaluate_period``'s lead outcomes (the same cycles, measures
     and calendars), without the marketing and period commitments the open work never
-    shows, and without the reasons in words."""
+    shows, and without the reasons in words. The cycles that start in ``evaluated``'s
+    span are taken from it (a cycle's outcomes do not depend on the period it is counted
+    in); the earlier ones are evaluated here."""
+    sales = {c.id for c in agreement.commitments if c.party == "sales"}
+    if evaluated is not None and evaluated.as_of == as_of and period.end >= evaluated.span.start:
+        first = evaluated.span.start
+        late = period
+        if period.start < first:
+            late = Period(first, period.end, period.label, (None, period.cut[1]))
+        pairs = evaluated.pairs(agreement, late)
+        if pairs is not None:
+            if period.start < first:
+                day = first - timedelta(days=1)
+                early = Period(period.start, day, period.label, (period.cut[0], None))
+                yield from _evaluate_sales(agreement, histories, as_of, early, sales)
+            kept = {id(h.lead) for h in histories}
+            for f, each in pairs:
+                if id(f.lead) in kept:
+                    for o in each:
+                        if o.commitment_id in sales:
+                            yield o, f
+            return
+    yield from _evaluate_sales(agreement, histories, as_of, period, sales)
+
+
+def _evaluate_sales(
+    agreement: Agreement,
+    histories: list[LeadHistory],
+    as_of: datetime,
+    period: Period,
+    sales: set[str],
+) -> Iterator[tuple[Outcome, LeadFacts]]:
+    """``_sales_outcomes`` of the cycles starting in ``period``, evaluated."""
     from slactl.compliance.engine import Matcher, cohort_outcomes, cycles_of, lead_plan
 
     lo, hi = period.bounds(agreement.calendar.tz)
@@ -474,12 +524,13 @@ def _sales_outcomes(
     cohort = [
         f
         for h in histories
+        # no cycle starts before the lead's clock start
+        if clock_start(h, as_of) < hi
         for f in cycles_of(agreement, h, as_of, mql, why=False)
         if lo <= f.start < hi
     ]
     if not cohort:
         return
-    sales = {c.id for c in agreement.commitments if c.party == "sales"}
     plan = [step for step in lead_plan(agreement, memo=True) if step[0].id in sales]
     outcomes = cohort_outcomes(agreement, cohort, as_of, period, plan)
     for f, each in zip(cohort, outcomes, strict=True):
@@ -564,13 +615,17 @@ def rep_status(
     histories = _read(
         engine, agreements, Period(first, today, ""), as_of=as_of, owner=rep, all_from=month_from
     )
-    items = open_items(engine, agreements, as_of=as_of, rep=rep, histories=histories)
+    # the month's report reads the leads that can have a cycle starting in it (the
+    # earlier months' open leads are read for the open work alone); the month's cycles
+    # are evaluated once, for the report and the open work
+    month_histories = [h for h in histories if _may_start_in(h, month_from, as_of)]
+    evaluated = Evaluated(month_histories, as_of, this_month)
+    items = open_items(
+        engine, agreements, as_of=as_of, rep=rep, histories=histories, evaluated=evaluated
+    )
     with engine.connect() as conn:
         lo, hi = created_bounds(agreements, this_month)
         created = queries.count_leads_created(conn=conn, start=lo, end=hi, owner=rep, as_of=as_of)
-    # the month's report reads the leads that can have a cycle starting in it (the
-    # earlier months' open leads are read for the open work alone)
-    month_histories = [h for h in histories if _may_start_in(h, month_from, as_of)]
     with bulk():
         report = build_report(
             segments(agreements, this_month),
@@ -581,6 +636,7 @@ def rep_status(
             leads_created=created,
             rep=rep,
             why=False,
+            evaluated=evaluated,
         )
     return items, report
 
