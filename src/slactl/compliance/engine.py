@@ -632,12 +632,22 @@ class Evaluated:
     agreement for every cycle that starts in ``span``, then handed out period by period:
     a dashboard's month and the thirteen weeks of its trend are one evaluation, not
     fourteen. A cycle's lead outcomes do not depend on the period it is reported in.
-    Used only for reports without reasons (``why`` False)."""
+    Used only for reports without reasons (``why`` False). ``columns``: from how many
+    cycles they are evaluated column-wise (``status``, which has not imported numpy for
+    anything else, waits as long as ``cohort_outcomes`` does)."""
 
-    def __init__(self, histories: Sequence[LeadHistory], as_of: datetime, span: Period) -> None:
+    def __init__(
+        self,
+        histories: Sequence[LeadHistory],
+        as_of: datetime,
+        span: Period,
+        *,
+        columns: int = COLUMNS,
+    ) -> None:
         self.histories = histories
         self.as_of = as_of
         self.span = span
+        self.columns = columns
         self.held: set[int] | None = None  # the leads of ``histories``, when asked
         # id(agreement) -> (it, its cycles, their starts sorted, the cycles' indices in
         # that order, each cycle's outcomes)
@@ -654,7 +664,7 @@ class Evaluated:
             cycles = mql_cohort(agreement, self.histories, as_of=self.as_of, period=self.span)
             plan = lead_plan(agreement, memo=True)
             outcomes: list[list[Outcome]] = []
-            if len(cycles) >= COLUMNS:
+            if len(cycles) >= self.columns:
                 _column_outcomes(agreement, cycles, self.as_of, plan, outcomes)
             else:
                 for f in cycles:

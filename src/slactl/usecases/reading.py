@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 from slactl.agreement.directory import AgreementSet
 from slactl.agreement.model import Agreement
 from slactl.bulk import bulk
-from slactl.compliance.engine import Cohorts, Evaluated, clock_start, evaluate_lead, handoffs
+from slactl.compliance.engine import (
+    BULK,
+    Cohorts,
+    Evaluated,
+    clock_start,
+    evaluate_lead,
+    handoffs,
+)
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
 from slactl.compliance.report import Report, Winner, build_report
 from slactl.errors import SlactlError, UnknownLead
@@ -619,7 +626,7 @@ def rep_status(
     # earlier months' open leads are read for the open work alone); the month's cycles
     # are evaluated once, for the report and the open work
     month_histories = [h for h in histories if _may_start_in(h, month_from, as_of)]
-    evaluated = Evaluated(month_histories, as_of, this_month)
+    evaluated = Evaluated(month_histories, as_of, this_month, columns=BULK)
     items = open_items(
         engine, agreements, as_of=as_of, rep=rep, histories=histories, evaluated=evaluated
     )
