@@ -180,6 +180,28 @@ def test_db_upgrade_refuses_somebody_elses_sqlite_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.db"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", str(LEADS)],
+        ["log", "L-1", "call", "--rep", "alice"],
+        ["status", "--rep", "alice"],
+        ["db", "status"],
+    ],
+)
+def test_a_sqlite_url_with_options_is_refused_not_ignored(ledger: Path, command: list[str]) -> None:
+    # SQLAlchemy drops a SQLite URL's query: ?mode=ro would have been written through
+    before = digest_of(ledger)
+    r = cli(f"sqlite:///{ledger}?mode=ro", *command)
+    assert r.exit_code == 2
+    assert r.stderr == (
+        f"Error: --db sqlite:///{ledger}?mode=ro: slactl takes no options in a SQLite URL"
+        " (mode); give the file's path alone (to keep a ledger from being written, make its"
+        " file read-only: slactl still reads it)\n"
+    )
+    assert digest_of(ledger) == before
+
+
 @pytest.mark.parametrize("command", [["db", "status"], ["db", "upgrade"]])
 def test_db_commands_on_a_file_that_is_not_sqlite(tmp_path: Path, command: list[str]) -> None:
     bogus = tmp_path / "notes.db"

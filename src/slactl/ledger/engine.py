@@ -168,6 +168,12 @@ def make_engine(db: str) -> Engine:
             " postgresql+psycopg://user@host/db"
         ) from None
     if parsed.get_backend_name() == "sqlite":
+        if parsed.query:  # SQLAlchemy would ignore them (mode=ro too): say so, do not write
+            raise LedgerError(
+                f"--db {db}: slactl takes no options in a SQLite URL"
+                f" ({', '.join(sorted(parsed.query))}); give the file's path alone (to keep"
+                " a ledger from being written, make its file read-only: slactl still reads it)"
+            )
         if parsed.database and parsed.database != ":memory:":
             parent = Path(parsed.database).parent
             if not parent.is_dir():
