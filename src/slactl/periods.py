@@ -12,6 +12,8 @@ from slactl.errors import SlactlError
 
 @dataclass(frozen=True)
 class Period:
+    """A named run of whole days (a month, a week, a quarter, or --from..--to)."""
+
     start: date
     end: date  # inclusive
     label: str

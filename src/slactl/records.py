@@ -118,6 +118,8 @@ class PipelineEntry(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class LeadHistory:
+    """A lead with everything the ledger holds about it: its events and opportunities."""
+
     lead: Lead
     events: tuple[Event, ...]  # sorted by ``at``
     opportunities: tuple[Opportunity, ...] = ()  # sorted by ``created_at``

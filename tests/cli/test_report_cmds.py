@@ -10,6 +10,8 @@ hour); disp = disposition within 10 business days.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,6 +197,29 @@ def test_status_json(env: dict[str, str]) -> None:
     ]  # fmt: skip
     month = {c["id"]: (c["met"], c["breached"], c["pending"]) for c in got["month"]["commitments"]}
     assert month == {"ft": (1, 1, 1), "disp": (1, 1, 1)}
+
+
+@pytest.mark.parametrize("format_", ["json", "table"])
+def test_status_imports_only_what_it_prints_with(env: dict[str, str], format_: str) -> None:
+    """Start-up is a feature: ``status`` builds only its own command, and imports neither
+    the team module without a team.yaml nor csv and html; the JSON prints without Rich
+    and without the report's formatters."""
+    code = (
+        "import sys\nimport typer.main\nfrom slactl.cli import main\n"
+        "built, build = [], typer.main.get_command_from_info\n"
+        "def counted(*args, **kw):\n"
+        "    built.append((args[0] if args else kw['command_info']).callback.__name__)\n"
+        "    return build(*args, **kw)\n"
+        "typer.main.get_command_from_info = counted\n"
+        f"sys.argv = ['slactl', '--db', {env['db']!r}, '--agreements', {env['agreements']!r},"
+        f" 'status', '--rep', 'alice', '--as-of', '2024-05-20T12:30', '--format', {format_!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m in ('csv', 'html', 'rich', 'slactl.agreement.team',"
+        " 'slactl.render.report', 'slactl.render.safe')), built, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rendered = ["rich", "slactl.render.report", "slactl.render.safe"] if format_ == "table" else []
+    assert proc.stderr.splitlines()[-1] == f"{rendered} ['status']"
 
 
 def test_status_table_and_unknown_rep(env: dict[str, str]) -> None:

@@ -15,7 +15,6 @@ from slactl.agreement.model import (
     Agreement,
     Quotas,
 )
-from slactl.agreement.team import load_team
 from slactl.errors import AgreementError
 
 if TYPE_CHECKING:
@@ -212,6 +211,11 @@ def check_overlaps(agreements: list[Agreement]) -> None:
 
 
 def team_in(directory: Path) -> Team | None:
-    """``directory``'s team.yaml, checked, or None when it has none."""
+    """``directory``'s team.yaml, checked, or None when it has none (and its module, about
+    2 ms of every command's start-up, is not imported)."""
     path = directory / TEAM_FILE
-    return load_team(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    from slactl.agreement.team import load_team
+
+    return load_team(path)

@@ -139,12 +139,16 @@ PAUSABLE_MEASURES = tuple(m.name for m in MEASURE_SPECS.values() if m.deadline)
 
 @dataclass(frozen=True)
 class Signatory:
+    """One who signs the agreement, and when they signed (None: not yet)."""
+
     name: str
     signed: date | None
 
 
 @dataclass(frozen=True)
 class CalendarSpec:
+    """The agreement's ``calendar``: its zone, business hours and holidays."""
+
     timezone: str
     # weekday (0=Mon .. 6=Sun) -> spans in minutes from local midnight, sorted
     hours: Mapping[int, tuple[tuple[int, int], ...]]
@@ -182,6 +186,9 @@ class Escalation:
 
 @dataclass(frozen=True)
 class Commitment:
+    """One commitment of the agreement: what its measure counts, by when, against what
+    target; the fields its measure does not take stay at their defaults."""
+
     id: str
     party: str  # one of PARTIES
     measure: str  # one of MEASURES
@@ -241,12 +248,16 @@ class Definitions:
 
 @dataclass(frozen=True)
 class Points:
+    """``points``: what a met and a breached outcome are worth on the leaderboard."""
+
     met: int = 0
     breached: int = 0
 
 
 @dataclass(frozen=True)
 class Agreement:
+    """One agreement file, validated: its period, calendar, definitions, commitments."""
+
     name: str
     title: str
     period_start: date

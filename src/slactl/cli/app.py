@@ -136,12 +136,11 @@ class SlactlGroup(HelpGroup):
         if module is not None and cmd_name not in self.commands:
             from importlib import import_module
 
-            import typer.main
-
-            built = typer.main.get_command(import_module(f"slactl.cli.{module}").app)
-            for name, command in getattr(built, "commands", {cmd_name: built}).items():
-                readable_metavars(command)
-                self.add_command(command, name)
+            built = _build(import_module(f"slactl.cli.{module}").app, cmd_name)
+            for name, command in built.items():
+                if name not in self.commands:
+                    readable_metavars(command)
+                    self.add_command(command, name)
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
@@ -170,6 +169,28 @@ class SlactlGroup(HelpGroup):
             failure = _database_failure(ctx, exc) or _unexpected(exc)
             _discard_new_ledgers()
             _fail(str(failure), failure.exit_code)
+
+
+def _build(module_app: typer.Typer, cmd_name: str) -> dict[str, Any]:
+    """Command ``cmd_name`` of a command module's ``app``, built alone when it is one of
+    several plain commands there (Typer would build them all, a millisecond each, for the
+    one that runs); otherwise what Typer builds of the module: a group's commands, or its
+    only command."""
+    import typer.main
+
+    infos = module_app.registered_commands
+    if len(infos) > 1:
+        for info in infos:
+            name = info.name or typer.main.get_command_name(getattr(info.callback, "__name__", ""))
+            if name == cmd_name:
+                command = typer.main.get_command_from_info(
+                    info,
+                    pretty_exceptions_short=module_app.pretty_exceptions_short,
+                    rich_markup_mode=module_app.rich_markup_mode,
+                )
+                return {cmd_name: command}
+    built = typer.main.get_command(module_app)
+    return dict(getattr(built, "commands", {cmd_name: built}))
 
 
 def _os_failure(exc: OSError) -> str:

@@ -23,6 +23,8 @@ from slactl.records import PipelineEntry
 
 @dataclass
 class PipelineFigures:
+    """The opportunities of a period (SPEC 9): created, their amount, and those won."""
+
     opportunities: int = 0  # created in the period
     pipeline: float = 0.0  # their amount
     won: int = 0  # won (closed) in the period

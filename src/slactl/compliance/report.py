@@ -23,6 +23,8 @@ from slactl.records import REASSIGN, Event, LeadHistory, Outcome, PipelineEntry,
 
 @dataclass
 class CommitmentResult:
+    """One commitment's counts over the period, and its compliance against its target."""
+
     id: str
     owner: str  # the party: sales, marketing, shared
     measure: str
@@ -96,6 +98,8 @@ UNASSIGNED = "(unassigned)"
 
 @dataclass
 class RepResult:
+    """One rep's counts, per commitment and in all, and points."""
+
     rep: str
     commitments: dict[str, dict[str, int]] = field(default_factory=dict)
     points: int = 0
@@ -130,6 +134,8 @@ class RepResult:
 
 @dataclass
 class Funnel:
+    """The period's leads from MQL to disposition, and its opportunities (SPEC 9)."""
+
     leads: int = 0
     mql: int = 0
     sql: int = 0
@@ -375,12 +381,16 @@ class Quality:
 
 @dataclass(frozen=True)
 class Winner:
+    """The team with the most points in a quarter (SPEC 8.1)."""
+
     team: str
     points: int
 
 
 @dataclass
 class Report:
+    """The compliance report of a period: per commitment, per rep, and the funnel."""
+
     agreement: str
     title: str
     period: Period

@@ -1,9 +1,9 @@
-"""The report in every ``--format``: one formatter per value of ``ReportFormat``."""
+"""The report in every ``--format``: one formatter per value of ``ReportFormat``. The
+CSV and HTML modules are imported by their formatters: the cell formats here (``pct``,
+``money``) serve every table, ``status``'s among them."""
 
 from __future__ import annotations
 
-import csv
-import html
 import io
 import json
 import math
@@ -248,6 +248,8 @@ def _safe_cell(value: str) -> str:
 
 
 def render_csv(report: Report) -> str:
+    import csv
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(
@@ -396,7 +398,8 @@ class _Html:
 
     def table(self, headers: list[str], rows: list[list[tuple[str, str]]]) -> str:
         """``rows`` of (text, kind) cells; kind is td, num, pass or fail."""
-        e = html.escape
+        from html import escape as e
+
         out = [f"<table{self.attr('table')}><tr>"]
         out += [f"<th{self.attr('th')}>{e(h)}</th>" for h in headers]
         out.append("</tr>")
@@ -458,10 +461,12 @@ def html_tables(report: Report) -> str:
 def render_report_html(report: Report, *, inline_styles: bool) -> str:
     """The report as a standalone HTML page; ``inline_styles`` puts every style on its
     element (for email, where clients drop <style> blocks), else one <style> block."""
+    from html import escape
+
     h = _Html(inline_styles)
-    title = html.escape(f"{report.title} — {report.period.label}")
+    title = escape(f"{report.title} — {report.period.label}")
     if report.rep_filter:
-        title += html.escape(f" — {report.rep_filter}")
+        title += escape(f" — {report.rep_filter}")
     head = "" if inline_styles else f"<style>{_STYLE_BLOCK}</style>"
     body = f' style="{_CSS["body"]}"' if inline_styles else ""
     return (
@@ -473,13 +478,15 @@ def render_report_html(report: Report, *, inline_styles: bool) -> str:
 
 
 def _summary(report: Report, h: _Html) -> str:
-    as_of = html.escape(report.as_of.isoformat(timespec="minutes"))
+    from html import escape
+
+    as_of = escape(report.as_of.isoformat(timespec="minutes"))
     winner = winner_line(report)
     return (
         f"{_html_tables(report, h)}\n"
-        + (f"<p><strong>{html.escape(winner)}</strong></p>\n" if winner else "")
+        + (f"<p><strong>{escape(winner)}</strong></p>\n" if winner else "")
         + f"<p{h.attr('note')}>Period {report.period.start} to {report.period.end}; as of"
-        f" {as_of}; agreement {html.escape(report.agreement)}. Compliance is met ÷ (met +"
+        f" {as_of}; agreement {escape(report.agreement)}. Compliance is met ÷ (met +"
         " breached); pending and at-risk leads are not decided yet.</p>\n"
     )
 

@@ -1,4 +1,5 @@
-"""``status``, ``explain`` and ``leaderboard`` views."""
+"""``status``, ``explain`` and ``leaderboard`` views. Each imports what only it needs
+(Rich, the report's cell formats) when it runs: ``status --format json`` needs neither."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import json
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slactl.compliance.report import Report
 from slactl.records import Opportunity, State
-from slactl.render.report import money, pct
 
 if TYPE_CHECKING:
+    from slactl.compliance.report import Report
     from slactl.usecases.reading import Explained
 
 
@@ -42,6 +42,7 @@ def render_status(  # type: ignore[no-untyped-def]
     then the month so far."""
     from rich.console import Group
 
+    from slactl.render.report import pct
     from slactl.render.safe import table, text
 
     states = [_state(i.outcome.state, i.left, i.outcome.paused) for i in items]
@@ -219,6 +220,7 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
 
 
 def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
+    from slactl.render.report import pct
     from slactl.render.safe import table
 
     t = table(title=f"Leaderboard — {report.period.label}", title_justify="left")
@@ -242,6 +244,8 @@ def render_leaderboard(report: Report):  # type: ignore[no-untyped-def]
 def _opportunity_rows(o: Opportunity) -> list[tuple[datetime, str]]:
     """An opportunity's lines in a lead's timeline: its creation, with its amount and
     stage, and its close, won or lost."""
+    from slactl.render.report import money
+
     says = [f"{money(o.amount)} {o.currency or ''}".rstrip()] if o.amount is not None else []
     says += [o.stage] if o.stage else []
     rows = [

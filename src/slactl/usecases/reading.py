@@ -263,6 +263,8 @@ def revenue_plan(
 
 @dataclass(frozen=True)
 class Explained:
+    """What ``slactl explain`` shows of a lead: its history, cycles and outcomes."""
+
     agreement: Agreement
     history: LeadHistory
     outcomes: list[Outcome]
@@ -325,6 +327,8 @@ def explain_lead(
 
 @dataclass(frozen=True)
 class StatusItem:
+    """One open (lead, commitment) pair of a rep, as ``slactl status`` lists it."""
+
     outcome: Outcome
     lead: str
     company: str | None
@@ -413,6 +417,8 @@ class OpenPair(NamedTuple):
 
 @dataclass(frozen=True)
 class OpenWork:
+    """The open pairs at a moment, and the leads read to find them."""
+
     work: list[OpenPair]  # by deadline, then lead
     histories: list[LeadHistory]  # the leads read (for notify's watch: all were evaluated)
 
