@@ -59,7 +59,7 @@ CREATE TABLE event (lead TEXT, kind TEXT, rep TEXT, at TEXT, outcome TEXT, note 
 .mode csv
 .import --skip 1 {csv} event
 CREATE INDEX ix_identity ON event(at, kind, rep, lead);
-CREATE INDEX ix_lead_at ON event(lead, at);
+CREATE INDEX ix_lead_at_kind ON event(lead, at, kind);
 CREATE INDEX ix_kind_at ON event(kind, at);
 """
 PSQL_LEADS = f"""

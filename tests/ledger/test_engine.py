@@ -29,7 +29,7 @@ def test_new_ledger_is_created_at_head(ledger_url: str) -> None:
     with engine.connect() as conn:
         rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
-    assert rev == head_revision() == "0012"
+    assert rev == head_revision() == "0013"
 
 
 def test_the_head_constant_is_the_newest_migration_script() -> None:
@@ -69,7 +69,7 @@ def test_upgrade_from_the_first_schema_keeps_data(ledger_url: str) -> None:
     engine.dispose()
     with pytest.raises(LedgerError) as err:
         open_ledger(ledger_url)
-    assert "is at an older schema (0001, current 0012): run 'slactl db upgrade'" in str(err.value)
+    assert "is at an older schema (0001, current 0013): run 'slactl db upgrade'" in str(err.value)
     engine = make_engine(ledger_url)
     upgrade(engine)
     with engine.connect() as conn:
@@ -104,9 +104,9 @@ def test_db_upgrade_backs_up_the_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--db", str(db), "db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "l.db.0001.bak").is_file()
-    assert "upgraded the ledger from 0001 to 0012" in result.stderr
+    assert "upgraded the ledger from 0001 to 0013" in result.stderr
     status = CliRunner().invoke(app, ["--db", str(db), "db", "status"])
-    assert "schema: 0012 (current 0012)" in status.stdout
+    assert "schema: 0013 (current 0013)" in status.stdout
 
 
 def cli(db: Path, *args: str):  # type: ignore[no-untyped-def]

@@ -431,7 +431,7 @@ def test_killed_activity_import_into_no_events_leaves_the_ledger_as_it_was(
             w.writerow([lead, "call", f"rep{i % 7}", at, "", f"n{i}"])
     start_and_kill(db, big)
     assert snapshot(url) == before
-    assert {"ix_event_lead_at", "ix_event_kind_at"} <= indexes_of(url)
+    assert {"ix_event_lead_at_kind", "ix_event_kind_at"} <= indexes_of(url)
     assert journal_mode(db) == "wal"
 
 

@@ -62,3 +62,48 @@ def test_recycled_and_reassigned_leads_are_read(ledger_url: str, tmp_path: Path)
     bob = json.loads(run(env, *may, "--rep", "bob"))
     assert bob["commitments"][0]["met"] == 1
     assert [r["rep"] for r in bob["reps"]] == ["bob"]
+
+
+@pytest.mark.parametrize("owner", [None, "alice"])
+def test_events_at_one_instant_are_read_in_the_order_recorded(
+    ledger_url: str, tmp_path: Path, owner: str | None
+) -> None:
+    # the engine reads a lead's events in time order, ties in the order the ledger
+    # recorded them (SPEC 7.1: a handoff recorded after a disposition at the same minute
+    # starts the next cycle); the index the events are found by holds their kinds after
+    # their ids, so that neither kind order nor the owner's path changes it
+    from datetime import UTC, datetime
+
+    from slactl.ledger.engine import open_ledger
+    from slactl.ledger.ingest.pipeline import import_csv
+    from slactl.ledger.queries import load_histories
+
+    (tmp_path / "leads.csv").write_text(
+        "external_id,owner,created_at,handed_off_at\nA,alice,2024-04-10T08:00Z,2024-04-10T09:00Z\n"
+    )
+    (tmp_path / "acts.csv").write_text(
+        "lead,kind,rep,at,outcome\n"
+        "A,handoff,mkt,2024-04-11T10:00Z,\n"
+        "A,disposition,alice,2024-04-11T10:00Z,nurture\n"
+        "A,call,alice,2024-04-11T10:00Z,\n"
+        "A,accept,alice,2024-04-11T10:00Z,\n"
+    )
+    engine = open_ledger(ledger_url)
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    try:
+        for name in ("leads.csv", "acts.csv"):
+            assert import_csv(engine, tmp_path / name, now=now).rejected == 0
+        with engine.connect() as conn:
+            (h,) = load_histories(
+                conn=conn,
+                start=datetime(2024, 4, 1, tzinfo=UTC),
+                end=datetime(2024, 5, 1, tzinfo=UTC),
+                as_of=now,
+                owner=owner,
+                unsettled_before=datetime(2024, 3, 1, tzinfo=UTC) if owner else None,
+            )
+            recorded = [r[0] for r in conn.exec_driver_sql("SELECT kind FROM event ORDER BY id")]
+    finally:
+        engine.dispose()
+    assert recorded == ["handoff", "disposition", "call", "accept"]
+    assert [e.kind for e in h.events] == recorded

@@ -95,26 +95,26 @@ def test_db_status_and_upgrade_messages(tmp_path: Path) -> None:
     engine.dispose()
     r = cli(db, "db", "status")
     assert r.exit_code == 2
-    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0012)\n" + "".join(
+    assert r.stdout == f"ledger: sqlite:///{db}\nschema: 0001 (current 0013)\n" + "".join(
         f"{t}: 0\n" for t in ("lead", "event", "lead_change", "import_run")
     )
     assert r.stderr == "Error: the ledger needs 'slactl db upgrade'\n"
     r = cli(db, "import", str(ROOT / "examples" / "leads.csv"))
     assert r.exit_code == 2
     assert r.stderr == (
-        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0012):"
+        f"Error: the ledger sqlite:///{db} is at an older schema (0001, current 0013):"
         " run 'slactl db upgrade' (SQLite files are backed up first)\n"
     )
     r = cli(db, "db", "upgrade")
     assert r.exit_code == 0
-    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0012\n")
+    assert r.stderr == (f"backed up to {db}.0001.bak\nupgraded the ledger from 0001 to 0013\n")
     r = cli(db, "db", "upgrade")
-    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0012)\n")
+    assert (r.exit_code, r.stderr) == (0, "the ledger is already at the current schema (0013)\n")
     assert cli(db, "import", str(ROOT / "examples" / "leads.csv")).exit_code == 0
     r = cli(db, "db", "status")
     assert r.exit_code == 0
     assert r.stdout == (
-        f"ledger: sqlite:///{db}\nschema: 0012 (current 0012)\n"
+        f"ledger: sqlite:///{db}\nschema: 0013 (current 0013)\n"
         "lead: 172\nevent: 0\nlead_change: 0\nimport_run: 1\n"
     )
 
@@ -125,7 +125,7 @@ def test_db_status_of_a_missing_file_leaves_no_file_behind(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     assert r.stdout == (
         f"ledger: sqlite:///{db}\n"
-        "schema: none (current 0012): no such file yet; import or log creates it\n"
+        "schema: none (current 0013): no such file yet; import or log creates it\n"
     )
     assert not db.exists()
 

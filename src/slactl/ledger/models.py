@@ -59,7 +59,7 @@ class Event(SQLModel, table=True):
 
     __tablename__ = "event"
     __table_args__ = (
-        Index("ix_event_lead_at", "lead_id", "at"),
+        Index("ix_event_lead_at_kind", "lead_id", "at", "id", "kind"),
         Index("ix_event_kind_at", "kind", "at"),
     )
 

@@ -198,8 +198,9 @@ def _load_histories(
         where += (
             f" AND (lead.clock_start_at >= {p} OR NOT EXISTS (SELECT 1 FROM event d"
             f" WHERE d.lead_id = lead.id AND d.at >= lead.clock_start_at AND d.at <= {p}"
-            # SQLite: + keeps it on ix_event_lead_at (the lead's own events), not on
-            # every disposition of the window through ix_event_kind_at
+            # SQLite: + keeps it on ix_event_lead_at_kind (the lead's own events, their
+            # kinds read from the index), not on every disposition of the window through
+            # ix_event_kind_at
             f" AND {'' if t.pg else '+'}d.kind = 'disposition')"
             # handed back in the window: a later cycle may be open (SPEC 7.1)
             f" OR lead.id IN (SELECT h2.lead_id FROM event h2 WHERE h2.kind = 'handoff'"
@@ -214,8 +215,9 @@ def _load_histories(
     cur.close()
     if not leads:
         return []
-    # SQLite walks ix_event_lead_at (lead_id, at) for each lead, so its rows come grouped
-    # by lead, in time order, ties by id; ORDER BY would make it sort ~400k rows again.
+    # SQLite walks ix_event_lead_at_kind (lead_id, at, id, kind) for each lead, so its
+    # rows come grouped by lead, in time order, ties by id; ORDER BY would make it sort
+    # ~400k rows again.
     # PostgreSQL may hash-join, so it is asked to order. Either way each lead's list is
     # sorted by time once more below (stable, and linear when already in order).
     at_col = "e.at" if t.pg else "e.at || '+00:00'"  # fromisoformat reads the offset fast
@@ -223,7 +225,7 @@ def _load_histories(
     if owner is not None or unsettled_before is not None or watch is not None:
         # a rep's or the open leads: found through the owner index or a probe of each
         # lead's dispositions, work the events query would do again for each of its rows;
-        # their ids are known now, so their events are looked up by id (ix_event_lead_at)
+        # their ids are known now, so their events are looked up by id (ix_event_lead_at_kind)
         ids = list(leads)
         where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
         params = [ids if t.pg else json.dumps(ids)]
@@ -233,8 +235,9 @@ def _load_histories(
     event_where = f"{where} AND e.at <= {p}"
     event_params = [*params, now]
     if kinds is not None:
-        # SQLite: the unary + keeps the planner on ix_event_lead_at (from the period's
-        # leads), not on ix_event_kind_at (every event of those kinds since the start)
+        # SQLite: the unary + keeps the planner on ix_event_lead_at_kind (from the
+        # period's leads; the kinds are tested in the index, before any row is read), not
+        # on ix_event_kind_at (every event of those kinds since the start)
         plus = "" if t.pg else "+"
         event_where += f" AND {plus}e.kind IN ({', '.join([p] * len(kinds))})"
         event_params += sorted(kinds)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 # The newest migration in migrations/versions. Kept as a constant so that opening a ledger
 # does not import Alembic (0.2 s of every command's start-up); a test checks it against
 # Alembic's own view of the scripts.
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 
 
 def current_revision(connection: ReadConnection) -> str | None:

@@ -17,7 +17,7 @@ import sqlite3
 from slactl.ledger.revision import HEAD_REVISION
 
 # (the revision these statements are, then sqlite_master's sql of every table and index)
-SNAPSHOT_REVISION = "0012"
+SNAPSHOT_REVISION = "0013"
 HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)",
     "CREATE TABLE event (\n\tid INTEGER NOT NULL, \n\tlead_id INTEGER, \n\tkind TEXT NOT NULL, \n\tat VARCHAR(32) NOT NULL, \n\trep TEXT, \n\toutcome TEXT, \n\tnote TEXT, \n\torigin TEXT NOT NULL, \n\tdedupe_key TEXT NOT NULL, \n\trecorded_at VARCHAR(32) NOT NULL, reason TEXT, duration FLOAT, from_rep TEXT, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(lead_id) REFERENCES lead (id), \n\tUNIQUE (dedupe_key)\n)",
@@ -32,7 +32,7 @@ HEAD_SCHEMA: tuple[str, ...] = (
     "CREATE TABLE rep (\n\tid INTEGER NOT NULL, \n\tname TEXT NOT NULL, \n\temail TEXT, \n\tfirst_seen_at VARCHAR(32) NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)",
     "CREATE TABLE trend_period (\n\tscope TEXT NOT NULL, \n\tperiod_start TEXT NOT NULL, \n\tperiod_end TEXT NOT NULL, \n\tfingerprint TEXT NOT NULL, \n\tas_of VARCHAR(32) NOT NULL, \n\tevent_high INTEGER NOT NULL, \n\tchange_high INTEGER NOT NULL, \n\tlead_high INTEGER NOT NULL, \n\topportunity_high INTEGER NOT NULL, \n\topportunity_change_high INTEGER NOT NULL, \n\tfigures TEXT NOT NULL, \n\tPRIMARY KEY (scope, period_start, period_end)\n)",
     "CREATE INDEX ix_event_kind_at ON event (kind, at)",
-    "CREATE INDEX ix_event_lead_at ON event (lead_id, at)",
+    "CREATE INDEX ix_event_lead_at_kind ON event (lead_id, at, id, kind)",
     "CREATE INDEX ix_lead_change_lead_id ON lead_change (lead_id)",
     "CREATE INDEX ix_lead_clock_start_at ON lead (clock_start_at)",
     "CREATE INDEX ix_lead_created_at ON lead (created_at)",
