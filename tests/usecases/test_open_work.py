@@ -348,3 +348,26 @@ def test_notify_with_its_watch_misses_no_alert(ledger, tmp_path: Path) -> None: 
         assert found.marks is not None
         save(engine, fingerprint=watch, as_of=t, marks=found.marks, next_at=found.next_at)
     assert compared > 30
+
+
+@pytest.mark.parametrize("ledger", [1, 2], indirect=True)
+def test_status_reads_no_lead_whose_clock_cannot_start(ledger) -> None:  # type: ignore[no-untyped-def]
+    # a lead never handed off (on the lead or by an event) that matches no MQL definition
+    # has no cycle: status leaves it and its events unread; every lead it reads has one
+    from slactl.compliance.engine import cycles_of
+    from slactl.usecases.reading import _read
+
+    engine, agreements = ledger
+    (agreement,) = agreements.agreements
+    for as_of in AS_OF:
+        today = agreements.local_day(as_of)
+        window = Period(today - timedelta(days=lookback(agreements)), today, "")
+        lo, hi = clock_start_bounds(agreements, window)
+        with engine.connect() as conn:
+            every = load_histories(conn=conn, start=lo, end=hi, as_of=as_of)
+        never = {h.lead.external_id for h in every if not cycles_of(agreement, h, as_of)}
+        assert never  # the generated ledgers have such leads
+        read = _read(engine, agreements, window, as_of=as_of, owner=None)
+        assert read and all(cycles_of(agreement, h, as_of) for h in read)
+        # (that nothing with a cycle is left out, the full-path tests above hold)
+        assert not {h.lead.external_id for h in read} & never

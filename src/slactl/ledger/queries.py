@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import attrgetter, itemgetter
@@ -130,6 +130,7 @@ def load_histories(
     unsettled_before: datetime | None = None,
     opportunities: bool = False,
     watch: str | None = None,
+    may_start: Callable[[Lead], bool] | None = None,
 ) -> list[LeadHistory]:
     """Leads whose clock start is in [start, end) (optionally one owner's), with their
     events up to ``as_of`` (optionally only those ``kinds``) sorted by time. A lead whose
@@ -143,7 +144,9 @@ def load_histories(
     fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
     ``as_of`` (``ledger.watch``)."""
     with bulk():  # hundreds of thousands of small records, none of them cyclic
-        histories = _load_histories(conn, start, end, as_of, owner, kinds, unsettled_before, watch)
+        histories = _load_histories(
+            conn, start, end, as_of, owner, kinds, unsettled_before, watch, may_start
+        )
         if opportunities:
             histories = _with_opportunities(conn, histories, as_of)
         return histories
@@ -158,6 +161,7 @@ def _load_histories(
     kinds: Collection[str] | None,
     unsettled_before: datetime | None = None,
     watch: str | None = None,
+    may_start: Callable[[Lead], bool] | None = None,
 ) -> list[LeadHistory]:
     t = _Times(conn)
     p = t.ph
@@ -226,6 +230,10 @@ def _load_histories(
         # a rep's or the open leads: found through the owner index or a probe of each
         # lead's dispositions, work the events query would do again for each of its rows;
         # their ids are known now, so their events are looked up by id (ix_event_lead_at_kind)
+        if may_start is not None:
+            _drop_never_started(conn, t, leads, as_of, may_start)
+            if not leads:
+                return []
         ids = list(leads)
         where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
         params = [ids if t.pg else json.dumps(ids)]
@@ -267,6 +275,39 @@ def _load_histories(
     return [
         LeadHistory(lead, tuple(grouped[i]) if i in grouped else empty) for i, lead in leads.items()
     ]
+
+
+def _drop_never_started(
+    conn: ReadConnection,
+    t: _Times,
+    leads: dict[int, Lead],
+    as_of: datetime,
+    may_start: Callable[[Lead], bool],
+) -> None:
+    """Leave out of ``leads`` those whose clock cannot have started by ``as_of``: no
+    handoff recorded by then (on the lead or as an event) and ``may_start`` false (the
+    lead matches no MQL definition). Their events are never read."""
+    rest = [
+        i
+        for i, lead in leads.items()
+        if not (lead.handed_off_at is not None and lead.handed_off_at <= as_of)
+        and not may_start(lead)
+    ]
+    if not rest:
+        return
+    inside = "= ANY(%s)" if t.pg else "IN (SELECT value FROM json_each(?))"
+    # the lead's entries of ix_event_lead_at_kind alone: no event row is read
+    handed = {
+        row[0]
+        for row in conn.exec_driver_sql(
+            f"SELECT DISTINCT e.lead_id FROM event e WHERE e.lead_id {inside}"
+            f" AND e.at <= {t.ph} AND {'' if t.pg else '+'}e.kind = 'handoff'",
+            (rest if t.pg else json.dumps(rest), t.bind(as_of)),
+        )
+    }
+    for i in rest:
+        if i not in handed:
+            del leads[i]
 
 
 _OPP_COLS = "o.external_id, o.created_at, o.amount, o.currency, o.stage, o.closed_at, o.won"

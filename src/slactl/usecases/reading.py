@@ -25,6 +25,7 @@ from slactl.compliance.engine import (
     BULK,
     Cohorts,
     Evaluated,
+    Matcher,
     clock_start,
     evaluate_lead,
     handoffs,
@@ -42,6 +43,7 @@ from slactl.records import (
     REASSIGN,
     RESUME,
     Event,
+    Lead,
     LeadHistory,
     Outcome,
     PipelineEntry,
@@ -581,6 +583,13 @@ def _read(
     parts = agreements.covering(window.start, window.end)
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     owed = {c.id for a, _, _ in parts for c in a.commitments if c.measure == "opportunity"}
+    # a lead never handed off is measured only when it matches an MQL definition: the
+    # others have no clock, no work, no events worth reading
+    tests = [Matcher(a.definitions.mql) for a, _, _ in parts if a.definitions.mql is not None]
+
+    def may_start(lead: Lead) -> bool:
+        return any(test.matches(lead) for test in tests)
+
     with engine.connect() as conn:
         return queries.load_histories(
             conn=conn,
@@ -593,6 +602,7 @@ def _read(
             unsettled_before=None if owed else hi if all_from is None else all_from,
             opportunities=bool(owed),
             watch=watch,
+            may_start=may_start,
         )
 
 
