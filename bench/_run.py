@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
+DOC = ROOT / "docs" / "performance.md"
 SLACTL = str(Path(sys.executable).parent / "slactl")
 
 
@@ -44,3 +46,18 @@ def ensure_data() -> None:
     if not (DATA / "leads.csv").exists() or not (DATA / "activities.csv").exists():
         subprocess.run([sys.executable, str(ROOT / "bench" / "gen_data.py")], check=True)
     OUT.mkdir(exist_ok=True)
+
+
+def write_section(title: str, body: str) -> None:
+    """Put ``body`` (starting with its "## title" line) in place of the head of that
+    section of docs/performance.md: the text up to its first dated "###" subsection or
+    the next "##" section, which are kept. A section not there yet goes at the end."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    body = body.rstrip("\n") + "\n"
+    head = re.search(rf"^## {re.escape(title)}\n.*?(?=^##+ |\Z)", text, flags=re.S | re.M)
+    if head:
+        rest = text[head.end() :]
+        text = text[: head.start()] + body + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + body
+    DOC.write_text(text, encoding="utf-8")

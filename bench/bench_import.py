@@ -26,19 +26,17 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
-import re
 import sqlite3
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from _run import timed
+from _run import DOC, timed, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 SLACTL = str(ROOT / ".venv" / "bin" / "slactl")
-DOC = ROOT / "docs" / "performance.md"
 PAIRS = 3
 PG = "host=127.0.0.1 user=postgres dbname=test"
 SCHEMA = os.environ.get("SLACTL_BENCH_SCHEMA", "bench")  # (one per engineer on a shared server)
@@ -209,7 +207,8 @@ def report(
 def write_docs(
     table: list[str], lines: list[str], leads: Path, acts: Path, totals: list[int]
 ) -> None:
-    """Replace the body of docs/performance.md's "## Import" section (other sections kept)."""
+    """Replace the head of docs/performance.md's "## Import" section (its dated subsections
+    and the other sections kept)."""
     mb = lambda p: p.stat().st_size / 1e6  # noqa: E731
     body = "\n".join(
         [
@@ -229,18 +228,7 @@ def write_docs(
             "",
         ]
     )
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    match = re.search(r"^## Import\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-    if match:
-        text = (
-            text[: match.start()]
-            + body
-            + ("\n" if match.end() < len(text) else "")
-            + text[match.end() :]
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    DOC.write_text(text, encoding="utf-8")
+    write_section("Import", body)
     print(f"wrote the Import section of {DOC}")
 
 

@@ -19,7 +19,6 @@ import datetime as _dt
 import os
 import platform
 import random
-import re
 import shutil
 import sqlite3
 import statistics
@@ -27,7 +26,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_import import DOC, OUT, ROOT, SLACTL, fresh, run  # noqa: E402
+from _run import write_section  # noqa: E402
+from bench_import import OUT, ROOT, SLACTL, fresh, run  # noqa: E402
 
 PAIRS = 3
 SHELL = """
@@ -135,13 +135,7 @@ def main() -> None:
     print("\n".join([head, "", *table]))
     if "--no-docs" not in sys.argv:
         body = "\n".join(["## Opportunities", "", head, "", *table, "", NOTES.strip(), ""])
-        text = DOC.read_text(encoding="utf-8")
-        match = re.search(r"^## Opportunities\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-        if match:
-            text = text[: match.start()] + body + text[match.end() :]
-        else:
-            text = text.rstrip("\n") + "\n\n" + body
-        DOC.write_text(text, encoding="utf-8")
+        write_section("Opportunities", body)
 
 
 NOTES = """

@@ -16,17 +16,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
-import re
 import sqlite3
 import sys
 from pathlib import Path
 
-from _run import timed
+from _run import timed, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 SLACTL = str(ROOT / ".venv" / "bin" / "slactl")
-DOC = ROOT / "docs" / "performance.md"
 
 # May 2024 in New York is [2024-05-01 04:00, 2024-06-01 04:00) UTC; as_of 2024-06-03 09:00
 # EDT is 13:00 UTC. The same rows the report reads, aggregated the way a careful analyst
@@ -238,14 +236,7 @@ def write_docs(table: list[str], verdicts: list[tuple[str, bool, str]], db: Path
         NOTES.strip(),
         "",
     ]
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
-    section = "\n".join(body) + "\n"
-    pattern = re.compile(r"^## Report\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    write_section("Report", "\n".join(body))
 
 
 if __name__ == "__main__":
