@@ -371,3 +371,31 @@ def test_status_reads_no_lead_whose_clock_cannot_start(ledger) -> None:  # type:
         assert read and all(cycles_of(agreement, h, as_of) for h in read)
         # (that nothing with a cycle is left out, the full-path tests above hold)
         assert not {h.lead.external_id for h in read} & never
+
+
+@pytest.mark.parametrize("ledger", [1, 3], indirect=True)
+def test_notify_watches_the_leads_without_a_clock_too(ledger) -> None:  # type: ignore[no-untyped-def]
+    # status leaves a lead that cannot have a clock unread; notify reads it once, and its
+    # watch row then keeps the next runs from reading it again
+    from slactl.compliance.engine import cycles_of
+    from slactl.ledger.watch import save
+    from slactl.usecases.notify import find_alerts
+
+    engine, agreements = ledger
+    (agreement,) = agreements.agreements
+    as_of = AS_OF[1]
+    found = find_alerts(engine, agreements, as_of, watch="fp")
+    assert found.marks is not None
+    save(engine, fingerprint="fp", as_of=as_of, marks=found.marks, next_at=found.next_at)
+    today = agreements.local_day(as_of)
+    window = Period(today - timedelta(days=notify_lookback(agreements)), today, "")
+    lo, hi = clock_start_bounds(agreements, window)
+    with engine.connect() as conn:
+        every = load_histories(conn=conn, start=lo, end=hi, as_of=as_of)
+        watched = {r[0] for r in conn.exec_driver_sql("SELECT lead FROM notify_watch")}
+    never = {
+        h.lead.external_id
+        for h in every
+        if not cycles_of(agreement, h, as_of) and not _settled(h, as_of)
+    }
+    assert never and never <= watched

@@ -142,7 +142,10 @@ def load_histories(
     open work is left out). ``opportunities``: with each lead's opportunities created by
     ``as_of`` (SPEC 9; only when an agreement measures them). ``watch``: a notify
     fingerprint; leave out the leads whose ``notify_watch`` row under it still holds at
-    ``as_of`` (``ledger.watch``)."""
+    ``as_of`` (``ledger.watch``). ``may_start``: whether a lead never handed off can have a
+    clock (it matches an MQL definition); with an owner, ``unsettled_before`` or ``watch``,
+    the leads that cannot, and that have no handoff event by ``as_of`` either, are left
+    out before any event is read (they have no cycle)."""
     with bulk():  # hundreds of thousands of small records, none of them cyclic
         histories = _load_histories(
             conn, start, end, as_of, owner, kinds, unsettled_before, watch, may_start
@@ -229,7 +232,8 @@ def _load_histories(
     if owner is not None or unsettled_before is not None or watch is not None:
         # a rep's or the open leads: found through the owner index or a probe of each
         # lead's dispositions, work the events query would do again for each of its rows;
-        # their ids are known now, so their events are looked up by id (ix_event_lead_at_kind)
+        # their ids are known now, so their events are looked up by id
+        # (ix_event_lead_at_kind)
         if may_start is not None:
             _drop_never_started(conn, t, leads, as_of, may_start)
             if not leads:

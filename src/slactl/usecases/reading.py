@@ -584,7 +584,9 @@ def _read(
     kinds = {k for a, _, _ in parts for k in a.definitions.touch_kinds} | ENGINE_KINDS
     owed = {c.id for a, _, _ in parts for c in a.commitments if c.measure == "opportunity"}
     # a lead never handed off is measured only when it matches an MQL definition: the
-    # others have no clock, no work, no events worth reading
+    # others have no clock, no work, no events worth reading. Not for notify's watch: a
+    # lead it reads gets a watch row and is skipped by the next runs, one left out here
+    # would be looked at again by each
     tests = [Matcher(a.definitions.mql) for a, _, _ in parts if a.definitions.mql is not None]
 
     def may_start(lead: Lead) -> bool:
@@ -602,7 +604,7 @@ def _read(
             unsettled_before=None if owed else hi if all_from is None else all_from,
             opportunities=bool(owed),
             watch=watch,
-            may_start=may_start,
+            may_start=may_start if watch is None else None,
         )
 
 
