@@ -686,11 +686,6 @@ class Evaluated:
         """The cycles of ``histories`` that start in ``period`` and their lead outcomes,
         in the order ``evaluate_period`` gives them; None when this evaluation cannot say
         (another ``as_of``, a period outside the span, histories it does not hold)."""
-        tz = agreement.calendar.tz
-        lo, hi = period.bounds(tz)
-        span_lo, span_hi = self.span.bounds(tz)
-        if as_of != self.as_of or lo < span_lo or hi > span_hi:
-            return None
         leads: set[int] | None = None
         same = histories is self.histories or (
             len(histories) == len(self.histories)
@@ -702,31 +697,30 @@ class Evaluated:
                 self.held = {id(h.lead) for h in self.histories}
             if not leads <= self.held:
                 return None
+        pairs = self.pairs(agreement, as_of, period)
+        if pairs is None:
+            return None
         seen: list[LeadFacts] = []
         out: list[Outcome] = []
-        for f, each in self._starting(agreement, lo, hi):
+        for f, each in pairs:
             if leads is None or id(f.lead) in leads:
                 seen.append(f)
                 out += each
         return seen, out
 
     def pairs(
-        self, agreement: Agreement, period: Period
+        self, agreement: Agreement, as_of: datetime, period: Period
     ) -> list[tuple[LeadFacts, list[Outcome]]] | None:
         """Each cycle of all the histories that starts in ``period``, with its lead
-        outcomes, in cohort order; None when ``period`` is outside the span."""
-        lo, hi = period.bounds(agreement.calendar.tz)
-        span_lo, span_hi = self.span.bounds(agreement.calendar.tz)
-        if lo < span_lo or hi > span_hi:
+        outcomes, in cohort order; None when this evaluation cannot say (another
+        ``as_of``, a period outside the span)."""
+        tz = agreement.calendar.tz
+        lo, hi = period.bounds(tz)
+        span_lo, span_hi = self.span.bounds(tz)
+        if as_of != self.as_of or lo < span_lo or hi > span_hi:
             return None
-        return self._starting(agreement, lo, hi)
-
-    def _starting(
-        self, agreement: Agreement, lo: datetime, hi: datetime
-    ) -> list[tuple[LeadFacts, list[Outcome]]]:
-        """The cycles starting in [lo, hi), by bisection on the sorted starts, in cohort
-        order, each with its outcomes."""
         cycles, starts, order, outcomes = self._of(agreement)
+        # the cycles starting in [lo, hi), by bisection on the sorted starts, in cohort order
         return [
             (cycles[i], outcomes[i])
             for i in sorted(order[bisect_left(starts, lo) : bisect_left(starts, hi)])

@@ -502,12 +502,12 @@ def _sales_outcomes(
     span are taken from it (a cycle's outcomes do not depend on the period it is counted
     in); the earlier ones are evaluated here."""
     sales = {c.id for c in agreement.commitments if c.party == "sales"}
-    if evaluated is not None and evaluated.as_of == as_of and period.end >= evaluated.span.start:
+    if evaluated is not None and period.end >= evaluated.span.start:
         first = evaluated.span.start
         late = period
         if period.start < first:
             late = Period(first, period.end, period.label, (None, period.cut[1]))
-        pairs = evaluated.pairs(agreement, late)
+        pairs = evaluated.pairs(agreement, as_of, late)
         if pairs is not None:
             if period.start < first:
                 day = first - timedelta(days=1)
