@@ -1,7 +1,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip -q --disable-pip-version-check
-# two stamps: `make demo` installs what slactl needs to run, `make test` adds the test extras
+# two stamps: `make demo` installs what slactl needs to run, `make test` adds the test extras;
+# both write the bytecode, as pip does for a wheel (with PYTHONDONTWRITEBYTECODE set, an
+# editable install would compile every module again at each run)
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -10,11 +12,13 @@ TEST_STAMP := $(VENV)/.installed-test
 $(RUN_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -e .
+	$(PY) -m compileall -q src
 	touch $@
 
 $(TEST_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -e '.[test]'
+	$(PY) -m compileall -q src
 	touch $@ $(RUN_STAMP)
 
 install: $(TEST_STAMP)
