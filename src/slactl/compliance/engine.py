@@ -446,15 +446,21 @@ class PeriodResult:
 
 
 def mql_cohort(
-    agreement: Agreement, histories: Iterable[LeadHistory], *, as_of: datetime, period: Period
+    agreement: Agreement,
+    histories: Iterable[LeadHistory],
+    *,
+    as_of: datetime,
+    period: Period,
+    why: bool = True,
 ) -> list[LeadFacts]:
-    """The cycles whose clock starts in ``period`` by ``as_of`` (SPEC 7.1)."""
+    """The cycles whose clock starts in ``period`` by ``as_of`` (SPEC 7.1); ``why``: their
+    measures write reasons."""
     lo, hi = period.bounds(agreement.calendar.tz)
     cohort: list[LeadFacts] = []
     definition = agreement.definitions.mql
     mql = Matcher(definition) if definition is not None else None
     for h in histories:
-        for f in cycles_of(agreement, h, as_of, mql):
+        for f in cycles_of(agreement, h, as_of, mql, why=why):
             if lo <= f.start < hi:
                 cohort.append(f)
     return cohort
@@ -661,15 +667,21 @@ class Evaluated:
     ) -> tuple[list[LeadFacts], list[datetime], list[int], list[list[Outcome]]]:
         got = self.done.get(id(agreement))
         if got is None:
-            cycles = mql_cohort(agreement, self.histories, as_of=self.as_of, period=self.span)
+            cycles = mql_cohort(
+                agreement, self.histories, as_of=self.as_of, period=self.span, why=False
+            )
             plan = lead_plan(agreement, memo=True)
             outcomes: list[list[Outcome]] = []
             if len(cycles) >= self.columns:
                 _column_outcomes(agreement, cycles, self.as_of, plan, outcomes)
             else:
+                # as ``evaluate_period``: business days from the span's table, the same
+                # instants as the calendar's
+                cal = None
+                if len(cycles) >= 64:
+                    cal = period_calendar(agreement, self.span, self.as_of)
                 for f in cycles:
-                    facts = replace(f, why=False)
-                    outcomes.append(lead_outcomes(agreement, facts, self.as_of, None, plan))
+                    outcomes.append(lead_outcomes(agreement, f, self.as_of, cal, plan))
             order = sorted(range(len(cycles)), key=lambda i: cycles[i].start)
             starts = [cycles[i].start for i in order]
             got = (agreement, cycles, starts, order, outcomes)

@@ -327,9 +327,9 @@ def explain_lead(
     )
 
 
-@dataclass(frozen=True)
-class StatusItem:
-    """One open (lead, commitment) pair of a rep, as ``slactl status`` lists it."""
+class StatusItem(NamedTuple):
+    """One open (lead, commitment) pair of a rep, as ``slactl status`` lists it (a tuple:
+    a rep's status makes thousands)."""
 
     outcome: Outcome
     lead: str
