@@ -1,4 +1,4 @@
-"""Helpers for the benchmarks: run a command, report wall time and peak memory."""
+"""Helpers for the benchmarks: run a command, report its wall and CPU time and peak memory."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +32,7 @@ _compile()
 def run(
     cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command, measured by /usr/bin/time."""
+    """(wall seconds, peak RSS in MB) of one command."""
     wall, _, peak = timed(cmd, env=env, stdin=stdin)
     return wall, peak
 
@@ -38,20 +40,29 @@ def run(
 def timed(
     cmd: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> tuple[float, float, float]:
-    """(wall s, CPU s, peak RSS MB) of one command, measured by /usr/bin/time."""
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%e %U %S %M", *cmd],
-        env={**os.environ, **(env or {})},
-        input=stdin,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    wall, user, system, rss = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(user) + float(system), int(rss) / 1024
+    """(wall s, CPU s, peak RSS MB) of one command: the child's own resource usage, as
+    ``os.wait4`` gives it (microseconds; /usr/bin/time rounds to 10 ms)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def ensure_data() -> None:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_import.py [--pg] [--no-docs] [--leads N --activities M]
 
-Each figure is a subprocess timed by /usr/bin/time (wall, CPU, peak RSS); each bar is
+Each figure is a subprocess timed by `os.wait4` (wall, CPU, peak RSS); each bar is
 judged on the medians of alternating pairs (reference, slactl, reference, …), since the
 machine's speed drifts within minutes:
 

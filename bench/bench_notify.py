@@ -9,7 +9,7 @@ and one untimed run (the first on this ledger: it evaluates every open lead and 
 watch rows) finds nothing new. Then N of the sends (default 1,000) are made failed, as a
 run whose servers were down leaves them: a timed `slactl notify` sends them again, and a
 second timed run finds nothing new to send. Each run is a subprocess timed by
-/usr/bin/time, start-up included (best of three). Bars: < 3 s with 1,000 alerts due, < 2 s
+`os.wait4`, start-up included (best of three). Bars: < 3 s with 1,000 alerts due, < 2 s
 with nothing due.
 """
 

@@ -8,7 +8,7 @@ copy of it. The reference is the `sqlite3` shell's `.import` of the same file in
 with the same columns plus the indexes the ledger keeps on it (the unique index on the
 opportunity's id, and those on its lead and its creation), as the import issue's
 activities bar counts "the shell's .import of the same file plus its indexes". Medians of
-alternating pairs (reference, slactl, …), timed by /usr/bin/time as bench_import.py
+alternating pairs (reference, slactl, …), timed by `os.wait4` as bench_import.py
 times them (its ``run`` and ``fresh``). Then the same file again (nothing changed).
 Rewrites the "## Opportunities" section of docs/performance.md (unless --no-docs).
 """

@@ -6,7 +6,7 @@ sqlite3 shell running plain aggregate queries over the same month's leads and ac
     .venv/bin/python bench/bench_report.py --pairs N [--db LEDGER] [--agreements DIR]
 
 Needs bench/out/ledger.db, built by bench/bench_import.py (or a copy of it: --db). Each
-command is a subprocess timed by /usr/bin/time (wall, CPU, peak RSS), best of three.
+command is a subprocess timed by `os.wait4` (wall, CPU, peak RSS), best of three.
 Prints a Markdown table and rewrites the "## Report" section of docs/performance.md
 (unless --no-docs).
 """
