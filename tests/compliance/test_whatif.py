@@ -9,9 +9,12 @@ within 2 business hours.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from slactl.agreement.directory import load_agreements
 from slactl.agreement.loader import load_agreement_text
 from slactl.compliance.engine import Cohorts
 from slactl.compliance.report import build_report
@@ -257,3 +260,59 @@ def test_cohorts_of_other_histories_are_not_remembered() -> None:
     assert report.funnel.mql == 1  # B alone
     assert cohorts.seen == {}
     assert built(CURRENT, cohorts).funnel.mql == 5  # A to E (F scores 50), not B alone
+
+
+OWNERS_TEAM = """\
+reps:
+  alice: {email: alice@example.com}
+  bob: {email: bob@example.com, timezone: America/Los_Angeles}
+"""
+OWNERS_NOW = CURRENT.replace(
+    "    - {id: disp,",
+    "    - {id: ft-owner, measure: first_touch, within: 3 business hours, target: 90%,\n"
+    "       calendar: owner}\n"
+    "    - {id: disp,",
+)
+OWNERS_DRAFT = OWNERS_NOW.replace(
+    "within: 3 business hours, target: 90%,", "within: 1 business hour, target: 90%,"
+)
+
+
+def test_flip_reasons_on_the_owners_calendar(tmp_path: Path) -> None:
+    # a `calendar: owner` commitment runs on the calendar of the rep holding the lead at
+    # its clock start (SPEC 8.1): a flip's reasons are the ones the reports with reasons
+    # give (explain's), Bob's deadlines on his Los Angeles hours
+    sides = []
+    for name, text in (("now", OWNERS_NOW), ("draft", OWNERS_DRAFT)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.yaml").write_text(text)
+        (tmp_path / name / "team.yaml").write_text(OWNERS_TEAM)
+        sides.append(load_agreements(tmp_path / name).agreements[0])
+    now, draft = sides
+    rng = random.Random(7)
+    histories = []
+    for i in range(40):
+        created = t("2024-05-06T08:00") + timedelta(minutes=rng.randrange(0, 4 * 1440))
+        touch = created + timedelta(minutes=rng.choice([30, 90, 200, 400, 900]))
+        touched = ("call", touch.isoformat()[:16]) if touch < AS_OF else None
+        histories.append(
+            lead(
+                f"L{i}",
+                created.isoformat()[:16],
+                80,
+                *([touched] if touched else []),
+                owner=rng.choice(["alice", "bob"]),
+            )
+        )
+    kw = {"as_of": AS_OF, "period": MAY}
+    expected = flips(
+        build_report([(now, MAY)], histories, **kw), build_report([(draft, MAY)], histories, **kw)
+    )
+    bare = flips(
+        build_report([(now, MAY)], histories, why=False, **kw),
+        build_report([(draft, MAY)], histories, why=False, **kw),
+    )
+    explained = explain_flips(bare, histories, [(now, MAY)], [(draft, MAY)], as_of=AS_OF)
+    assert explained == expected
+    on_bobs = [f for f in expected if f.commitment == "ft-owner" and f.owner == "bob"]
+    assert on_bobs and all("America/Los_Angeles" in f.reason_before for f in on_bobs)
