@@ -219,3 +219,54 @@ def test_terms_only_leaves_out_what_changes_no_outcome() -> None:
     old_a, new_a = load_agreement_text(OLD), load_agreement_text(new)
     assert diff_agreements(old_a, new_a, terms_only=True) == ["speed-to-lead: target 90% → 85%"]
     assert len(diff_agreements(old_a, new_a)) == 5
+
+
+def test_the_keys_of_a_leads_life_the_team_and_the_pipeline() -> None:
+    # SPEC 7-9: pauses, reasons, time spent, the owner's calendar, escalations, currency
+    base = OLD.replace(
+        "  outcomes: [qualified, disqualified, nurture]\n",
+        "  outcomes: [qualified, disqualified, nurture]\n"
+        "  reasons: {disqualified: [no-budget, student]}\n",
+    ).replace(
+        "    - {id: disposition, measure: disposition, within: 10 business days, target: 95%}\n",
+        "    - {id: disposition, measure: disposition, within: 10 business days, target: 95%}\n"
+        "    - {id: time, measure: time_spent, minimum: 30 minutes, within: 2 business days,\n"
+        "       assume: {email: 2 minutes}, target: 80%}\n",
+    )
+    new = (
+        base.replace(
+            "  reasons: {disqualified: [no-budget, student]}\n",
+            "  reasons: {disqualified: [no-budget, competitor], nurture: [timing]}\n"
+            "  pauses: {reasons: [callback-requested], max: 3 business days}\n"
+            "  currency: USD\n",
+        )
+        .replace(
+            "warn: 1 business hour, target: 90%}",
+            "warn: 1 business hour, target: 90%,\n"
+            "       pausable: true, calendar: owner,\n"
+            "       escalate: [{after: 1 business day, to: manager}]}",
+        )
+        .replace("minimum: 30 minutes", "minimum: 45 minutes")
+        .replace("assume: {email: 2 minutes}", "assume: {email: 3 minutes, call: 5 minutes}")
+    )
+    assert diff(new, base) == [
+        "speed-to-lead: pausable no → yes; calendar agreement → owner;"
+        " escalate none → manager after 1 business day",
+        "time: minimum 30 minutes → 45 minutes;"
+        " assume email 2 minutes → email 3 minutes, call 5 minutes",
+        "reasons for disqualified: competitor added; student removed",
+        "reasons for nurture: any reason → timing",
+        "pauses: off → on (callback-requested, at most 3 business days)",
+        "currency: none → USD",
+    ]
+    longer = new.replace("max: 3 business days", "max: 5 business days").replace(
+        "reasons: [callback-requested]", "reasons: [callback-requested, out-of-office]"
+    )
+    assert diff(longer, new) == [
+        "pause reasons: out-of-office added",
+        "pause max: 3 business days → 5 business days",
+    ]
+    assert diff(base, new)[-2:] == [
+        "pauses: on (callback-requested, at most 3 business days) → off",
+        "currency: USD → none",
+    ]

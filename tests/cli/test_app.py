@@ -153,3 +153,31 @@ def test_a_mistyped_command_is_answered_with_the_closest_one() -> None:
     result = CliRunner().invoke(app, ["lint"])
     assert result.exit_code == 2
     assert "No such command 'lint'. Did you mean 'init'?" in result.output
+
+
+def test_each_group_has_all_its_subcommands_in_a_run_of_its_own() -> None:
+    # a run imports only the module of its command: a subcommand registered on a group
+    # from another module would exist in a test process that imported that module and
+    # nowhere else (`slactl agreement diff` was defined beside `whatif`, and missing)
+    import importlib
+    import pkgutil
+
+    import slactl.cli
+
+    for info in pkgutil.iter_modules(slactl.cli.__path__):  # all of them, as a suite does
+        importlib.import_module(f"slactl.cli.{info.name}")
+    for name in ("agreement", "db"):
+        module = importlib.import_module(f"slactl.cli.{name}_cmds")
+        group = subcommands(typer.main.get_command(module.app))[name]
+        for sub in ["--help", *sorted(subcommands(group))]:
+            args = [name, sub] if sub == "--help" else [name, sub, "--help"]
+            code = (
+                "import sys\nfrom slactl.cli import main\n"
+                f"sys.argv = ['slactl', *{args!r}]\n"
+                "main()\n"
+            )
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            assert (proc.returncode, proc.stderr) == (0, ""), (name, sub)
+            if sub == "--help":
+                listed = proc.stdout.split("Commands:", 1)[1].split()
+                assert set(subcommands(group)) <= set(listed), name

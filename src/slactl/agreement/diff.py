@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slactl.agreement.model import Agreement, CalendarSpec, Commitment, Definitions, Signatory
+from slactl.agreement.model import (
+    Agreement,
+    CalendarSpec,
+    Commitment,
+    Definitions,
+    Escalation,
+    PauseRules,
+    Signatory,
+)
 from slactl.agreement.yamlfile import WEEKDAY_NAMES
 
 # a commitment's terms, in the order the agreement states them
@@ -35,6 +43,14 @@ def _listed(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return out or [f"{', '.join(old)} → {', '.join(new)}"]  # same items, new order
 
 
+def _assumed(assume: Sequence[tuple[str, object]]) -> str:
+    return ", ".join(f"{kind} {d}" for kind, d in assume) or "none"
+
+
+def _steps(steps: Sequence[Escalation]) -> str:
+    return ", ".join(f"{e.to} after {e.after}" for e in steps) or "none"
+
+
 def _commitment(old: Commitment, new: Commitment) -> list[str]:
     out = []
     for name in _TERMS:
@@ -45,6 +61,16 @@ def _commitment(old: Commitment, new: Commitment) -> list[str]:
         out.append(f"every {old.every_text or old.every} → {new.every_text or new.every}")
     if old.target != new.target:
         out.append(f"target {_pct(old.target)} → {_pct(new.target)}")
+    if old.minimum_time != new.minimum_time:
+        out.append(f"minimum {_val(old.minimum_time)} → {_val(new.minimum_time)}")
+    if old.assume != new.assume:
+        out.append(f"assume {_assumed(old.assume)} → {_assumed(new.assume)}")
+    if old.pausable != new.pausable:  # SPEC 7.3
+        out.append("pausable " + ("yes → no" if old.pausable else "no → yes"))
+    if old.calendar != new.calendar:  # SPEC 8.1
+        out.append(f"calendar {old.calendar or 'agreement'} → {new.calendar or 'agreement'}")
+    if old.escalate != new.escalate:  # SPEC 8.2
+        out.append(f"escalate {_steps(old.escalate)} → {_steps(new.escalate)}")
     if old.fields != new.fields:
         out.append("fields " + "; ".join(_listed(old.fields, new.fields)))
     a = old.applies_to.describe() if old.applies_to else "every MQL"
@@ -118,7 +144,34 @@ def _definitions(a: Definitions, b: Definitions) -> list[str]:
         lines.append("touch kinds: " + "; ".join(_listed(a.touch_kinds, b.touch_kinds)))
     if a.outcomes != b.outcomes:
         lines.append("outcomes: " + "; ".join(_listed(a.outcomes, b.outcomes)))
+    ra, rb = dict(a.reasons), dict(b.reasons)  # SPEC 7.4: outcome -> the reasons allowed
+    for outcome in [*ra, *(o for o in rb if o not in ra)]:
+        if ra.get(outcome) != rb.get(outcome):
+            was, now = ra.get(outcome), rb.get(outcome)
+            change = _listed(was, now) if was and now else [f"{_any(was)} → {_any(now)}"]
+            lines.append(f"reasons for {outcome}: " + "; ".join(change))
+    pa, pb = a.pauses, b.pauses  # SPEC 7.3
+    if (pa is None) != (pb is None):
+        lines.append(f"pauses: {_pauses(pa)} → {_pauses(pb)}")
+    elif pa is not None and pb is not None:
+        if pa.reasons != pb.reasons:
+            lines.append("pause reasons: " + "; ".join(_listed(pa.reasons, pb.reasons)))
+        if pa.max != pb.max:
+            lines.append(f"pause max: {_val(pa.max)} → {_val(pb.max)}")
+    if a.currency != b.currency:  # SPEC 9
+        lines.append(f"currency: {_val(a.currency)} → {_val(b.currency)}")
     return lines
+
+
+def _any(reasons: Sequence[str] | None) -> str:
+    return ", ".join(reasons) if reasons else "any reason"
+
+
+def _pauses(rules: PauseRules | None) -> str:
+    if rules is None:
+        return "off"
+    most = f", at most {rules.max}" if rules.max is not None else ", no limit"
+    return f"on ({', '.join(rules.reasons)}{most})"
 
 
 def _signatory(s: Signatory | None) -> str:

@@ -146,6 +146,20 @@ def show(
         Console().print(render_team(agreements.team))
 
 
+@agreement_app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The agreement as it is.")],
+    new: Annotated[Path, typer.Argument(help="The agreement as proposed.")],
+) -> None:
+    """What changed between two agreement files, in words."""
+    from slactl.agreement.diff import diff_agreements
+    from slactl.agreement.loader import load_agreement
+
+    lines = diff_agreements(load_agreement(old), load_agreement(new))
+    for line in lines or ["no changes"]:
+        typer.echo(line)
+
+
 def format_instant(t: datetime) -> str:
     return t.isoformat(timespec="microseconds" if t.microsecond else "seconds")
 

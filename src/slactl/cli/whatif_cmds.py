@@ -1,4 +1,4 @@
-"""``slactl whatif`` and ``slactl agreement diff``: replay the ledger under a draft."""
+"""``slactl whatif``: replay the ledger under a draft."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from slactl.cli.agreement_cmds import agreement_app
 from slactl.cli.app import commands, settings
 from slactl.cli.common import emit, load_agreement_set
 from slactl.cli.report_cmds import AS_OF, FROM, MONTH, QUARTER, TO, WEEK, as_of_moment
@@ -60,17 +59,3 @@ def whatif(
     for note in result.current.notes:
         typer.echo(f"note: {note}", err=True)
     emit(FORMATTERS[format_.value](result))
-
-
-@agreement_app.command("diff")
-def diff(
-    old: Annotated[Path, typer.Argument(help="The agreement as it is.")],
-    new: Annotated[Path, typer.Argument(help="The agreement as proposed.")],
-) -> None:
-    """What changed between two agreement files, in words."""
-    from slactl.agreement.diff import diff_agreements
-    from slactl.agreement.loader import load_agreement
-
-    lines = diff_agreements(load_agreement(old), load_agreement(new))
-    for line in lines or ["no changes"]:
-        typer.echo(line)
