@@ -270,3 +270,38 @@ def test_reports_taken_from_one_evaluation_of_a_span_are_the_reports(
     # a period outside the span, another as_of: not this evaluation's to answer
     assert evaluated.cycles(agreement, hs, as_of, month("2024-07")) is None
     assert evaluated.cycles(agreement, hs, as_of - timedelta(days=1), month("2024-05")) is None
+
+
+def test_a_cohort_under_another_calendar_or_pause_max_is_its_own(
+    agreement: Agreement, tmp_path: Path
+) -> None:
+    # a what-if's draft that changes the hours or a pause's max keeps the cycles, but
+    # their pauses may end elsewhere (max is counted in business days): the cohort shared
+    # between the two reports has those worked out again, and equals the draft's own
+    variants = {
+        "saturdays": AGREEMENT.replace(
+            'hours: {mon-fri: "09:00-17:00"}', 'hours: {mon-fri: "09:00-17:00", sat: "10:00-14:00"}'
+        ),
+        "shorter max": AGREEMENT.replace("max: 2 business days", "max: 3 business hours"),
+    }
+    drafts = []
+    for name, text in variants.items():
+        assert text != AGREEMENT, name
+        d = tmp_path / name.replace(" ", "-")
+        d.mkdir()
+        (d / "cols.yaml").write_text(text)
+        (d / "team.yaml").write_text(TEAM)
+        drafts.append(load_agreements(d).agreements[0])
+    hs = histories(11, 700, datetime(2024, 3, 1, tzinfo=UTC))
+    as_of = datetime(2024, 4, 8, 13, tzinfo=UTC)
+    period = month("2024-03")
+    cohorts = engine.Cohorts(hs)
+    mine = cohorts.of(agreement, hs, as_of, period)
+    assert mine == mql_cohort(agreement, hs, as_of=as_of, period=period)
+    for draft in drafts:
+        theirs = cohorts.of(draft, hs, as_of, period)
+        assert theirs == mql_cohort(draft, hs, as_of=as_of, period=period)
+        moved = [a for a, b in zip(mine, theirs, strict=True) if a.pauses != b.pauses]
+        assert moved  # pauses end elsewhere: the shared cycles could not have been lent
+        assert all(a.start == b.start for a, b in zip(mine, theirs, strict=True))
+    assert len(cohorts.seen) == 1  # one set of cycles, its pauses worked out per variant

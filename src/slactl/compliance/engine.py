@@ -470,12 +470,15 @@ class Cohorts:
     """The cycles of one set of histories that start in a period, remembered for a second
     evaluation of the same histories (a what-if evaluates the period under two
     agreements). They depend on the agreement's definitions, the period's instants and
-    ``as_of`` alone (and the calendar a pause's ``max`` is counted on): an agreement with
-    other definitions gets its own."""
+    ``as_of`` alone, but for the ends of their pauses: a pause ``max`` is counted on the
+    calendar (SPEC 7.3). An agreement with other definitions gets its own; one with
+    another calendar or ``max`` gets the same cycles, those with pauses worked out again."""
 
     def __init__(self, histories: Sequence[LeadHistory]) -> None:
         self.histories = histories
-        self.seen: dict[object, list[LeadFacts]] = {}
+        # (definitions but the pauses' max, the period's instants, as_of)
+        #   -> [((the pauses' max, the calendar), the cohort)] (a calendar is not hashable)
+        self.seen: dict[object, list[tuple[object, list[LeadFacts]]]] = {}
 
     def of(
         self,
@@ -484,25 +487,56 @@ class Cohorts:
         as_of: datetime,
         period: Period,
     ) -> list[LeadFacts]:
-        key = (
-            agreement.definitions,
-            agreement.calendar_spec if agreement.definitions.pauses else None,
-            period.bounds(agreement.calendar.tz),
-            as_of,
-        )
-        try:
-            got = self.seen.get(key)
-        except TypeError:  # a definition with an unhashable value: not remembered
-            return mql_cohort(agreement, histories, as_of=as_of, period=period)
+        d = agreement.definitions
+        rules = d.pauses
+        shape = replace(d, pauses=replace(rules, max=None)) if rules is not None else d
+        key = (shape, period.bounds(agreement.calendar.tz), as_of)
+        ends = (rules.max, agreement.calendar_spec) if rules is not None else None
         same = histories is self.histories or (
             len(histories) == len(self.histories)
             and all(a is b for a, b in zip(histories, self.histories, strict=True))
         )
-        if got is None or not same:
+        try:
+            known = self.seen.get(key) if same else None
+        except TypeError:  # a definition with an unhashable value: not remembered
+            return mql_cohort(agreement, histories, as_of=as_of, period=period)
+        if known is None:
             got = mql_cohort(agreement, histories, as_of=as_of, period=period)
             if same:
-                self.seen[key] = got
-        return got
+                self.seen[key] = [(ends, got)]
+            return got
+        mine = next((cohort for e, cohort in known if e == ends), None)
+        if mine is None:
+            mine = _paused_again(agreement, known[0][1], histories, as_of)
+            known.append((ends, mine))
+        return mine
+
+
+def _paused_again(
+    agreement: Agreement,
+    cohort: list[LeadFacts],
+    histories: Sequence[LeadHistory],
+    as_of: datetime,
+) -> list[LeadFacts]:
+    """``cohort``, found under another calendar or pause ``max``, under ``agreement``'s:
+    the cycles with pauses worked out again (their ends may move), the others as they are
+    (nothing else in a cycle depends on the calendar)."""
+    definition = agreement.definitions.mql
+    mql = Matcher(definition) if definition is not None else None
+    lead_of: dict[int, LeadHistory] | None = None
+    again: dict[int, dict[int, LeadFacts]] = {}
+    out = []
+    for f in cohort:
+        if f.pauses:
+            cycles = again.get(id(f.lead))
+            if cycles is None:
+                if lead_of is None:
+                    lead_of = {id(h.lead): h for h in histories}
+                found = cycles_of(agreement, lead_of[id(f.lead)], as_of, mql)
+                cycles = again[id(f.lead)] = {c.cycle: c for c in found}
+            f = cycles[f.cycle]
+        out.append(f)
+    return out
 
 
 def evaluate_period(
