@@ -38,13 +38,14 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
+# bench_status.py builds the lifecycle ledger (bench/out/life.db) the what-if bar is set on
 bench: $(TEST_STAMP)
 	$(PY) bench/bench_clock.py
 	$(PY) bench/bench_import.py --pg
 	$(PY) bench/bench_report.py
-	$(PY) bench/bench_whatif.py
-	$(PY) bench/bench_dashboard.py
 	$(PY) bench/bench_status.py
+	$(PY) bench/bench_whatif.py --db bench/out/life.db --agreements bench/out/agr-life
+	$(PY) bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info demo.db bench/out
