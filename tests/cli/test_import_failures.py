@@ -330,3 +330,23 @@ def test_a_server_that_refuses_the_connection_is_exit_75(tmp_path: Path) -> None
     r = slactl(url, "import", str(new_leads(tmp_path)))
     one_line(r, 75, f"cannot reach the ledger {url}: ")
     assert "Connection refused" in r.stderr
+
+
+@pytest.mark.postgres
+def test_a_search_path_naming_no_schema_is_one_line_naming_it(tmp_path: Path) -> None:
+    from tests.conftest import PG_ADMIN_URL, _pg_available
+
+    if not _pg_available() and os.environ.get("CI") != "true":
+        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not running")
+    schema = f"t_{uuid.uuid4().hex[:12]}"  # never created
+    r = slactl(f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}", "import", str(LEADS))
+    one_line(r, 2, "cannot use the ledger ")
+    assert "no schema to create it in" in r.stderr
+    assert r.stderr.endswith("create it (CREATE SCHEMA name) or name one that exists\n")
+    import psycopg
+
+    with psycopg.connect(DSN) as conn:  # nothing was created anywhere
+        found = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+    assert found == (0,)

@@ -85,6 +85,12 @@ def database_failure(db: str, exc: BaseException) -> SlactlError:
         return LedgerError(
             f"{where} is not a slactl ledger ({text}): point --db at a ledger file or a new path"
         )
+    if state == "3F000" or "no schema has been selected" in low:  # invalid_schema_name
+        return LedgerError(
+            f"cannot use the ledger {where}: no schema to create it in ({text}): the URL's"
+            " search_path names a schema the database does not have; create it (CREATE"
+            " SCHEMA name) or name one that exists"
+        )
     if any(k in low for k in _MISSING):
         return LedgerError(f"cannot open the ledger {where}: {_tail(text)}")
     if any(k in low for k in _UNREACHABLE):
