@@ -61,9 +61,10 @@ def render_status(  # type: ignore[no-untyped-def]
         style = {"OVERDUE": "bold red", "AT RISK": "yellow", "PAUSED": "cyan"}.get(st, "")
         due = f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}" if o.deadline else "—"
         left = business_amount(i.left) if o.deadline else "—"
-        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3)
+        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3), on two
+            # lines (on one, 36 characters wide, it cut the lead ids to "L-…" at 80 columns)
             end = i.pause.end
-            left = f"{i.pause.reason or 'paused'}, " + (
+            left = f"{i.pause.reason or 'paused'}\n" + (
                 f"until {end.astimezone(tz):%a %m-%d %H:%M}" if end else "no end yet"
             )
         t.add_row(i.lead, i.company or "", o.commitment_id, due, left, text(st, style=style))
