@@ -170,8 +170,8 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
             why = table(title="Reasons", title_justify="left", box=box.SIMPLE_HEAD)
             for h in ("Source", "Outcome", "Reason", "Cycles"):
                 why.add_column(h, justify="right" if h == "Cycles" else "left")
-            for cells in reasons:
-                why.add_row(*cells)
+            for reason_row in reasons:
+                why.add_row(*reason_row)
             parts.append(why)
         ft = table(
             title="Business minutes to first touch", title_justify="left", box=box.SIMPLE_HEAD
