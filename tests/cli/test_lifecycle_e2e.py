@@ -509,3 +509,25 @@ def test_status_table_shows_the_pause_whole_at_80_columns(ledger: dict[str, str]
         "│ Q2   │ Acme  │ disp       │ Thu 06-13 09:00 │ 24h00m left           │ due    │",
         "└──────┴───────┴────────────┴─────────────────┴───────────────────────┴────────┘",
     ]
+
+
+def test_explain_timeline_shows_reasons_durations_and_previous_owners(
+    ledger: dict[str, str],
+) -> None:
+    # the timeline gave neither a disposition's reason nor a touch's minutes (time spent
+    # adds them up) nor whom a reassignment took the lead from
+    def timeline(lead: str) -> list[str]:
+        proc = slactl(ledger, "explain", lead, "--as-of", "2024-06-10T09:00")
+        assert proc.returncode == 0, proc.stderr
+        return [
+            " ".join(" ".join(c.split()) for c in line.split("│")[1:-1]).strip()
+            for line in proc.stdout.splitlines()
+            if line.startswith("│ ")
+        ]
+
+    rows = timeline("T1")
+    assert "Thu 2024-05-09 10:00 call (touch), 12 min alice" in rows
+    assert "Thu 2024-05-09 14:00 meeting (touch), 16 min alice" in rows
+    assert "Fri 2024-05-10 10:00 email (touch) alice" in rows
+    assert "Mon 2024-05-13 11:00 disposition: nurture, not-ready alice" in rows
+    assert "Mon 2024-05-06 13:00 reassign (not a touch), from alice bob" in timeline("X1")

@@ -167,6 +167,14 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
             what = f"{e.kind} (touch)"
         elif e.kind not in ("handoff", "review"):
             what = f"{e.kind} (not a touch)"
+        # what the section 7 columns say of it: its reason, the minutes it took (time
+        # spent counts them), the owner a reassignment took it from
+        said = [e.reason or ""] if e.kind in ("disposition", "pause") else []
+        if e.duration is not None:
+            said.append(f"{e.duration:g} min")
+        if e.kind == "reassign" and e.from_rep:
+            said.append(f"from {e.from_rep}")
+        what += "".join(f", {x}" for x in said if x)
         if e.at > as_of:
             what += " — after as-of, ignored"
         rows.append((e.at, what, e.rep or "", e.note or ""))
