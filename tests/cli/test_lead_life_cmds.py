@@ -165,6 +165,35 @@ def test_bad_input_is_one_line_exit_2_and_records_nothing(
     assert events(env) == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pause", "", "--reason", "callback-requested", "--rep", "alice"],
+        ["resume", ""],
+        ["accept", "", "--rep", "alice"],
+        ["reassign", "", "--to", "bob"],
+        ["log", "", "call", "--rep", "bob"],
+        ["disposition", "", "qualified", "--rep", "bob"],
+        ["handoff", "", "--rep", "bob"],
+        ["accept", "  "],
+    ],
+)
+def test_an_empty_lead_is_refused(env: dict[str, str], args: list[str]) -> None:
+    # an empty LEAD was taken for none, as a review meeting has: the event was logged
+    # against no lead at all, exit 0 ("logged accept at …")
+    r = cli(env, *args, *AT)
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: LEAD is empty: give the lead's external id or email\n",
+    )
+    engine = open_ledger(env["db"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM event")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
 def test_an_outcome_without_a_reason_list_takes_any_reason_or_none(env: dict[str, str]) -> None:
     assert cli(env, "disposition", "L-0044", "nurture", "--rep", "bob", *AT).exit_code == 0
     r = cli(env, "disposition", "L-0045", "qualified", "--rep", "bob", "--reason", "Budget OK", *AT)
