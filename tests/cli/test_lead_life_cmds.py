@@ -145,6 +145,23 @@ def test_each_command_records_what_it_says(env: dict[str, str]) -> None:
             "rules",
             "no rep 'alcie' in the ledger; did you mean 'alice'? (a new rep: add --new-rep)",
         ),
+        # an empty name was stored as a rep called '' (a reassign to nobody), exit 0
+        (["reassign", "L-0044", "--to", ""], "rules", "--to is empty: name the lead's new owner"),
+        (
+            ["reassign", "L-0044", "--to", "bob", "--from", " "],
+            "rules",
+            "--from is empty: name the previous owner, or leave --from out",
+        ),
+        (
+            ["pause", "L-0044", "--reason", "out-of-office", "--rep", ""],
+            "rules",
+            "--rep is empty: name the rep who did it",
+        ),
+        (
+            ["log", "L-0044", "call", "--rep", " "],
+            "rules",
+            "--rep is empty: name the rep who did it",
+        ),
         (
             ["log", "L-0044", "Pause", "--rep", "bob"],
             "rules",
