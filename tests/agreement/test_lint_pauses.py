@@ -43,13 +43,14 @@ commitments:
 
 
 def test_pauses_without_max_and_pausable_without_pauses_warn(tmp_path: Path) -> None:
+    # the two warnings about definitions.pauses name its line (they said line 1)
     body = """\
 commitments:
   sales:
     - {id: ft, measure: first_touch, within: 4 business hours, target: 90%, pausable: true}
 """
     assert check(tmp_path, HEAD + "  pauses: {reasons: [callback-requested]}\n" + body) == [
-        "1: warning: definitions.pauses has no max: a pause nobody resumes holds a lead's"
+        "7: warning: definitions.pauses has no max: a pause nobody resumes holds a lead's"
         " deadlines until its disposition; add e.g. 'max: 10 business days'"
     ]
     assert check(tmp_path, HEAD + body) == [
@@ -60,6 +61,25 @@ commitments:
     plain = body.replace(", pausable: true", "")
     pauses = "  pauses: {reasons: [callback-requested], max: 10 business days}\n"
     assert check(tmp_path, HEAD + pauses + plain) == [
-        "1: warning: definitions.pauses is set but no commitment is pausable: pauses are"
+        "7: warning: definitions.pauses is set but no commitment is pausable: pauses are"
         " recorded and move nothing; add 'pausable: true' to the commitments they should move"
+    ]
+
+
+def test_assume_for_a_kind_that_is_not_a_touch_is_an_error(tmp_path: Path) -> None:
+    # only touches count towards time spent: an 'assume' for any other kind (a typo of a
+    # touch kind) counted nothing, silently
+    got = check(
+        tmp_path,
+        HEAD
+        + """\
+commitments:
+  sales:
+    - {id: time, measure: time_spent, minimum: 30 minutes, within: 2 business days,
+       target: 90%, assume: {call: 5 minutes, emial: 2 minutes}}
+""",
+    )
+    assert got == [
+        "9: error: commitment time assume.emial: 'emial' is not a touch kind, so it never"
+        " counts; use one of call (definitions.touch_kinds)"
     ]

@@ -471,3 +471,39 @@ def test_readme_deadline_through_the_installed_binary() -> None:
         check=False,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "2024-05-06T12:30:00-04:00\n", "")
+
+
+def test_show_names_pausable_deadlines_pauses_and_reasons(tmp_path: Path) -> None:
+    # the sheet both sides sign said "within 4 business hours" of a deadline that pauses
+    # move, and nothing of the pauses a lead may take or the reasons a disposition gives
+    body = (ROOT / "agreements" / "acme-2024.yaml").read_text()
+    body = body.replace(
+        "  outcomes: [qualified, disqualified, nurture]\n",
+        "  outcomes: [qualified, disqualified, nurture]\n"
+        "  reasons: {disqualified: [no-budget, student]}\n"
+        "  pauses: {reasons: [callback-requested, out-of-office], max: 3 business days}\n",
+    ).replace(
+        "      warn: 1 business hour\n", "      warn: 1 business hour\n      pausable: true\n", 1
+    )
+    (tmp_path / "acme-2024.yaml").write_text(body)
+    (tmp_path / "quotas.yaml").write_text((ROOT / "agreements" / "quotas.yaml").read_text())
+    result = CliRunner().invoke(
+        app,
+        ["--agreements", str(tmp_path), "agreement", "show", "--on", "2024-05-01"],
+        env={"COLUMNS": "100"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert lines[lines.index("Sales service level agreements") + 4 :][:3] == [
+        "│ First touch on every new MQL               │ within 4 business hours, paused time not   │    90% │",  # noqa: E501
+        "│                                            │ counted                                    │        │",  # noqa: E501
+        "│ First touch on enterprise MQLs             │ within 1 business hour                     │    95% │",  # noqa: E501
+    ]
+    start = lines.index("Pauses and reasons")
+    assert lines[start : start + 3] == [
+        "Pauses and reasons",
+        "A lead may be paused for: callback-requested, out-of-office; each at most 3 business days.",  # noqa: E501
+        "A disposition 'disqualified' gives one of: no-budget, student.",
+    ]
+    # the stock agreement has neither: no such section
+    assert "Pauses and reasons" not in run("agreement", "show", "--on", "2024-05-01").stdout

@@ -145,6 +145,23 @@ def test_each_command_records_what_it_says(env: dict[str, str]) -> None:
             "rules",
             "no rep 'alcie' in the ledger; did you mean 'alice'? (a new rep: add --new-rep)",
         ),
+        # an empty name was stored as a rep called '' (a reassign to nobody), exit 0
+        (["reassign", "L-0044", "--to", ""], "rules", "--to is empty: name the lead's new owner"),
+        (
+            ["reassign", "L-0044", "--to", "bob", "--from", " "],
+            "rules",
+            "--from is empty: name the previous owner, or leave --from out",
+        ),
+        (
+            ["pause", "L-0044", "--reason", "out-of-office", "--rep", ""],
+            "rules",
+            "--rep is empty: name the rep who did it",
+        ),
+        (
+            ["log", "L-0044", "call", "--rep", " "],
+            "rules",
+            "--rep is empty: name the rep who did it",
+        ),
         (
             ["log", "L-0044", "Pause", "--rep", "bob"],
             "rules",
@@ -163,6 +180,35 @@ def test_bad_input_is_one_line_exit_2_and_records_nothing(
     r = cli(env, *args, *([] if "--at" in args else AT), agreements=agreements)
     assert (r.exit_code, r.stderr) == (2, f"Error: {message}\n")
     assert events(env) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pause", "", "--reason", "callback-requested", "--rep", "alice"],
+        ["resume", ""],
+        ["accept", "", "--rep", "alice"],
+        ["reassign", "", "--to", "bob"],
+        ["log", "", "call", "--rep", "bob"],
+        ["disposition", "", "qualified", "--rep", "bob"],
+        ["handoff", "", "--rep", "bob"],
+        ["accept", "  "],
+    ],
+)
+def test_an_empty_lead_is_refused(env: dict[str, str], args: list[str]) -> None:
+    # an empty LEAD was taken for none, as a review meeting has: the event was logged
+    # against no lead at all, exit 0 ("logged accept at …")
+    r = cli(env, *args, *AT)
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "Error: LEAD is empty: give the lead's external id or email\n",
+    )
+    engine = open_ledger(env["db"])
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM event")).scalar() == 0
+    finally:
+        engine.dispose()
 
 
 def test_an_outcome_without_a_reason_list_takes_any_reason_or_none(env: dict[str, str]) -> None:

@@ -488,3 +488,46 @@ def test_the_quality_section_in_every_format(ledger: dict[str, str]) -> None:
     )
     assert "| (all) | 29 | 60 | 330 |" in markdown
     assert "<th>MQL→SQL</th>" in run("html")
+
+
+def test_status_table_shows_the_pause_whole_at_80_columns(ledger: dict[str, str]) -> None:
+    # the reason and the pause's end on two lines: on one ("out-of-office, until Tue 06-11
+    # 10:00") the cell was 36 wide and Rich cut the other columns to fit 80: "Q…", "PAU…"
+    proc = slactl(ledger, "status", "--rep", "alice", "--as-of", "2024-06-10T09:00")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line.rstrip() for line in proc.stdout.splitlines()]
+    assert lines[1:12] == [
+        "┏━━━━━━┳━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━┓",
+        "┃ Lead ┃ Comp… ┃ Commitment ┃ Due (local)     ┃ Business time         ┃ State  ┃",
+        "┡━━━━━━╇━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━┩",
+        "│ Q2   │ Acme  │ time       │ Mon 06-10 09:00 │ 0m left               │ due    │",
+        "│ R1   │ Acme  │ disp       │ Mon 06-10 09:00 │ 0m left               │ due    │",
+        "│ Q2   │ Acme  │ ft         │ Tue 06-11 13:00 │ out-of-office         │ PAUSED │",
+        "│      │       │            │                 │ until Tue 06-11 10:00 │        │",
+        "│ Q2   │ Acme  │ acc        │ Tue 06-11 17:00 │ out-of-office         │ PAUSED │",
+        "│      │       │            │                 │ until Tue 06-11 10:00 │        │",
+        "│ Q2   │ Acme  │ disp       │ Thu 06-13 09:00 │ 24h00m left           │ due    │",
+        "└──────┴───────┴────────────┴─────────────────┴───────────────────────┴────────┘",
+    ]
+
+
+def test_explain_timeline_shows_reasons_durations_and_previous_owners(
+    ledger: dict[str, str],
+) -> None:
+    # the timeline gave neither a disposition's reason nor a touch's minutes (time spent
+    # adds them up) nor whom a reassignment took the lead from
+    def timeline(lead: str) -> list[str]:
+        proc = slactl(ledger, "explain", lead, "--as-of", "2024-06-10T09:00")
+        assert proc.returncode == 0, proc.stderr
+        return [
+            " ".join(" ".join(c.split()) for c in line.split("│")[1:-1]).strip()
+            for line in proc.stdout.splitlines()
+            if line.startswith("│ ")
+        ]
+
+    rows = timeline("T1")
+    assert "Thu 2024-05-09 10:00 call (touch), 12 min alice" in rows
+    assert "Thu 2024-05-09 14:00 meeting (touch), 16 min alice" in rows
+    assert "Fri 2024-05-10 10:00 email (touch) alice" in rows
+    assert "Mon 2024-05-13 11:00 disposition: nurture, not-ready alice" in rows
+    assert "Mon 2024-05-06 13:00 reassign (not a touch), from alice bob" in timeline("X1")

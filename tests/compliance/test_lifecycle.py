@@ -300,7 +300,7 @@ def test_quality_section_and_percentiles() -> None:
 
 def test_cadence_gaps_are_measured_with_the_pauses() -> None:
     # cad: 1 business day per gap, up to touch 2. Touch 1 Mon 10:00; touch 2 due Tue 10:00,
-    # paused Mon 16:00 .. Tue 11:00 (2 business hours) -> due Tue 12:00; touch 2 at 11:30
+    # paused Mon 16:00 .. Tue 11:00 (3 business hours) -> due Tue 13:00; touch 2 at 11:30
     h = lead(
         ev("call", "2024-05-06T10:00"),
         ev("pause", "2024-05-06T16:00", reason="callback-requested"),
@@ -309,6 +309,36 @@ def test_cadence_gaps_are_measured_with_the_pauses() -> None:
     )
     cad = by(evaluate_lead(AGREEMENT, h, t("2024-05-08T09:00")), "cad")
     assert cad.state is State.MET and cad.event_at == t("2024-05-07T11:30")
+
+
+def test_a_cadence_gap_moved_by_pauses_says_how_far() -> None:
+    # explain said "touch 2 due by Tue 13:00, 1 business day after touch 1 Mon 10:00" of a
+    # gap the pause had moved, and not by how much (first_touch's reason says it). Touch 1
+    # Mon 10:00, unpaused due Tue 10:00; paused Mon 16:00-17:00 and Tue 09:00-11:00 (3
+    # business hours): 6 h used before the pause, 2 h from Tue 11:00: due Tue 13:00
+    h = lead(
+        ev("call", "2024-05-06T10:00"),
+        ev("pause", "2024-05-06T16:00", reason="callback-requested"),
+        ev("resume", "2024-05-07T11:00"),
+    )
+    cad = by(evaluate_lead(AGREEMENT, h, t("2024-05-07T11:30")), "cad")
+    assert (cad.state, cad.deadline) == (State.PENDING, t("2024-05-07T13:00"))
+    assert cad.reason == (
+        "touch 2 due by Tue 2024-05-07 13:00, 1 business day after touch 1 Mon 2024-05-06"
+        " 10:00; moved 3 business hours later by pauses, to Tue 2024-05-07 13:00"
+    )
+    cad = by(evaluate_lead(AGREEMENT, h, t("2024-05-07T13:30")), "cad")
+    assert cad.reason == (
+        "no touch 2 by Tue 2024-05-07 13:00, 1 business day after touch 1 Mon 2024-05-06"
+        " 10:00; moved 3 business hours later by pauses, to Tue 2024-05-07 13:00"
+    )
+    late = lead(*h.events, ev("call", "2024-05-07T13:30"))
+    cad = by(evaluate_lead(AGREEMENT, late, t("2024-05-08T09:00")), "cad")
+    assert cad.reason == (
+        "touch 2 Tue 2024-05-07 13:30 came 30 business minutes after Tue 2024-05-07 13:00,"
+        " 1 business day after touch 1 Mon 2024-05-06 10:00; moved 3 business hours later"
+        " by pauses, to Tue 2024-05-07 13:00"
+    )
 
 
 def test_a_draft_that_turns_pauses_on_shows_the_flips() -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 
 from slactl.agreement.loader import load_agreement_text
+from slactl.errors import ImportError_
 from slactl.ledger.engine import make_engine, open_ledger, upgrade
 from slactl.ledger.ingest.pipeline import import_csv
 from slactl.ledger.queries import load_histories
@@ -163,6 +165,50 @@ def test_new_columns_and_kinds_are_kept_and_checked(ledger_url: str, tmp_path: P
     s = imported(ledger_url, write(tmp_path / "fixed.csv", HEADER, rows))
     assert (s.inserted, s.updated, s.unchanged) == (0, 1, 6)
     assert events(ledger_url)[0] == ("L-1", "call", "alice", None, None, 14.0, None)
+
+
+def test_a_header_with_a_column_twice_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    # a --rejects file has its own 'reason' column (why the row was refused) before the
+    # row's: imported as it is, the first 'reason' was read, and a call fixed in it was
+    # stored with the refusal's text as its reason
+    (tmp_path / "leads.csv").write_text(LEADS)
+    imported(sqlite_url, tmp_path / "leads.csv")
+    rows = [["L-1", "call", "alice", "2024-05-02T10:00", "", "", "", "-3", ""]]
+    engine = open_ledger(sqlite_url)
+    try:
+        s = import_csv(
+            engine,
+            write(tmp_path / "acts.csv", HEADER, rows),
+            default_tz=NY,
+            now=NOW,
+            rejects=tmp_path / "rejects.csv",
+        )
+    finally:
+        engine.dispose()
+    assert s.rejected == 1
+    fixed = (tmp_path / "rejects.csv").read_text().replace(",-3,", ",3,")
+    assert fixed.splitlines()[0] == "line,reason," + ",".join(HEADER)
+    (tmp_path / "fixed.csv").write_text(fixed)
+    with pytest.raises(ImportError_) as err:
+        imported(sqlite_url, tmp_path / "fixed.csv")
+    assert str(err.value) == (
+        f"{tmp_path / 'fixed.csv'}: the header has 'reason' twice (columns 2 and 9): rename or"
+        " remove one (a --rejects file: delete its first two columns, line and reason, first)"
+    )
+    assert events(sqlite_url) == []
+    write(tmp_path / "twice.csv", [*HEADER, "note"], [[*rows[0], "x"]])
+    with pytest.raises(ImportError_) as err:
+        imported(sqlite_url, tmp_path / "twice.csv")
+    assert str(err.value) == (
+        f"{tmp_path / 'twice.csv'}: the header has 'note' twice (columns 6 and 10):"
+        " rename or remove one"
+    )
+    # without its first two columns the file is the row, fixed
+    (tmp_path / "again.csv").write_text(
+        "".join(line.split(",", 2)[2] + "\n" for line in fixed.splitlines())
+    )
+    assert imported(sqlite_url, tmp_path / "again.csv").inserted == 1
+    assert events(sqlite_url) == [("L-1", "call", "alice", None, None, 3.0, None)]
 
 
 def test_without_agreements_reasons_and_pauses_are_not_checked(

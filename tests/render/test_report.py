@@ -206,3 +206,72 @@ def test_csv_neutralises_formulas_and_markdown_escapes() -> None:
     assert "=cmd\\|' /C calc" in md  # type: ignore[operator]
     html = FORMATTERS[ReportFormat.html](r)
     assert html.startswith("<!DOCTYPE html>") and "=HYPERLINK(evil)" in html  # type: ignore[union-attr]
+
+
+def quality_report():  # type: ignore[no-untyped-def]
+    """Two sources with long names, an accept and disposition reasons: the quality
+    section shows, 100.0% among its rates."""
+    a = load_agreement_text(AGREEMENT, Path("tiny.yaml"))
+    at = _t("2024-05-06T09:00-04:00")
+    h1 = LeadHistory(
+        Lead("A", at, owner="alice", score=70, source="contact-sales"),
+        (
+            Event("accept", _t("2024-05-06T09:30-04:00"), "alice"),
+            Event("call", _t("2024-05-06T10:00-04:00"), "alice"),
+            Event(
+                "disposition", _t("2024-05-06T11:00-04:00"), "alice", "nurture", reason="not-ready"
+            ),
+        ),
+    )
+    h2 = LeadHistory(
+        Lead("B", at, owner="bob", score=90, source="partner-referral"),
+        (
+            Event("call", _t("2024-05-06T12:00-04:00"), "bob"),
+            Event(
+                "disposition", _t("2024-05-07T10:00-04:00"), "bob", "disqualified", reason="student"
+            ),
+        ),
+    )
+    p = month("2024-05")
+    return build_report(
+        [(a, p)], [h1, h2], as_of=_t("2024-06-03T09:00-04:00"), period=p, leads_created=2
+    )
+
+
+GOLDEN_QUALITY = """\
+Quality (per lead source)
+Source        Cycles Accepted Qualified Disqualified Returned Acceptance MQL→SQL
+────────────────────────────────────────────────────────────────────────────────
+contact-sales      1        1         0            0        1     100.0%    0.0%
+partner-refer      1        0         0            1        0       0.0%    0.0%
+ral
+
+Reasons
+
+  Source             Outcome        Reason      Cycles
+ ──────────────────────────────────────────────────────
+  contact-sales      nurture        not-ready        1
+  partner-referral   disqualified   student          1
+
+Business minutes to first touch
+
+  Rep     Touched   Median   P90
+ ────────────────────────────────
+  alice         1       60    60
+  bob           1      180   180
+  (all)         2       60   180
+
+as of 2024-06-03T09:00-04:00; agreement tiny
+"""
+
+
+def test_the_quality_section_fits_80_columns() -> None:
+    # with the reasons in a column of their own, Rich cut every column to fit: the rates
+    # read "100.…" and the sources "conta…"; now the figures are whole and the reasons
+    # are a table of their own
+    console = Console(file=io.StringIO(), width=80, color_system=None, legacy_windows=False)
+    console.print(FORMATTERS[ReportFormat.table](quality_report()))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    lines = [line.rstrip() for line in out.splitlines()]
+    got = "\n".join(lines[lines.index("Quality (per lead source)") :]) + "\n"
+    assert got == GOLDEN_QUALITY

@@ -268,7 +268,7 @@ def _pause_warnings(a: Agreement) -> list[LintMessage]:
         out.append(
             LintMessage(
                 a.path,
-                1,
+                rules.line,
                 "warning",
                 "definitions.pauses has no max: a pause nobody resumes holds a lead's"
                 " deadlines until its disposition; add e.g. 'max: 10 business days'",
@@ -290,7 +290,7 @@ def _pause_warnings(a: Agreement) -> list[LintMessage]:
         out.append(
             LintMessage(
                 a.path,
-                1,
+                rules.line,
                 "warning",
                 "definitions.pauses is set but no commitment is pausable: pauses are recorded"
                 " and move nothing; add 'pausable: true' to the commitments they should move",

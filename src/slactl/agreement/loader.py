@@ -269,7 +269,7 @@ def _read_pauses(r: Reader, defs: LineDict) -> PauseRules | None:
     longest = None
     if "max" in pauses:
         longest = r.duration(pauses["max"], r.line(pauses, "max"), "definitions.pauses.max")
-    return PauseRules(reasons, longest)
+    return PauseRules(reasons, longest, line)
 
 
 def _condition(r: Reader, obj: Any, line: int, where: str) -> Any:
@@ -550,6 +550,16 @@ def _read_agreement(r: Reader, doc: Any) -> Agreement | None:
     definitions = _read_definitions(r, doc)
     commitments = _read_commitments(r, doc)
     for c in commitments:
+        # SPEC 7.5: assume gives a time to touches without a duration; any other kind is
+        # never counted (a typo, 'emial', would silently count nothing)
+        for kind, _ in c.assume:
+            if kind not in definitions.touch_kinds:
+                r.fail(
+                    c.line,
+                    f"commitment {c.id} assume.{kind}: '{kind}' is not a touch kind, so it"
+                    f" never counts; use one of {', '.join(definitions.touch_kinds)}"
+                    " (definitions.touch_kinds)",
+                )
         if c.measure == "pipeline" and definitions.currency is None:  # SPEC 9
             r.fail(
                 c.line,

@@ -223,6 +223,7 @@ class PauseRules:
 
     reasons: tuple[str, ...]
     max: Duration | None = None
+    line: int = field(default=1, compare=False)  # where the file says it (for the lint)
 
 
 @dataclass(frozen=True)

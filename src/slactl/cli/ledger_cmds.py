@@ -193,6 +193,15 @@ def _record(
     from slactl.ledger.record import record_event
     from slactl.ledger.rules import event_rules, minutes
 
+    # an empty name was stored as a rep called '' (a reassign to nobody: the lead's owner
+    # from then on); an import refuses such a row, and so does the command
+    for option, name, fix in (
+        ("--to", rep if kind == "reassign" else None, "name the lead's new owner"),
+        ("--rep", None if kind == "reassign" else rep, "name the rep who did it"),
+        ("--from", from_rep, "name the previous owner, or leave --from out"),
+    ):
+        if name is not None and not name.strip():
+            raise SlactlError(f"{option} is empty: {fix}")
     s = settings(ctx)
     now = wall_clock()
     zones = typed_time_zones(s.agreements_dir, tz, "--at")

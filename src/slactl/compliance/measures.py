@@ -535,13 +535,14 @@ def touch_cadence(
         steps.append((f"disposition ({disp.outcome})", disp.at))
         ended = True
     prev_name, prev = "the clock start", facts.start
-    late: tuple[str, datetime, datetime] | None = None  # (step, at, its deadline)
+    # (step, at, its deadline, that deadline without pauses)
+    late: tuple[str, datetime, datetime, datetime] | None = None
     pausing = c.pausable and bool(facts.pauses)
     for name, at in steps:
         if at < surely_before(prev, gap, cal):  # a pause only moves a deadline later
             prev_name, prev = name, at
             continue
-        deadline = cal.add(prev, gap)
+        unpaused = deadline = cal.add(prev, gap)
         if pausing:
             moved = facts.moved(c, gap, cal, prev, deadline)
             if moved is None:  # held open by a pause: the step came in time
@@ -549,19 +550,20 @@ def touch_cadence(
                 continue
             deadline = moved
         if at > deadline:
-            late = (name, at, deadline)
+            late = (name, at, deadline, unpaused)
             break
         prev_name, prev = name, at
     pn, p = prev_name, prev
     if late is not None:
-        name, at, d = late
+        name, at, d, d0 = late
         return _outcome(
             c,
             facts,
             State.BREACHED,
             lambda: (
                 f"{name} {when(at, cal)} came {amount(cal.elapsed(d, at))} after"
-                f" {when(d, cal)}, {gap} after {pn} {when(p, cal)}{skipped(cal, p, d)}"
+                f" {when(d, cal)}, {gap} after {pn} {when(p, cal)}{skipped(cal, p, d0)}"
+                + moved_words(gap, cal, d0, d)
             ),
             d,
             at,
@@ -584,7 +586,7 @@ def touch_cadence(
             State.BREACHED,
             lambda: (
                 f"no {nxt} by {when(deadline, cal)}, {gap} after {pn} {when(p, cal)}"
-                f"{skipped(cal, p, deadline)}"
+                f"{skipped(cal, p, deadline0)}" + moved_words(gap, cal, deadline0, deadline)
             ),
             deadline,
         )
@@ -594,7 +596,10 @@ def touch_cadence(
         cal,
         deadline,
         as_of,
-        lambda: f"{nxt} due by {when(deadline, cal)}, {gap} after {pn} {when(p, cal)}",
+        lambda: (
+            f"{nxt} due by {when(deadline, cal)}, {gap} after {pn} {when(p, cal)}"
+            + moved_words(gap, cal, deadline0, deadline)
+        ),
     )
 
 

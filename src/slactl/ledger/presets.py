@@ -331,8 +331,20 @@ def resolve(
     columns = dict(PRESETS[preset].get(kind, {}))
     columns.update(parse_mapping(mapping, kind))
     fields: dict[int, str] = {}
+    seen: dict[str, int] = {}
     for i, h in enumerate(headers):
         target = columns.get(norm(h))
+        if target and norm(h) in seen:  # which one is meant? (never the first one silently)
+            hint = (
+                " (a --rejects file: delete its first two columns, line and reason, first)"
+                if [norm(x) for x in headers[:2]] == ["line", "reason"]
+                else ""
+            )
+            raise ImportError_(
+                f"{path}: the header has '{h}' twice (columns {seen[norm(h)] + 1} and {i + 1}):"
+                f" rename or remove one{hint}"
+            )
+        seen.setdefault(norm(h), i)
         if target and target not in fields.values():
             fields[i] = target
         elif kind == "leads" and h and f"extra.{h}" not in fields.values():

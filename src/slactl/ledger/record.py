@@ -35,6 +35,8 @@ def event_key(lead_id: int | None, kind: str, rep: str | None, at_utc: str) -> s
 
 def find_lead_id(conn, key: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     """(id, external id) of the lead named by external id or email; ``UnknownLead`` else."""
+    if not key.strip():
+        raise UnknownLead("LEAD is empty: give the lead's external id or email")
     row = conn.execute(
         text("SELECT id, external_id FROM lead WHERE external_id = :k OR email = :e"),
         {"k": key, "e": key.lower()},
@@ -127,7 +129,8 @@ def record_event(
             def t(x: datetime) -> object:
                 return x if pg else to_utc_text(x)
 
-            lead_id, external = find_lead_id(conn, lead) if lead else (None, None)
+            # (None only for a review meeting: an empty LEAD is a lead not found, never none)
+            lead_id, external = find_lead_id(conn, lead) if lead is not None else (None, None)
             for name in (rep, from_rep):
                 if name and not new_rep:
                     check_known_rep(conn, name, team_reps)

@@ -70,13 +70,17 @@ def render_agreement(agreement: Agreement, on: date) -> RenderableType:
         table = _table("Activity", "Timeframe", "Target")
         for c in agreement.commitments:
             if c.party == party:
+                # a pausable deadline moves with the lead's pauses (SPEC 7.3): say so where
+                # it is signed, or "within 4 business hours" reads as the whole promise
+                paused = ", paused time not counted" if c.pausable else ""
                 table.add_row(
                     data_text(c.activity or c.id),
-                    data_text(c.timeframe()),
+                    data_text(c.timeframe() + paused),
                     data_text(f"{c.target:.0%}"),
                 )
         if table.row_count:
             parts += [data_text(""), _heading(PARTY_TITLES[party]), table]
+    parts += _lead_life(agreement)
     parts += [
         data_text(""),
         data_text("We, the undersigned, hereby commit to this SLA for the following time period:"),
@@ -109,3 +113,18 @@ def render_agreement(agreement: Agreement, on: date) -> RenderableType:
     heading = f"Next {HOLIDAYS_SHOWN} holidays from {on} to {end} ({where})"
     parts += [data_text(""), _heading(heading), hol]
     return Group(*parts)
+
+
+def _lead_life(agreement: Agreement) -> list[RenderableType]:
+    """The pauses a lead may take and the reasons a disposition must give (SPEC 7.3,
+    7.4): terms both sides sign, so they are on the sheet."""
+    d = agreement.definitions
+    lines = []
+    if d.pauses is not None:
+        longest = f"; each at most {d.pauses.max}" if d.pauses.max is not None else ""
+        lines.append(f"A lead may be paused for: {', '.join(d.pauses.reasons)}{longest}.")
+    for outcome, allowed in d.reasons:
+        lines.append(f"A disposition '{outcome}' gives one of: {', '.join(allowed)}.")
+    if not lines:
+        return []
+    return [data_text(""), _heading("Pauses and reasons"), *map(data_text, lines)]

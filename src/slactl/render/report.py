@@ -144,11 +144,35 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     if report.reps:
         parts.append(reps)
     if report.quality.recorded:
-        q = table(title="Quality (per lead source)", title_justify="left", box=box.SIMPLE_HEAD)
-        for h in QUALITY_HEADERS:
-            q.add_column(h, justify="left" if h in ("Source", "Reasons") else "right")
+        # fits 80 columns: the figures whole (with the reasons in a column of their own,
+        # Rich squeezed 100.0% to "100.…"), one space between them and no edges, the
+        # reasons in a table of their own
+        q = table(
+            title="Quality (per lead source)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            padding=0,
+            show_edge=False,
+        )
+        q.add_column("Source", ratio=1, min_width=10, overflow="fold")
+        for h in QUALITY_HEADERS[1:-1]:
+            q.add_column(h, justify="right", no_wrap=True)
         for row in report.quality.source_rows():
-            q.add_row(*row)
+            q.add_row(*row[:-1])
+        parts += [q, text("")]  # (without its edges the table has no blank line below)
+        reasons = [
+            (s.source, outcome, reason, str(n))
+            for _, s in sorted(report.quality.sources.items())
+            for outcome, by in sorted(s.reasons.items())
+            for reason, n in sorted(by.items())
+        ]
+        if reasons:
+            why = table(title="Reasons", title_justify="left", box=box.SIMPLE_HEAD)
+            for h in ("Source", "Outcome", "Reason", "Cycles"):
+                why.add_column(h, justify="right" if h == "Cycles" else "left")
+            for reason_row in reasons:
+                why.add_row(*reason_row)
+            parts.append(why)
         ft = table(
             title="Business minutes to first touch", title_justify="left", box=box.SIMPLE_HEAD
         )
@@ -156,7 +180,7 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
             ft.add_column(h, justify="left" if h == "Rep" else "right")
         for row in report.quality.first_touch_rows():
             ft.add_row(*row)
-        parts += [q, ft]
+        parts.append(ft)
     if winner := winner_line(report):
         parts.append(text(winner, style="bold"))
     parts.append(footer)

@@ -61,9 +61,10 @@ def render_status(  # type: ignore[no-untyped-def]
         style = {"OVERDUE": "bold red", "AT RISK": "yellow", "PAUSED": "cyan"}.get(st, "")
         due = f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}" if o.deadline else "—"
         left = business_amount(i.left) if o.deadline else "—"
-        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3)
+        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3), on two
+            # lines (on one, 36 characters wide, it cut the lead ids to "L-…" at 80 columns)
             end = i.pause.end
-            left = f"{i.pause.reason or 'paused'}, " + (
+            left = f"{i.pause.reason or 'paused'}\n" + (
                 f"until {end.astimezone(tz):%a %m-%d %H:%M}" if end else "no end yet"
             )
         t.add_row(i.lead, i.company or "", o.commitment_id, due, left, text(st, style=style))
@@ -166,6 +167,14 @@ def render_explain(explained: Explained, as_of: datetime):  # type: ignore[no-un
             what = f"{e.kind} (touch)"
         elif e.kind not in ("handoff", "review"):
             what = f"{e.kind} (not a touch)"
+        # what the section 7 columns say of it: its reason, the minutes it took (time
+        # spent counts them), the owner a reassignment took it from
+        said = [e.reason or ""] if e.kind in ("disposition", "pause") else []
+        if e.duration is not None:
+            said.append(f"{e.duration:g} min")
+        if e.kind == "reassign" and e.from_rep:
+            said.append(f"from {e.from_rep}")
+        what += "".join(f", {x}" for x in said if x)
         if e.at > as_of:
             what += " — after as-of, ignored"
         rows.append((e.at, what, e.rep or "", e.note or ""))
