@@ -127,3 +127,19 @@ def test_readme_session_runs_as_written_in_a_new_directory(tmp_path: Path) -> No
         assert "Traceback" not in proc.stderr
         if "# ->" in line:
             assert proc.stdout.strip() == line.split("# ->")[1].strip()
+
+
+def test_whatif_page_diff_example_is_what_slactl_prints() -> None:
+    """docs/whatif.md runs `agreement diff` on the files of `slactl init --example`."""
+    from typer.testing import CliRunner
+
+    text = (ROOT / "docs" / "whatif.md").read_text()
+    m = re.search(r"\$ slactl agreement diff (\S+) (\S+)\n(.*?)```", text, re.S)
+    assert m is not None
+    assert (m.group(1), m.group(2)) == ("agreements/acme-2024.yaml", "draft.yaml")
+    example = ROOT / "src" / "slactl" / "templates" / "example"
+    result = CliRunner().invoke(
+        app, ["agreement", "diff", str(example / "acme-2024.yaml"), str(example / "draft.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == m.group(3)

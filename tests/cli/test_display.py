@@ -38,6 +38,35 @@ def test_the_report_table_keeps_commitment_ids_whole_at_80_columns(db: Path) -> 
     assert any(line.startswith(" speed-to-lead-enterprise ") for line in lines)
 
 
+def test_status_shows_every_cell_whole_at_80_columns(db: Path) -> None:
+    """The company and the commitment fold; the deadline, time left and state are never cut
+    (they were: 'Thu 05-30 12:…', 'AT RI…', and the company column squeezed to nothing)."""
+    r = cli(db, "status", "--rep", "alice", "--as-of", "2024-05-30T12:00")
+    assert r.exit_code == 0, r.output
+    lines = [line.rstrip() for line in r.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in r.stdout
+    assert lines[4:6] == [
+        "│ L-0112 │ Stark     │ speed-to-le │ Thu 05-30 12:35 │ 35m left      │ AT RISK │",
+        "│        │           │ ad          │                 │               │         │",
+    ]
+    late = "│ L-0052 │ Northwind │ disposition │ Fri 05-10 12:45 │ 103h15m late  │ OVERDUE │"
+    assert late in lines
+
+
+def test_whatif_keeps_commitment_ids_readable_at_80_columns(db: Path) -> None:
+    draft = str(ROOT / "src" / "slactl" / "templates" / "example" / "draft.yaml")
+    r = cli(db, "whatif", draft, "--month", "2024-05", *AS_OF)
+    assert r.exit_code == 0, r.output
+    lines = [line.rstrip() for line in r.stdout.splitlines()]
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in r.stdout  # was 'speed-to-lea…' and 'complete-han…'
+    i = lines.index(
+        "│ speed-to-lead │    95% │  20.0% │          95% │  20.0% │         = │   FAIL │"
+    )
+    assert lines[i + 1].startswith("│ -enterprise   │")
+
+
 def test_a_prorated_quota_shows_as_whole_leads(db: Path) -> None:
     r = cli(db, "report", "--week", "2024-W19", *AS_OF)
     text = " ".join(r.stdout.split())

@@ -186,7 +186,12 @@ def test_dry_run_prints_and_records_nothing(setup, inbox) -> None:  # type: igno
         "Deadline: Fri 2024-05-03 13:30 PDT (45 min business time left).\n"
         "See why: slactl explain L1\n"
     )
-    assert "-- webhook to east\n" in done.stdout
+    # the webhook's text as posted, its subject once (the dry run printed it twice)
+    assert (
+        "-- webhook to east\n"
+        "[slactl] speed-to-lead at risk: L1 (Globex)\n"
+        "Lead L1 (Globex), owner alice: speed-to-lead is at risk.\n"
+    ) in done.stdout
     assert inbox[0].envelopes == []
     again = notify(env, "2024-05-03T15:45")  # nothing was recorded: it sends now
     assert again.returncode == 0, again.stderr

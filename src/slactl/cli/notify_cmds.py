@@ -49,7 +49,7 @@ def notify(
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.watch import save
     from slactl.mail import smtp_settings
-    from slactl.usecases.notify import JUST, find_alerts, fingerprint, send_alerts
+    from slactl.usecases.notify import JUST, WEBHOOK, find_alerts, fingerprint, send_alerts
 
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
@@ -68,8 +68,9 @@ def notify(
         done = sent_of(engine, {a.lead for a in found.alerts})
         alerts = [a for a in found.alerts if a.key_tuple() not in done]
         if dry_run:
-            for a in alerts:
-                typer.echo(f"-- {a.channel} to {a.recipient}\n{a.subject}\n{a.text}\n")
+            for a in alerts:  # what is sent: a webhook's text opens with the subject
+                sent = a.text if a.channel == WEBHOOK else f"{a.subject}\n{a.text}"
+                typer.echo(f"-- {a.channel} to {a.recipient}\n{sent}\n")
             return
         result = send_alerts(
             engine,

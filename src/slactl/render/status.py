@@ -53,8 +53,10 @@ def render_status(  # type: ignore[no-untyped-def]
     )
     title = f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}"
     t = table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
+    # at 80 columns the row is too wide by a few: the company and the commitment fold
+    # (never cut), so the deadline, the time left and the state always show whole
     for h in ("Lead", "Company", "Commitment", "Due (local)", "Business time", "State"):
-        t.add_column(h, no_wrap=h != "Company")
+        t.add_column(h, no_wrap=h not in ("Company", "Commitment"), overflow="fold")
     shown = items if limit is None else items[:limit]
     for i, st in zip(shown, states, strict=False):
         o = i.outcome

@@ -96,8 +96,8 @@ def render_whatif_table(w: WhatIf):  # type: ignore[no-untyped-def]
 
     def titled(title: str, head: list[str], rows: list[list[str]], left: int = 1) -> Any:
         t = table(title=title, title_justify="left")
-        for i, h in enumerate(head):
-            t.add_column(h, justify="left" if i < left else "right")
+        for i, h in enumerate(head):  # folded, never cut: a commitment id stays readable
+            t.add_column(h, justify="left" if i < left else "right", overflow="fold")
         for row in rows:
             t.add_row(*row)
         return t
