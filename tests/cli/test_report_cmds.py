@@ -227,12 +227,12 @@ def test_status_table_and_unknown_rep(env: dict[str, str]) -> None:
     assert r.exit_code == 0, r.output
     lines = [line.rstrip() for line in r.stdout.splitlines()]
     assert lines[0] == "alice: open leads as of Mon 2024-05-20 12:30 — 1 at risk, 1 overdue, 1 due"
-    assert lines[4] == "│ A3   │         │ ft         │ Mon 05-20 13:00 │ 30m left      │ AT RISK │"
-    assert lines[5] == "│ A2   │         │ disp       │ Fri 05-17 16:30 │ 4h00m late    │ OVERDUE │"
-    assert lines[6] == "│ A3   │         │ disp       │ Tue 06-04 09:00 │ 76h30m left   │ due     │"
+    assert lines[4] == "│ A3   │ ft         │ Mon 05-20 13:00 │ 30m left      │ AT RISK │"
+    assert lines[5] == "│ A2   │ disp       │ Fri 05-17 16:30 │ 4h00m late    │ OVERDUE │"
+    assert lines[6] == "│ A3   │ disp       │ Tue 06-04 09:00 │ 76h30m left   │ due     │"
     r = cli(env, "status", "--rep", "alice", "--as-of", "2024-05-20T12:30", "--limit", "1")
     lines = [line.rstrip() for line in r.stdout.splitlines()]
-    assert lines[4] == "│ A3   │         │ ft         │ Mon 05-20 13:00 │ 30m left      │ AT RISK │"
+    assert lines[4] == "│ A3   │ ft         │ Mon 05-20 13:00 │ 30m left      │ AT RISK │"
     assert lines[6] == "… and 2 more (--limit 0 shows them all)"
     r = cli(env, "status", "--rep", "zed", "--as-of", "2024-05-20T12:30")  # a new rep
     assert (r.exit_code, r.stderr) == (0, "")

@@ -52,25 +52,31 @@ def render_status(  # type: ignore[no-untyped-def]
         if s in states
     )
     title = f"{rep}: open leads as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}"
-    t = table(title=title + (f" — {counts}" if counts else ""), title_justify="left")
-    # at 80 columns the row is too wide by a few: the company and the commitment fold
-    # (never cut), so the deadline, the time left and the state always show whole
-    for h in ("Lead", "Company", "Commitment", "Due (local)", "Business time", "State"):
-        t.add_column(h, no_wrap=h not in ("Company", "Commitment"), overflow="fold")
+    # the title on a line of its own: a table's title wraps at the table's width
+    heading = text(title + (f" — {counts}" if counts else ""))
+    t = table()
+    # 80 columns hold the row when only the lead (its company on a second line) and the
+    # time left wrap, folding a word longer than the column: commitment ids, deadlines
+    # and states stay whole
+    for h in ("Lead", "Commitment", "Due (local)", "Business time", "State"):
+        t.add_column(h, no_wrap=h not in ("Lead", "Business time"), overflow="fold")
     shown = items if limit is None else items[:limit]
     for i, st in zip(shown, states, strict=False):
         o = i.outcome
         style = {"OVERDUE": "bold red", "AT RISK": "yellow", "PAUSED": "cyan"}.get(st, "")
         due = f"{o.deadline.astimezone(tz):%a %m-%d %H:%M}" if o.deadline else "—"
         left = business_amount(i.left) if o.deadline else "—"
-        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3), on two
-            # lines (on one, 36 characters wide, it cut the lead ids to "L-…" at 80 columns)
+        if i.pause is not None:  # paused: its reason and when it ends (SPEC 7.3)
             end = i.pause.end
             left = f"{i.pause.reason or 'paused'}\n" + (
                 f"until {end.astimezone(tz):%a %m-%d %H:%M}" if end else "no end yet"
             )
-        t.add_row(i.lead, i.company or "", o.commitment_id, due, left, text(st, style=style))
-    parts: list[Any] = [t]
+        lead = text(i.lead)
+        if i.company:
+            lead.append("\n")
+            lead.append(text(i.company, style="dim"))
+        t.add_row(lead, o.commitment_id, due, left, text(st, style=style))
+    parts: list[Any] = [heading, t]
     if not items:  # a sentence, not an empty table
         parts = [text(f"{rep}: nothing open as of {as_of.astimezone(tz):%a %Y-%m-%d %H:%M}")]
     elif len(shown) < len(items):
