@@ -181,3 +181,13 @@ def test_each_group_has_all_its_subcommands_in_a_run_of_its_own() -> None:
             if sub == "--help":
                 listed = proc.stdout.split("Commands:", 1)[1].split()
                 assert set(subcommands(group)) <= set(listed), name
+    top = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom slactl.cli import main\nsys.argv = ['slactl']\nmain()",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert "Check, show and compare agreements." in top.stdout  # (diff among them)

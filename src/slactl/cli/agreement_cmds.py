@@ -14,7 +14,7 @@ from slactl.errors import SlactlError
 app = commands()
 
 agreement_app = typer.Typer(
-    help="Check and show the agreement.", cls=HelpGroup, rich_markup_mode=None
+    help="Check, show and compare agreements.", cls=HelpGroup, rich_markup_mode=None
 )
 app.add_typer(agreement_app, name="agreement")
 
