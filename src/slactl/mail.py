@@ -98,7 +98,8 @@ def insecure_warning(settings: SmtpSettings) -> str | None:
     )
 
 
-def _check_address(role: str, address: str) -> None:
+def check_address(role: str, address: str) -> None:
+    """Raise a one-line SlactlError naming ``role`` unless ``address`` is an address."""
     _, addr = parseaddr(address)
     local, at, domain = addr.rpartition("@")
     if not (at and local and domain) or any(c.isspace() for c in addr):
@@ -119,9 +120,9 @@ def build_message(
     the HTML part (multipart/related), since mail clients fetch nothing and run no SVG."""
     if not to:
         raise SlactlError("no recipient: give --to ADDR at least once")
-    _check_address("--from", sender)
+    check_address("--from", sender)
     for address in to:
-        _check_address("--to", address)
+        check_address("--to", address)
     if "\n" in subject or "\r" in subject:
         raise SlactlError("--subject: use one line (no line breaks)")
     msg = EmailMessage()

@@ -282,6 +282,23 @@ def test_smtp_server_down_is_retried(setup, inbox) -> None:  # type: ignore[no-u
     assert len(inbox[0].envelopes) == 1
 
 
+def test_a_bad_sender_is_bad_input_and_nothing_is_claimed(setup, inbox, hook) -> None:  # type: ignore[no-untyped-def]
+    # a server refuses MAIL FROM:<alerts>, so every send would fail, be retried and fail
+    # again, run after run: the option is refused before anything is claimed or sent
+    _, env = setup
+    for extra in ((), ("--dry-run",)):
+        done = notify(env, "2024-05-03T15:45", "--from", "alerts", *extra)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2,
+            "",
+            "Error: --from 'alerts': not an email address; use name@example.com\n",
+        )
+    assert inbox[0].envelopes == [] and hook[0].posts == []
+    done = notify(env, "2024-05-03T15:45", "--from", "alerts@acme.example")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(inbox[0].envelopes) == 1 and len(hook[0].posts) == 1
+
+
 def import_leads(env: dict[str, str], leads: Path) -> None:
     done = subprocess.run(
         [str(SLACTL), "import", str(leads), "--kind", "leads"],

@@ -48,9 +48,10 @@ def notify(
     from slactl.ledger.notifications import sent_of
     from slactl.ledger.opening import open_for_writing
     from slactl.ledger.watch import save
-    from slactl.mail import smtp_settings
+    from slactl.mail import check_address, smtp_settings
     from slactl.usecases.notify import JUST, WEBHOOK, find_alerts, fingerprint, send_alerts
 
+    check_address("--from", sender)  # a bad sender would fail every send, every run
     s = settings(ctx)
     agreements = load_agreement_set(s.agreements_dir)
     if agreements.team is None:  # nobody to alert: say so rather than succeed in silence
