@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
@@ -82,7 +84,8 @@ class Hook:
 
     def __init__(self) -> None:
         self.posts: list[dict[str, str]] = []
-        self.mode = "ok"  # ok, 500, hang
+        self.mode = "ok"  # ok, 500, hang, kill
+        self.kill: int | None = None  # mode kill: this process dies at the second post
 
 
 def free_port() -> int:
@@ -112,6 +115,9 @@ def hook() -> Iterator[tuple[Hook, int]]:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             if state.mode == "hang":
                 time.sleep(20)
+                return
+            if state.mode == "kill" and state.posts and state.kill is not None:
+                os.kill(state.kill, signal.SIGKILL)  # the sender dies waiting for the answer
                 return
             if state.mode == "500":
                 self.send_response(500)
@@ -297,6 +303,41 @@ def test_a_bad_sender_is_bad_input_and_nothing_is_claimed(setup, inbox, hook) ->
     done = notify(env, "2024-05-03T15:45", "--from", "alerts@acme.example")
     assert (done.returncode, done.stderr) == (0, "")
     assert len(inbox[0].envelopes) == 1 and len(hook[0].posts) == 1
+
+
+def test_a_run_killed_midway_has_recorded_every_send_it_made(setup, inbox, hook) -> None:  # type: ignore[no-untyped-def]
+    # Wednesday 16:30: the breach and both escalations, each an email and a post; the run
+    # is killed while it waits on the second post. What it had sent is recorded 'sent', so
+    # no later run sends it again; the send it died in stays 'sending' (SPEC 8.2's one
+    # window), and what it had not tried yet is still to be sent.
+    tmp_path, env = setup
+    state, _ = hook
+    state.mode = "kill"
+    run = subprocess.Popen(
+        [str(SLACTL), "notify", "--as-of", "2024-05-08T16:30"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state.kill = run.pid
+    assert run.wait(timeout=30) == -signal.SIGKILL
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'slactl.db'}")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT kind, step, recipient, channel, status FROM notification"
+            " ORDER BY kind, step, channel, recipient"
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("breach", 0, "alice@example.com", "email", "sent"),
+        ("breach", 0, "maria@example.com", "email", "sent"),
+        ("breach", 0, "east", "webhook", "sent"),
+        ("escalation", 1, "maria@example.com", "email", "sent"),
+        ("escalation", 1, "east", "webhook", "sending"),
+        ("escalation", 2, "head-of-sales@example.com", "email", "sending"),
+        ("escalation", 2, "east", "webhook", "sending"),
+    ]
+    assert len(inbox[0].envelopes) == 3 and len(state.posts) == 1
 
 
 def import_leads(env: dict[str, str], leads: Path) -> None:

@@ -381,7 +381,7 @@ def _mailer(settings: SmtpSettings | None, sender: str, timeout: float) -> Itera
             m.close()
 
 
-BATCH = 50  # sends claimed, and then recorded, in one transaction
+BATCH = 50  # sends claimed in one transaction; failures recorded together, each success at once
 
 
 def send_alerts(
@@ -394,7 +394,8 @@ def send_alerts(
     budget: float,
     clock: Callable[[], datetime],
 ) -> NotifyResult:
-    """Claim, send and record the alerts, a batch at a time; once ``budget`` seconds are
+    """Claim the alerts a batch at a time, send them, and record each send made as soon as
+    it is made (the failures of a batch together); once ``budget`` seconds are
     spent, claim no more (the rest are left for the next run)."""
     from slactl.ledger import notifications
 
@@ -435,10 +436,13 @@ def send_alerts(
                     error = _send(alert, mailer, timeout)
                     if error is not None and _unreachable(error):
                         dead[target] = error  # one timeout per server and run, not one per send
-                done.append((alert.key(), error))
                 if error is None:
+                    # recorded at once: a run killed later in the batch must not leave
+                    # this send 'sending', to be made again by the run after next
+                    notifications.mark(engine, results=[(alert.key(), None)], now=clock())
                     result.sent += 1
                 else:
+                    done.append((alert.key(), error))
                     result.unsent.add(alert.lead)
                     where = (
                         alert.address if alert.channel == EMAIL else f"webhook of {alert.recipient}"
