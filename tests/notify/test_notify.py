@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -396,3 +397,62 @@ def test_notify_looks_back_as_far_as_an_alert_can_come(tmp_path: Path) -> None:
     # 4 business hours (0.7 days) + the last escalation, 3 business days (4.2): 4.9 -> 4,
     # + 1 + 7 = 12
     assert notify_lookback(load_agreements(tmp_path)) == 12
+
+
+AWAY_TEAM = """\
+reps:
+  alice: {email: alice@example.com, team: east, away: [2024-05-06..2024-05-17]}
+teams:
+  east: {manager: maria@example.com}
+"""
+
+
+def test_an_owner_back_from_two_weeks_away_is_alerted(tmp_path: Path, inbox) -> None:  # type: ignore[no-untyped-def]
+    # handed off Friday May 3 16:00, one business hour before alice's two weeks away: on
+    # her calendar the 4 business hours end Monday May 20 12:00, 17 days after the clock
+    # start, beyond the 12 days this agreement's own chain would look back
+    d = tmp_path / "agreements"
+    d.mkdir()
+    (d / "acme.yaml").write_text(
+        AGREEMENT.replace(
+            "      warn: 1 business hour\n", "      warn: 1 business hour\n      calendar: owner\n"
+        )
+    )
+    (d / "team.yaml").write_text(AWAY_TEAM)
+    (tmp_path / "leads.csv").write_text(LEADS.replace("12:30:00", "16:00:00"))
+    env = {
+        **os.environ,
+        "SLACTL_DB": str(tmp_path / "slactl.db"),
+        "SLACTL_AGREEMENTS": str(d),
+        "SLACTL_SMTP_HOST": "127.0.0.1",
+        "SLACTL_SMTP_PORT": str(inbox[1]),
+    }
+    import_leads(env, tmp_path / "leads.csv")
+    for as_of in ("2024-05-03T16:30", "2024-05-10T12:00", "2024-05-20T11:30", "2024-05-20T12:30"):
+        done = notify(env, as_of)
+        assert (done.returncode, done.stderr) == (0, "")
+    assert inbox[0].sent() == [
+        ("alice@example.com", "[slactl] speed-to-lead at risk: L1 (Globex)"),
+        ("alice@example.com", "[slactl] speed-to-lead breached: L1 (Globex)"),
+        ("maria@example.com", "[slactl] speed-to-lead breached: L1 (Globex)"),
+    ]
+
+
+def test_the_look_back_grows_by_the_away_days_it_holds(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from slactl.agreement.directory import load_agreements
+    from slactl.usecases.notify import notify_lookback
+
+    (tmp_path / "a.yaml").write_text(
+        AGREEMENT.replace(
+            "      warn: 1 business hour\n", "      warn: 1 business hour\n      calendar: owner\n"
+        )
+    )
+    (tmp_path / "team.yaml").write_text(AWAY_TEAM)
+    agreements = load_agreements(tmp_path)
+    assert notify_lookback(agreements) == 12
+    # 12 days, + the 10 working days alice is away (14 days at 7/5)
+    assert notify_lookback(agreements, datetime(2024, 5, 20, 16, tzinfo=UTC)) == 26
+    # her days away are long past: they hold up no chain that can still alert
+    assert notify_lookback(agreements, datetime(2024, 9, 2, 16, tzinfo=UTC)) == 12

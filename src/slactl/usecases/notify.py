@@ -15,6 +15,7 @@ second run, or two at once, sends nothing twice; a failed send is retried next r
 from __future__ import annotations
 
 import json
+import math
 import shlex
 import smtplib
 import ssl
@@ -24,7 +25,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
     from slactl.agreement.directory import AgreementSet
     from slactl.agreement.model import Agreement, Commitment
+    from slactl.agreement.team import Rep
     from slactl.clock import BusinessCalendar, Duration
     from slactl.ledger.watch import Marks
     from slactl.mail import SmtpSettings
@@ -133,12 +135,16 @@ def alerting(agreements: AgreementSet) -> AgreementSet:
 CATCH_UP_DAYS = 7  # how long a breach nobody was alerted to (notify not running) is still sent
 
 
-def notify_lookback(agreements: AgreementSet) -> int:
+def notify_lookback(agreements: AgreementSet, as_of: datetime | None = None) -> int:
     """Days back (from ``as_of``) whose clock starts can still call for an alert: the
     longest chain of deadlines a sales commitment runs (``within``; ``max_gap`` × ``until``
     for a cadence), plus its last ``escalate`` step, in calendar days (a business day
     counted as 7/5 of a day), plus ``CATCH_UP_DAYS`` for holidays and for a run that was
-    missed. ``status`` looks back 120 days: that work is open, but alerted long ago."""
+    missed. ``status`` looks back 120 days: that work is open, but alerted long ago.
+
+    A ``calendar: owner`` chain also waits out the owner's ``away`` days: with ``as_of``,
+    the most open days any rep is away in the look-back are added (7/5 of a day each), so
+    a lead handed off the day before two weeks away is still alerted on the rep's return."""
 
     def days(d: Duration | None, times: int = 1) -> float:
         if d is None:
@@ -149,7 +155,7 @@ def notify_lookback(agreements: AgreementSet) -> int:
         calendar = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1.0, "weeks": 7.0}
         return float(d.amount) * times * calendar[d.unit]
 
-    longest = 0.0
+    longest = owners = 0.0
     for a in agreements.agreements:
         for c in a.commitments:
             if c.party != "sales":
@@ -157,7 +163,25 @@ def notify_lookback(agreements: AgreementSet) -> int:
             chain = max(days(c.within), days(c.max_gap, c.until or 1))
             last = max((days(e.after) for e in c.escalate), default=0.0)
             longest = max(longest, chain + last)
-    return int(longest) + 1 + CATCH_UP_DAYS
+            if c.calendar == "owner":
+                owners = max(owners, chain + last)
+    back = int(longest) + 1 + CATCH_UP_DAYS
+    team = agreements.team
+    if not owners or team is None or as_of is None:
+        return back
+    base = int(owners) + 1 + CATCH_UP_DAYS
+    today = as_of.date()
+
+    def away_open_days(rep: Rep, since: date) -> int:
+        open_days = {d for d, spans in (rep.hours or {}).items() if spans} or set(range(5))
+        return sum(1 for d in rep.away if since <= d <= today and d.weekday() in open_days)
+
+    # every away day of a rep can push the chain by 7/5 of a day, at most: the days counted
+    # are those inside the widest window that could hold them
+    widest = base + max((len(r.away) * 7 / 5 for r in team.reps.values()), default=0.0)
+    since = today - timedelta(days=math.ceil(widest))
+    away = max((away_open_days(r, since) for r in team.reps.values()), default=0)
+    return max(back, base + math.ceil(away * 7 / 5))
 
 
 def business_words(delta: timedelta) -> str:
@@ -515,7 +539,7 @@ def find_alerts(
     from slactl.ledger.watch import high_marks, next_events
     from slactl.usecases.reading import open_work
 
-    days = notify_lookback(agreements)
+    days = notify_lookback(agreements, as_of)
     marks = high_marks(engine) if watch is not None else None
     found = open_work(
         engine,
