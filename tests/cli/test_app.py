@@ -95,6 +95,17 @@ def test_help_shows_readable_metavars() -> None:
     assert unreadable == []
 
 
+def test_to_and_from_say_what_they_take_where_they_are_no_dates() -> None:
+    # the report's --from/--to are days; reassign's are reps and db copy's a database
+    pages = _every_help()
+    reassign = [line.split()[:2] for line in pages["slactl reassign"].splitlines()]
+    assert ["--to", "REP"] in reassign and ["--from", "REP"] in reassign
+    copy = [line.split()[:2] for line in pages["slactl db copy"].splitlines()]
+    assert ["--to", "PATH|URL"] in copy
+    report = [line.split()[:2] for line in pages["slactl report"].splitlines()]
+    assert ["--from", "DATE"] in report and ["--to", "DATE"] in report
+
+
 def test_deadline_help_names_every_unit() -> None:
     page = " ".join(_every_help()["slactl deadline"].split())
     for unit in ("business minutes", "business hours", "business days"):

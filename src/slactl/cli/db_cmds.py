@@ -150,7 +150,12 @@ def _server_status(db: str) -> tuple[str | None, dict[str, int]]:
 @db_app.command()
 def copy(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option("--to", help="The target: a SQLite path or a SQLAlchemy URL.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", metavar="PATH|URL", help="The target: a SQLite path or a SQLAlchemy URL."
+        ),
+    ],
 ) -> None:
     """Copy the whole ledger to a new, empty database (SQLite <-> PostgreSQL)."""
     from slactl.ledger.copy import copy_ledger

@@ -440,10 +440,12 @@ def accept(
 def reassign(
     ctx: typer.Context,
     lead: LEAD,
-    to: Annotated[str, typer.Option("--to", help="The lead's new owner.")],
+    to: Annotated[str, typer.Option("--to", metavar="REP", help="The lead's new owner.")],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Its previous owner (default: as the ledger knows it)."),
+        typer.Option(
+            "--from", metavar="REP", help="Its previous owner (default: as the ledger knows it)."
+        ),
     ] = None,
     at: AT = None,
     tz: TZ = None,
