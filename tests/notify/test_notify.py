@@ -289,6 +289,19 @@ def test_smtp_server_down_is_retried(setup, inbox) -> None:  # type: ignore[no-u
     assert len(inbox[0].envelopes) == 1
 
 
+def test_a_webhook_nobody_listens_on_is_one_plain_line(setup, inbox) -> None:  # type: ignore[no-untyped-def]
+    tmp_path, env = setup
+    team = tmp_path / "agreements" / "team.yaml"
+    team.write_text(TEAM.replace("{port}", str(free_port())))
+    done = notify(env, "2024-05-03T15:45")
+    assert (done.returncode, done.stderr) == (
+        75,
+        "Error: notify: at_risk for L1 speed-to-lead to webhook of east failed:"
+        " [Errno 111] Connection refused; it is retried next run\n",
+    )
+    assert len(inbox[0].envelopes) == 1  # the email went
+
+
 def test_a_bad_sender_is_bad_input_and_nothing_is_claimed(setup, inbox, hook) -> None:  # type: ignore[no-untyped-def]
     # a server refuses MAIL FROM:<alerts>, so every send would fail, be retried and fail
     # again, run after run: the option is refused before anything is claimed or sent

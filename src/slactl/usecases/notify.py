@@ -391,6 +391,8 @@ def _why(exc: BaseException) -> str:
         return f"answered {exc.code}"
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "did not answer in time"
+    if isinstance(exc, urllib.error.URLError):  # its str is "<urlopen error …>"
+        exc = exc.reason if isinstance(exc.reason, BaseException) else OSError(exc.reason)
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
