@@ -185,6 +185,27 @@ def test_team_yaml_is_not_read_as_an_agreement(tmp_path: Path) -> None:
     assert len(load_agreements(directory(tmp_path)).agreements) == 1
 
 
+@pytest.mark.parametrize("name", ["team.yaml", "quotas.yaml"])
+def test_checking_team_yaml_by_its_path_checks_it_as_team_yaml(tmp_path: Path, name: str) -> None:
+    # `slactl agreement check agreements/team.yaml` read it as an agreement: five errors
+    # ('calendar' is missing, unknown key 'reps', …) for a team file with none
+    from typer.testing import CliRunner
+
+    from slactl.cli import app
+
+    d = directory(tmp_path)
+    (d / "quotas.yaml").write_text("mql_volume:\n  2024-05: 35\n")
+    done = CliRunner().invoke(app, ["agreement", "check", str(d / name)])
+    assert (done.exit_code, done.stderr) == (0, "ok: 1 agreement, 2 commitments, 0 warnings\n")
+    (d / "team.yaml").write_text("reps:\n  alice: {team: north}\n")
+    done = CliRunner().invoke(app, ["agreement", "check", str(d / name)])
+    assert (done.exit_code, done.stderr) == (
+        2,
+        f"{d / 'team.yaml'}:2: error: rep alice team 'north' is not under 'teams': add it\n"
+        f"1 error, 0 warnings in {d / name}\n",
+    )
+
+
 def test_agreement_show_lists_the_team(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

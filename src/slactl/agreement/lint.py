@@ -59,6 +59,8 @@ def lint(target: Path) -> list[LintMessage]:
 def lint_report(target: Path) -> LintResult:
     """``lint`` with the agreements that loaded (for the summary line)."""
     messages: list[LintMessage] = []
+    if target.is_file() and target.name in (TEAM_FILE, QUOTAS_FILE):
+        target = target.parent  # not an agreement: checked with the directory it belongs to
     if target.is_dir():
         files = agreement_files(target)
         quotas_path = target / QUOTAS_FILE
