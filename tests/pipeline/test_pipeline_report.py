@@ -130,8 +130,8 @@ def test_every_format_shows_the_pipeline(tmp_path: Path) -> None:
     run(env, "import", str(tmp_path / "opps.csv"))
     base = ("report", "--month", "2024-05", "--as-of", AS_OF, "--format")
     table = run(env, *base, "table").stdout
-    assert "Opportunities   Won   Pipeline   Won amount   MQL→SQL   SQL→Opp   Opp→Won" in table
-    assert "3     1     23,000       10,000     80.0%     75.0%     33.3%        20 days" in table
+    assert " Opps  Won  Pipeline  amount  MQL→SQL  SQL→Opp  Opp→Won    cycle" in table
+    assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
     assert "Contribution to the revenue pipeline (23,000 of 20,000)" in table
     md = run(env, *base, "markdown").stdout
     assert "| 3 | 1 | 23,000 | 10,000 | 80.0% | 75.0% | 33.3% | 20 days |" in md
@@ -229,4 +229,27 @@ def test_a_published_period_keeps_its_pipeline(tmp_path: Path) -> None:
     assert doc["published"]["published_by"] == "dana"
     assert doc["funnel"] == FUNNEL  # the published figures, not today's
     table = run(env, "report", "--month", "2024-05").stdout
-    assert "3     1     23,000       10,000     80.0%     75.0%     33.3%        20 days" in table
+    assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
+
+
+def test_the_pipeline_table_fits_80_columns_with_amounts_in_the_millions(tmp_path: Path) -> None:
+    # with the long headers at 80 columns, Rich cut the figures: "Opportu…", "30,000.…"
+    env = {**setup(tmp_path), "COLUMNS": "80"}
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "id,lead,created_at,amount,currency,stage,closed_at,won\n"
+        'O-1,L-1,2024-05-06T10:00-04:00,"1,250,000.50",USD,Closed Won,'
+        "2024-05-21T12:00-04:00,true\n"
+    )
+    assert run(env, "import", str(big)).returncode == 0
+    table = run(env, "report", "--month", "2024-05", "--as-of", AS_OF).stdout
+    lines = [line.rstrip() for line in table.splitlines()]
+    at = lines.index("Pipeline")
+    assert lines[at : at + 6] == [
+        "Pipeline",
+        "",
+        "                                   Won                              Median",
+        " Opps  Won      Pipeline        amount  MQL→SQL  SQL→Opp  Opp→Won    cycle",
+        " ─────────────────────────────────────────────────────────────────────────",
+        "    1    1  1,250,000.50  1,250,000.50    80.0%    25.0%   100.0%  20 days",
+    ]
