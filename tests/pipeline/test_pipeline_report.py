@@ -253,3 +253,29 @@ def test_the_pipeline_table_fits_80_columns_with_amounts_in_the_millions(tmp_pat
         " ─────────────────────────────────────────────────────────────────────────",
         "    1    1  1,250,000.50  1,250,000.50    80.0%    25.0%   100.0%  20 days",
     ]
+
+
+def test_a_period_spanning_two_currencies_is_warned(tmp_path: Path) -> None:
+    # SPEC 9, one currency per agreement: a month cut between a USD and an EUR agreement
+    # adds dollars and euros in its pipeline figures; the report says so
+    from tests.pipeline.scenario import AGREEMENT
+
+    env = setup(tmp_path)
+    folder = tmp_path / "agreements"
+    first = AGREEMENT.replace("end: 2024-12-31", "end: 2024-05-10")
+    (folder / "acme-2024.yaml").write_text(first)
+    second = AGREEMENT.replace("name: acme-2024", "name: acme-2024b")
+    second = second.replace("start: 2024-01-01", "start: 2024-05-11")
+    (folder / "acme-2024b.yaml").write_text(second)
+    args = ("report", "--month", "2024-05", "--as-of", AS_OF, "--format", "json")
+    same = run(env, *args)
+    assert same.returncode == 0, same.stderr
+    assert not [line for line in same.stderr.splitlines() if line.startswith("warning:")]
+    (folder / "acme-2024b.yaml").write_text(second.replace("currency: USD", "currency: EUR"))
+    mixed = run(env, *args)
+    assert mixed.returncode == 0, mixed.stderr
+    assert [line for line in mixed.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: the pipeline amounts add USD (acme-2024, 2024-05-01..2024-05-10) and EUR"
+        " (acme-2024b, 2024-05-11..2024-05-31): their sum means nothing; report each"
+        " agreement's part on its own (--from/--to)"
+    ]
