@@ -132,7 +132,7 @@ def test_every_format_shows_the_pipeline(tmp_path: Path) -> None:
     table = run(env, *base, "table").stdout
     assert " Opps  Won  Pipeline  amount  MQL→SQL  SQL→Opp  Opp→Won    cycle" in table
     assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
-    assert "Contribution to the revenue pipeline (23,000 of 20,000)" in table
+    assert "Contribution to the revenue pipeline (23,000 of 20,000 USD)" in table
     md = run(env, *base, "markdown").stdout
     assert "| 3 | 1 | 23,000 | 10,000 | 80.0% | 75.0% | 33.3% | 20 days |" in md
     html = run(env, *base, "html").stdout
@@ -230,6 +230,7 @@ def test_a_published_period_keeps_its_pipeline(tmp_path: Path) -> None:
     assert doc["funnel"] == FUNNEL  # the published figures, not today's
     table = run(env, "report", "--month", "2024-05").stdout
     assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
+    assert "Contribution to the revenue pipeline (23,000 of 20,000 USD)" in table
 
 
 def test_the_pipeline_table_fits_80_columns_with_amounts_in_the_millions(tmp_path: Path) -> None:

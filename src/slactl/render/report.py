@@ -53,7 +53,7 @@ def _rows(report: Report) -> list[list[str]]:
         if c.measure == "mql_volume" and c.quota is not None:
             extra = f" ({c.actual or 0} of {leads(c.quota)})"
         elif c.measure == "pipeline" and c.quota is not None:
-            extra = f" ({money(c.actual or 0)} of {money(c.quota)})"
+            extra = f" ({money(c.actual or 0)} of {money(c.quota)}{_in(report.currency)})"
         elif c.measure == "mql_volume":
             extra = f" ({c.actual or 0}, no quota)"
         rows.append(
@@ -207,6 +207,11 @@ QUALITY_HEADERS = [
     "Reasons",
 ]
 FIRST_TOUCH_HEADERS = ["Rep", "Touched", "Median", "P90"]
+
+
+def _in(currency: str | None) -> str:
+    """`` USD`` after an amount, when the report's amounts have one currency."""
+    return f" {currency}" if currency else ""
 
 
 def money(x: float) -> str:

@@ -31,7 +31,7 @@ from slactl.compliance.engine import (
     handoffs,
 )
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
-from slactl.compliance.report import Report, Winner, build_report
+from slactl.compliance.report import Report, Winner, build_report, one_currency
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.periods import Period
@@ -789,6 +789,9 @@ def report_from_json(
         funnel=Funnel.from_json(data["funnel"]),
         outcomes=[],
         published_quality=data.get("quality"),
+        currency=one_currency(
+            a for a in agreements.agreements if a.name in data["agreement"].split(" + ")
+        ),
     )
 
 
