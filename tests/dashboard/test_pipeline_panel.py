@@ -20,8 +20,8 @@ def test_the_funnel_panel_shows_the_months_pipeline(tmp_path: Path) -> None:
     r = run(env, "dashboard", "--month", "2024-05", "--as-of", AS_OF, "-o", str(page))
     assert r.returncode == 0, r.stderr
     text = page.read_text(encoding="utf-8")
-    assert "<tr><td>Pipeline created</td><td></td><td class='num'>23,000</td>" in text
-    assert "<tr><td>Won amount</td><td></td><td class='num'>10,000</td>" in text
+    assert "<tr><td>Pipeline created</td><td></td><td class='num'>23,000 USD</td>" in text
+    assert "<tr><td>Won amount</td><td></td><td class='num'>10,000 USD</td>" in text
     assert "<tr><td>SQL → Opportunity</td><td class='num'>4</td><td class='num'>3</td>" in text
     # the commitment measured on the pipeline: the report's figure and verdict
     (c,) = [c for c in doc["commitments"] if c["id"] == "pipeline"]

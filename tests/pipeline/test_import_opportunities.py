@@ -229,3 +229,46 @@ def test_kind_map_dry_run_and_a_contact_id(tmp_path: Path) -> None:
     assert rows(env["SLACTL_DB"], OPP) == [
         ("9002", "L-4", "2024-05-10 13:15:00", 1200.0, "USD", "appointmentscheduled", None, None)
     ]
+
+
+def test_an_amount_that_could_mean_two_things_is_refused(tmp_path: Path) -> None:
+    """A euro or pound sign in a dollar row, and a dot that may group thousands (12.000
+    is twelve thousand in a German export), are refused rather than read one way."""
+    env = setup(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,lead,created_at,amount,currency,stage,closed_at,won\n"
+        "O-5,L-3,2024-05-09T10:00-04:00,€12000,USD,Prospecting,,\n"
+        "O-6,L-3,2024-05-09T10:00-04:00,£12000,,Prospecting,,\n"
+        "O-7,L-3,2024-05-09T10:00-04:00,12.000,USD,Prospecting,,\n"
+        "O-8,L-3,2024-05-09T10:00-04:00,$1.500,USD,Prospecting,,\n"
+        'O-9,L-3,2024-05-09T10:00-04:00,"$12,000.50",usd,Prospecting,,\n'
+        "O-10,L-3,2024-05-09T10:00-04:00,1234.567,USD,Prospecting,,\n"
+        "O-11,L-3,2024-05-09T10:00-04:00,0.125,USD,Prospecting,,\n"
+    )
+    r = run(env, "import", str(bad))
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == [
+        "imported bad.csv (opportunities, generic): 7 read, 3 inserted, 0 updated,"
+        " 0 unchanged, 4 rejected",
+        f"  {bad}:2: column amount: '€12000' is written in € but the row's currency is USD:"
+        " convert the amount to USD, or correct the currency",
+        f"  {bad}:3: column amount: '£12000' is written in £ but the row's currency is USD:"
+        " convert the amount to USD, or correct the currency",
+        f"  {bad}:4: column amount: '12.000' could mean 12 or 12000 (a dot grouping"
+        " thousands): write it without the dot, or with two decimals",
+        f"  {bad}:5: column amount: '$1.500' could mean 1.5 or 1500 (a dot grouping"
+        " thousands): write it without the dot, or with two decimals",
+    ]
+    assert rows(env["SLACTL_DB"], "SELECT external_id, amount, currency FROM opportunity") == [
+        ("O-9", 12000.5, "USD"),
+        ("O-10", 1234.567, "USD"),
+        ("O-11", 0.125, "USD"),
+    ]
+    strict = run(env, "import", str(bad), "--strict")
+    assert (strict.returncode, strict.stderr) == (
+        2,
+        f"Error: {bad}:2: column amount: '€12000' is written in € but the row's currency is"
+        " USD: convert the amount to USD, or correct the currency\n",
+    )
+    assert rows(env["SLACTL_DB"], "SELECT COUNT(*) FROM opportunity") == [(3,)]

@@ -130,9 +130,9 @@ def test_every_format_shows_the_pipeline(tmp_path: Path) -> None:
     run(env, "import", str(tmp_path / "opps.csv"))
     base = ("report", "--month", "2024-05", "--as-of", AS_OF, "--format")
     table = run(env, *base, "table").stdout
-    assert "Opportunities   Won   Pipeline   Won amount   MQL→SQL   SQL→Opp   Opp→Won" in table
-    assert "3     1     23,000       10,000     80.0%     75.0%     33.3%        20 days" in table
-    assert "Contribution to the revenue pipeline (23,000 of 20,000)" in table
+    assert " Opps  Won  Pipeline  amount  MQL→SQL  SQL→Opp  Opp→Won    cycle" in table
+    assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
+    assert "Contribution to the revenue pipeline (23,000 of 20,000 USD)" in table
     md = run(env, *base, "markdown").stdout
     assert "| 3 | 1 | 23,000 | 10,000 | 80.0% | 75.0% | 33.3% | 20 days |" in md
     html = run(env, *base, "html").stdout
@@ -229,4 +229,54 @@ def test_a_published_period_keeps_its_pipeline(tmp_path: Path) -> None:
     assert doc["published"]["published_by"] == "dana"
     assert doc["funnel"] == FUNNEL  # the published figures, not today's
     table = run(env, "report", "--month", "2024-05").stdout
-    assert "3     1     23,000       10,000     80.0%     75.0%     33.3%        20 days" in table
+    assert "    3    1    23,000  10,000    80.0%    75.0%    33.3%  20 days" in table
+    assert "Contribution to the revenue pipeline (23,000 of 20,000 USD)" in table
+
+
+def test_the_pipeline_table_fits_80_columns_with_amounts_in_the_millions(tmp_path: Path) -> None:
+    # with the long headers at 80 columns, Rich cut the figures: "Opportu…", "30,000.…"
+    env = {**setup(tmp_path), "COLUMNS": "80"}
+    big = tmp_path / "big.csv"
+    big.write_text(
+        "id,lead,created_at,amount,currency,stage,closed_at,won\n"
+        'O-1,L-1,2024-05-06T10:00-04:00,"1,250,000.50",USD,Closed Won,'
+        "2024-05-21T12:00-04:00,true\n"
+    )
+    assert run(env, "import", str(big)).returncode == 0
+    table = run(env, "report", "--month", "2024-05", "--as-of", AS_OF).stdout
+    lines = [line.rstrip() for line in table.splitlines()]
+    at = lines.index("Pipeline")
+    assert lines[at : at + 6] == [
+        "Pipeline",
+        "",
+        "                                   Won                              Median",
+        " Opps  Won      Pipeline        amount  MQL→SQL  SQL→Opp  Opp→Won    cycle",
+        " ─────────────────────────────────────────────────────────────────────────",
+        "    1    1  1,250,000.50  1,250,000.50    80.0%    25.0%   100.0%  20 days",
+    ]
+
+
+def test_a_period_spanning_two_currencies_is_warned(tmp_path: Path) -> None:
+    # SPEC 9, one currency per agreement: a month cut between a USD and an EUR agreement
+    # adds dollars and euros in its pipeline figures; the report says so
+    from tests.pipeline.scenario import AGREEMENT
+
+    env = setup(tmp_path)
+    folder = tmp_path / "agreements"
+    first = AGREEMENT.replace("end: 2024-12-31", "end: 2024-05-10")
+    (folder / "acme-2024.yaml").write_text(first)
+    second = AGREEMENT.replace("name: acme-2024", "name: acme-2024b")
+    second = second.replace("start: 2024-01-01", "start: 2024-05-11")
+    (folder / "acme-2024b.yaml").write_text(second)
+    args = ("report", "--month", "2024-05", "--as-of", AS_OF, "--format", "json")
+    same = run(env, *args)
+    assert same.returncode == 0, same.stderr
+    assert not [line for line in same.stderr.splitlines() if line.startswith("warning:")]
+    (folder / "acme-2024b.yaml").write_text(second.replace("currency: USD", "currency: EUR"))
+    mixed = run(env, *args)
+    assert mixed.returncode == 0, mixed.stderr
+    assert [line for line in mixed.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: the pipeline amounts add USD (acme-2024, 2024-05-01..2024-05-10) and EUR"
+        " (acme-2024b, 2024-05-11..2024-05-31): their sum means nothing; report each"
+        " agreement's part on its own (--from/--to)"
+    ]

@@ -408,6 +408,8 @@ class Report:
     # team (None when no team has a decided pair)
     names_winner: bool = False
     winner: Winner | None = None
+    # SPEC 9: the currency of the pipeline amounts, for their display (None: not one)
+    currency: str | None = None
 
     @property
     def failed(self) -> list[CommitmentResult]:
@@ -568,7 +570,15 @@ def build_report(
         outcomes=outcomes,
         rep_filter=rep,
         quality=quality,
+        currency=one_currency(a for a, _ in segments),
     )
+
+
+def one_currency(agreements: Iterable[Agreement]) -> str | None:
+    """The ``definitions.currency`` the agreements share, None when none names one or two
+    name different ones (SPEC 9: the pipeline's amounts are in the agreement's)."""
+    named = {a.definitions.currency for a in agreements} - {None}
+    return named.pop() if len(named) == 1 else None
 
 
 def party_of(agreement: Agreement, o: Outcome) -> str:

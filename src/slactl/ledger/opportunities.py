@@ -15,6 +15,18 @@ import pyarrow.compute as pc
 # the fields of an opportunity after its id and lead, in the table's order
 FIELDS = ("created_at", "amount", "currency", "stage", "closed_at", "won")
 _AMOUNT = r"^(\d+\.?\d*|\.\d+|\d{1,3}(,\d{3})+(\.\d*)?)$"  # 12000, 12000.50, 12,000.50
+# 12.000: twelve thousand where a dot groups thousands, twelve where it is the decimal point
+_DOTTED_THOUSANDS = r"^[1-9]\d{0,2}\.\d{3}$"
+# the currencies an amount's symbol can stand for ("$": the dollars and pesos written so)
+_SYMBOLS = {
+    "€": ("EUR",),
+    "£": ("GBP", "GIP", "FKP", "SHP"),
+    "$": (
+        "USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "ARS", "CLP", "COP", "CUP",
+        "DOP", "UYU", "BSD", "BBD", "BZD", "BMD", "BND", "KYD", "FJD", "GYD", "JMD", "LRD",
+        "NAD", "SBD", "SRD", "TTD", "XCD",
+    ),
+}  # fmt: skip
 _TRUE = ("true", "yes", "1", "won", "closed won", "y", "x")
 _FALSE = ("false", "no", "0", "lost", "closed lost", "n", "")
 # "Jane Doe (jane@example.com)": an associated contact as HubSpot writes it
@@ -45,6 +57,16 @@ def columns(conv: Any, cells: dict[str, Any], check: Any) -> dict[str, Any]:
                 " more: write e.g. 12000 or 12000.50"
             ),
         )
+        dotted = pc.match_substring_regex(bare, _DOTTED_THOUSANDS)
+        check(
+            dotted,
+            lambda i: (
+                f"column amount: {cells['amount'][i].as_py()!r} could mean"
+                f" {float(bare[i].as_py()):g} or {bare[i].as_py().replace('.', '')} (a dot grouping"
+                " thousands): write it without the dot, or with two decimals"
+            ),
+        )
+        good = pc.and_(good, pc.invert(dotted))
         out["amount"] = pc.cast(pc.if_else(good, text, None), pa.float64())
     currency = pc.utf8_upper(cells.get("currency", pa.array([""] * len(ident), pa.string())))
     check(
@@ -59,6 +81,8 @@ def columns(conv: Any, cells: dict[str, Any], check: Any) -> dict[str, Any]:
     currency = _agreed_currency(conv, currency, created, check)
     if currency is not None:
         out["currency"] = pc.if_else(pc.equal(currency, ""), None, currency)
+        if "amount" in cells:
+            _symbol_agrees(cells["amount"], currency, check)
     if "stage" in cells:
         out["stage"] = pc.if_else(pc.equal(cells["stage"], ""), None, cells["stage"])
     won = None
@@ -90,6 +114,23 @@ def columns(conv: Any, cells: dict[str, Any], check: Any) -> dict[str, Any]:
         )
         out["closed_at"] = closed
     return out
+
+
+def _symbol_agrees(amount: Any, currency: Any, check: Any) -> None:
+    """An amount written with a currency symbol must be in a currency that symbol stands
+    for: ``€12,000`` in a USD row is refused, not read as 12,000 dollars."""
+    for symbol, codes in _SYMBOLS.items():
+        check(
+            pc.and_(
+                pc.match_substring(amount, symbol),
+                pc.and_(pc.not_equal(currency, ""), pc.invert(pc.is_in(currency, pa.array(codes)))),
+            ),
+            lambda i, s=symbol: (
+                f"column amount: {amount[i].as_py()!r} is written in {s} but the row's"
+                f" currency is {currency[i].as_py()}: convert the amount to"
+                f" {currency[i].as_py()}, or correct the currency"
+            ),
+        )
 
 
 def _instant(column: Any) -> Any:

@@ -183,15 +183,16 @@ def _funnel(r: Report, ids: _Ids) -> str:
     )
     if f.has_pipeline:  # SPEC 9: what the SQLs turned into
         median = f.median_sales_cycle
+        cur = f" {_e(r.currency)}" if r.currency else ""
         rows += (
             f"<tr><td>SQL → Opportunity</td><td class='num'>{f.sql}</td>"
             f"<td class='num'>{f.opportunities}</td>"
             f"<td class='num'>{rate(f.sql, f.opportunities)}</td></tr>"
             f"<tr><td>Opportunity → Won</td><td class='num'>{f.opportunities}</td>"
             f"<td class='num'>{f.won}</td><td class='num'>{rate(f.opportunities, f.won)}</td></tr>"
-            f"<tr><td>Pipeline created</td><td></td><td class='num'>{money(f.pipeline)}</td>"
-            "<td></td></tr>"
-            f"<tr><td>Won amount</td><td></td><td class='num'>{money(f.won_amount)}</td>"
+            f"<tr><td>Pipeline created</td><td></td><td class='num'>{money(f.pipeline)}"
+            f"{cur}</td><td></td></tr>"
+            f"<tr><td>Won amount</td><td></td><td class='num'>{money(f.won_amount)}{cur}</td>"
             "<td></td></tr>"
             "<tr><td>Median sales cycle</td><td></td><td class='num'>"
             f"{'—' if median is None else f'{median:g} days'}</td><td></td></tr>"

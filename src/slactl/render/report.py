@@ -53,7 +53,7 @@ def _rows(report: Report) -> list[list[str]]:
         if c.measure == "mql_volume" and c.quota is not None:
             extra = f" ({c.actual or 0} of {leads(c.quota)})"
         elif c.measure == "pipeline" and c.quota is not None:
-            extra = f" ({money(c.actual or 0)} of {money(c.quota)})"
+            extra = f" ({money(c.actual or 0)} of {money(c.quota)}{_in(report.currency)})"
         elif c.measure == "mql_volume":
             extra = f" ({c.actual or 0}, no quota)"
         rows.append(
@@ -122,9 +122,17 @@ def render_table(report: Report):  # type: ignore[no-untyped-def]
     funnel.add_row(*cells)
     money_part = pipeline_cells(report)
     if money_part is not None:
-        pipe = table(title="Pipeline", title_justify="left", box=box.SIMPLE_HEAD)
-        for h in money_part[0]:
-            pipe.add_column(h, justify="right")
+        pipe = table(
+            title="Pipeline",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            collapse_padding=True,
+            pad_edge=False,
+        )
+        # fits 80 columns with amounts in the millions: short headers on two lines, the
+        # figures whole (with the long headers, Rich cut them to "30,000.…")
+        for h in PIPELINE_TABLE_HEADERS:
+            pipe.add_column(h, justify="right", no_wrap=True)
         pipe.add_row(*money_part[1])
     reps = table(title="Reps (sales commitments)", title_justify="left", box=box.SIMPLE_HEAD)
     reps.add_column("Rep")
@@ -201,6 +209,11 @@ QUALITY_HEADERS = [
 FIRST_TOUCH_HEADERS = ["Rep", "Touched", "Median", "P90"]
 
 
+def _in(currency: str | None) -> str:
+    """`` USD`` after an amount, when the report's amounts have one currency."""
+    return f" {currency}" if currency else ""
+
+
 def money(x: float) -> str:
     """An amount with thousands separators, cents only when there are any."""
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
@@ -257,6 +270,18 @@ PIPELINE_HEADERS = (
     "SQL→Opp",
     "Opp→Won",
     "Median cycle",
+)
+
+# the terminal table's: "Opp" as in the rates, two words on two lines
+PIPELINE_TABLE_HEADERS = (
+    "Opps",
+    "Won",
+    "Pipeline",
+    "Won\namount",
+    "MQL→SQL",
+    "SQL→Opp",
+    "Opp→Won",
+    "Median\ncycle",
 )
 
 

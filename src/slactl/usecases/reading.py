@@ -6,7 +6,7 @@ beyond choosing which agreement governs which part of a period.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,7 +31,7 @@ from slactl.compliance.engine import (
     handoffs,
 )
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
-from slactl.compliance.report import Report, Winner, build_report
+from slactl.compliance.report import Report, Winner, build_report, one_currency
 from slactl.errors import SlactlError, UnknownLead
 from slactl.ledger import queries
 from slactl.periods import Period
@@ -221,6 +221,7 @@ def make_report(
             pipeline=data.pipeline,
         )
     report.warnings.extend(unmeasured(agreements, period, data.histories, as_of))
+    report.warnings.extend(mixed_currencies(parts))
     name_winning_team(report, agreements)
     if len(parts) > 1:
         report.notes.append(
@@ -229,6 +230,19 @@ def make_report(
             + ": each part is measured under its own agreement"
         )
     return report
+
+
+def mixed_currencies(parts: Sequence[tuple[Agreement, Period]]) -> list[str]:
+    """SPEC 9: one currency per agreement. A period that spans agreements counting
+    different currencies adds their amounts in the pipeline figures: say so."""
+    named = [(a, p) for a, p in parts if a.definitions.currency is not None]
+    if len({a.definitions.currency for a, _ in named}) < 2:
+        return []
+    return [
+        "the pipeline amounts add "
+        + " and ".join(f"{a.definitions.currency} ({a.name}, {p.start}..{p.end})" for a, p in named)
+        + ": their sum means nothing; report each agreement's part on its own (--from/--to)"
+    ]
 
 
 def name_winning_team(report: Report, agreements: AgreementSet) -> None:
@@ -775,6 +789,9 @@ def report_from_json(
         funnel=Funnel.from_json(data["funnel"]),
         outcomes=[],
         published_quality=data.get("quality"),
+        currency=one_currency(
+            a for a in agreements.agreements if a.name in data["agreement"].split(" + ")
+        ),
     )
 
 
