@@ -180,6 +180,24 @@ def test_nothing_due_before_the_warn_window(setup, inbox) -> None:  # type: igno
     assert inbox[0].envelopes == []
 
 
+def test_a_run_with_nothing_to_send_loads_no_models(setup, inbox) -> None:  # type: ignore[no-untyped-def]
+    # recording each send at once must cost a run that sends nothing neither a connection
+    # nor the ORM models (SQLModel and pydantic: 0.2 s, most of such a run)
+    _, env = setup
+    assert notify(env, "2024-05-03T15:29").returncode == 0  # (the first run saves its watch)
+    code = (
+        "import sys\nfrom slactl.cli import main\n"
+        "sys.argv = ['slactl', 'notify', '--as-of', '2024-05-03T15:29']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('sqlmodel' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "False False\n", "")
+    assert inbox[0].envelopes == []
+
+
 def test_dry_run_prints_and_records_nothing(setup, inbox) -> None:  # type: ignore[no-untyped-def]
     _, env = setup
     done = notify(env, "2024-05-03T15:45", "--dry-run")

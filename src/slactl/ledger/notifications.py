@@ -9,7 +9,8 @@ own short transaction, so two runs at once never wait on each other's network ca
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,36 @@ def mark(
             conn.execute(sent, ok)
         if bad:
             conn.execute(failed, bad)
+
+
+@contextmanager
+def recording(engine: Engine) -> Iterator[Callable[[dict[str, Any], datetime], None]]:
+    """``record(key, now)``: mark one claimed send ``sent`` and commit it at once, on a
+    connection held while the sends are made (a transaction a send, ~0.07 ms, where opening
+    one for each cost ~0.4-0.9 ms: a run sends a thousand). Nothing is opened or imported
+    (the models load SQLModel) until the first send is recorded."""
+    held: list[Any] = []
+
+    def record(key: dict[str, Any], now: datetime) -> None:
+        if not held:
+            from sqlalchemy import update
+
+            from slactl.ledger.models import Notification
+
+            table = Notification.__table__  # type: ignore[attr-defined]
+            held.append(engine.connect())
+            held.append(update(table).where(_key_where(table)))
+        conn, sent = held
+        conn.execute(
+            sent.values(status=SENT, sent_at=now, error=None), [{f"k_{k}": key[k] for k in KEY}]
+        )
+        conn.commit()
+
+    try:
+        yield record
+    finally:
+        if held:
+            held[0].close()
 
 
 def sent_since(engine: Engine, since: datetime) -> set[tuple[Any, ...]]:

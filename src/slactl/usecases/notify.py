@@ -430,7 +430,7 @@ def send_alerts(
     assert failures is not None
     started = time.monotonic()
     dead: dict[str, str] = {}  # a server that did not answer: why
-    with _mailer(smtp, sender, timeout) as mailer:
+    with _mailer(smtp, sender, timeout) as mailer, notifications.recording(engine) as record:
         for first in range(0, len(alerts), BATCH):
             if time.monotonic() - started > budget:
                 result.left += len(alerts) - first
@@ -465,7 +465,7 @@ def send_alerts(
                 if error is None:
                     # recorded at once: a run killed later in the batch must not leave
                     # this send 'sending', to be made again by the run after next
-                    notifications.mark(engine, results=[(alert.key(), None)], now=clock())
+                    record(alert.key(), clock())
                     result.sent += 1
                 else:
                     done.append((alert.key(), error))
