@@ -152,15 +152,20 @@ def setup(
     (d / "acme.yaml").write_text(AGREEMENT)
     (d / "team.yaml").write_text(TEAM.replace("{port}", str(hook[1])))
     (tmp_path / "leads.csv").write_text(LEADS)
-    env = {
-        **os.environ,
-        "SLACTL_DB": str(tmp_path / "slactl.db"),
-        "SLACTL_AGREEMENTS": str(d),
-        "SLACTL_SMTP_HOST": "127.0.0.1",
-        "SLACTL_SMTP_PORT": str(inbox[1]),
-    }
+    env = ledger_env(tmp_path, inbox[1])
     import_leads(env, tmp_path / "leads.csv")
     return tmp_path, env
+
+
+def ledger_env(tmp_path: Path, smtp_port: int) -> dict[str, str]:
+    """The environment of a run on ``tmp_path``'s ledger and agreements, mail to the inbox."""
+    return {
+        **os.environ,
+        "SLACTL_DB": str(tmp_path / "slactl.db"),
+        "SLACTL_AGREEMENTS": str(tmp_path / "agreements"),
+        "SLACTL_SMTP_HOST": "127.0.0.1",
+        "SLACTL_SMTP_PORT": str(smtp_port),
+    }
 
 
 def notify(env: dict[str, str], as_of: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -451,13 +456,7 @@ def test_an_owner_back_from_two_weeks_away_is_alerted(tmp_path: Path, inbox) -> 
     )
     (d / "team.yaml").write_text(AWAY_TEAM)
     (tmp_path / "leads.csv").write_text(LEADS.replace("12:30:00", "16:00:00"))
-    env = {
-        **os.environ,
-        "SLACTL_DB": str(tmp_path / "slactl.db"),
-        "SLACTL_AGREEMENTS": str(d),
-        "SLACTL_SMTP_HOST": "127.0.0.1",
-        "SLACTL_SMTP_PORT": str(inbox[1]),
-    }
+    env = ledger_env(tmp_path, inbox[1])
     import_leads(env, tmp_path / "leads.csv")
     for as_of in ("2024-05-03T16:30", "2024-05-10T12:00", "2024-05-20T11:30", "2024-05-20T12:30"):
         done = notify(env, as_of)
