@@ -344,13 +344,25 @@ def lead_outcomes(
     for c, fn, test in plan if plan is not None else lead_plan(agreement):
         if test is not None and not test.matches(facts.lead):
             continue
-        if c.calendar == "owner" and agreement.team is not None:  # SPEC 8.1
-            outcome = owner_calendar_outcome(agreement, c, fn, facts, as_of)
-        else:
-            outcome = fn(c, facts, cal, as_of)
+        outcome = measured(agreement, c, fn, facts, as_of, cal)
         if outcome is not None:
             out.append(outcome)
     return out
+
+
+def measured(
+    agreement: Agreement,
+    c: Commitment,
+    fn: LeadMeasure,
+    facts: LeadFacts,
+    as_of: datetime,
+    cal: BusinessCalendar,
+) -> Outcome | None:
+    """One commitment's outcome for one cycle: on ``cal`` (the agreement's calendar or a
+    stand-in for it), or on the owner's for a ``calendar: owner`` commitment (SPEC 8.1)."""
+    if c.calendar == "owner" and agreement.team is not None:
+        return owner_calendar_outcome(agreement, c, fn, facts, as_of)
+    return fn(c, facts, cal, as_of)
 
 
 def owner_calendar_outcome(
@@ -415,6 +427,15 @@ def start_deadlines(
     if len(starts) < BULK:  # importing numpy (0.1 s) costs more than the calendar calls
         return {}
     return {d: add_many(agreement.calendar, starts, d) for d in durations}
+
+
+def cohort_calendar(
+    agreement: Agreement, period: Period, as_of: datetime, size: int
+) -> BusinessCalendar:
+    """The calendar a cohort of ``size`` cycles of ``period`` is evaluated on: from 64
+    cycles the period's table (``period_calendar``), below it the agreement's own (the
+    table costs more than it saves)."""
+    return period_calendar(agreement, period, as_of) if size >= 64 else agreement.calendar
 
 
 def period_calendar(agreement: Agreement, period: Period, as_of: datetime) -> BusinessCalendar:
@@ -586,7 +607,7 @@ def evaluate_period(
         )
         return result
     due = start_deadlines(agreement, [f.start for f in seen])
-    cal = period_calendar(agreement, period, as_of) if len(seen) >= 64 else agreement.calendar
+    cal = cohort_calendar(agreement, period, as_of, len(seen))
     for n, f in enumerate(seen):
         mine = {d: v[n] for d, v in due.items()} if due else None
         if mine is not None or f.why != why:  # positional: a month has ~90,000 cycles
@@ -639,10 +660,7 @@ def _column_outcomes(
     cal = agreement.calendar
 
     def per_lead(c: Commitment, fn: LeadMeasure, f: LeadFacts) -> Outcome | None:
-        facts = replace(f, why=False, due=None)
-        if c.calendar == "owner" and agreement.team is not None:
-            return owner_calendar_outcome(agreement, c, fn, facts, as_of)
-        return fn(c, facts, cal, as_of)
+        return measured(agreement, c, fn, replace(f, why=False, due=None), as_of, cal)
 
     return column_outcomes(agreement, seen, as_of, cal, plan, per_lead=per_lead, by_cycle=by_cycle)
 
@@ -663,7 +681,7 @@ def cohort_outcomes(
         out: list[list[Outcome]] = []
         _column_outcomes(agreement, cohort, as_of, plan, out)
         return out
-    cal = period_calendar(agreement, period, as_of) if len(cohort) >= 64 else agreement.calendar
+    cal = cohort_calendar(agreement, period, as_of, len(cohort))
     return [lead_outcomes(agreement, f, as_of, cal, plan) for f in cohort]
 
 
@@ -709,11 +727,7 @@ class Evaluated:
             if len(cycles) >= self.columns:
                 _column_outcomes(agreement, cycles, self.as_of, plan, outcomes)
             else:
-                # as ``evaluate_period``: business days from the span's table, the same
-                # instants as the calendar's
-                cal = None
-                if len(cycles) >= 64:
-                    cal = period_calendar(agreement, self.span, self.as_of)
+                cal = cohort_calendar(agreement, self.span, self.as_of, len(cycles))
                 for f in cycles:
                     outcomes.append(lead_outcomes(agreement, f, self.as_of, cal, plan))
             order = sorted(range(len(cycles)), key=lambda i: cycles[i].start)

@@ -15,12 +15,7 @@ from typing import Any
 
 from slactl.agreement.model import Agreement
 from slactl.clock import BusinessCalendar
-from slactl.compliance.engine import (
-    cycles_of,
-    in_period,
-    owner_calendar_outcome,
-    period_calendar,
-)
+from slactl.compliance.engine import cycles_of, in_period, measured, period_calendar
 from slactl.compliance.measures import LEAD_MEASURES, LeadFacts
 from slactl.compliance.report import Report
 from slactl.periods import Period
@@ -128,13 +123,10 @@ class _Reasons:
                 fn = LEAD_MEASURES.get(c.measure) if c else None
                 if c is None or fn is None:
                     return ""
-                if c.calendar == "owner" and agreement.team is not None:  # SPEC 8.1
-                    outcome = owner_calendar_outcome(agreement, c, fn, facts, self.as_of)
-                else:
-                    cal = self.calendars.get(i)
-                    if cal is None:
-                        cal = self.calendars[i] = period_calendar(agreement, part, self.as_of)
-                    outcome = fn(c, facts, cal, self.as_of)
+                cal = self.calendars.get(i)
+                if cal is None:
+                    cal = self.calendars[i] = period_calendar(agreement, part, self.as_of)
+                outcome = measured(agreement, c, fn, facts, self.as_of, cal)
                 return outcome.reason if outcome else ""
         return ""
 

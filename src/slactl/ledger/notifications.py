@@ -28,6 +28,11 @@ def _key_where(table: Any) -> Any:
     return and_(*(table.c[k] == bindparam(f"k_{k}") for k in KEY))
 
 
+def _keyed(key: dict[str, Any]) -> dict[str, Any]:
+    """A send's key as the parameters of ``_key_where``."""
+    return {f"k_{k}": key[k] for k in KEY}
+
+
 def claim(
     engine: Engine,
     *,
@@ -75,7 +80,7 @@ def claim(
     out = []
     with engine.begin() as conn:
         for key, deadline in sends:
-            params = {f"k_{k}": key[k] for k in KEY}
+            params = _keyed(key)
             # (PostgreSQL gives no rowcount for the insert: its returned id says)
             if conn.execute(fresh, {**params, "k_deadline": deadline}).first() is not None:
                 out.append(True)
@@ -96,12 +101,8 @@ def mark(
     table = Notification.__table__  # type: ignore[attr-defined]
     sent = update(table).where(_key_where(table)).values(status=SENT, sent_at=now, error=None)
     failed = update(table).where(_key_where(table)).values(status=FAILED, error=bindparam("e"))
-    ok = [{f"k_{k}": key[k] for k in KEY} for key, error in results if error is None]
-    bad = [
-        {f"k_{k}": key[k] for k in KEY} | {"e": error[:500]}
-        for key, error in results
-        if error is not None
-    ]
+    ok = [_keyed(key) for key, error in results if error is None]
+    bad = [_keyed(key) | {"e": error[:500]} for key, error in results if error is not None]
     with engine.begin() as conn:
         if ok:
             conn.execute(sent, ok)
@@ -127,9 +128,7 @@ def recording(engine: Engine) -> Iterator[Callable[[dict[str, Any], datetime], N
             held.append(engine.connect())
             held.append(update(table).where(_key_where(table)))
         conn, sent = held
-        conn.execute(
-            sent.values(status=SENT, sent_at=now, error=None), [{f"k_{k}": key[k] for k in KEY}]
-        )
+        conn.execute(sent.values(status=SENT, sent_at=now, error=None), [_keyed(key)])
         conn.commit()
 
     try:

@@ -54,6 +54,13 @@ class _Times:
     def bind(self, t: datetime) -> Any:
         return t.astimezone(UTC) if self.pg else to_utc_text(t)
 
+    def one_of(self, values: list[Any]) -> tuple[str, Any]:
+        """``column {sql}`` tests a column against ``values``, bound as the one parameter:
+        an array on PostgreSQL, a JSON list on SQLite (no statement a list length)."""
+        if self.pg:
+            return "= ANY(%s)", values
+        return "IN (SELECT value FROM json_each(?))", json.dumps(values)
+
     def read(self, v: Any) -> datetime | None:
         if v is None:
             return None
@@ -238,9 +245,9 @@ def _load_histories(
             _drop_never_started(conn, t, leads, as_of, may_start)
             if not leads:
                 return []
-        ids = list(leads)
-        where = "e.lead_id = ANY(%s)" if t.pg else "e.lead_id IN (SELECT value FROM json_each(?))"
-        params = [ids if t.pg else json.dumps(ids)]
+        inside, ids = t.one_of(list(leads))
+        where = f"e.lead_id {inside}"
+        params = [ids]
         join = ""
     else:
         join = " JOIN lead ON lead.id = e.lead_id"
@@ -299,14 +306,14 @@ def _drop_never_started(
     ]
     if not rest:
         return
-    inside = "= ANY(%s)" if t.pg else "IN (SELECT value FROM json_each(?))"
+    inside, ids = t.one_of(rest)
     # the lead's entries of ix_event_lead_at_kind alone: no event row is read
     handed = {
         row[0]
         for row in conn.exec_driver_sql(
             f"SELECT DISTINCT e.lead_id FROM event e WHERE e.lead_id {inside}"
             f" AND e.at <= {t.ph} AND {'' if t.pg else '+'}e.kind = 'handoff'",
-            (rest if t.pg else json.dumps(rest), t.bind(as_of)),
+            (ids, t.bind(as_of)),
         )
     }
     for i in rest:

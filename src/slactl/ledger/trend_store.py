@@ -226,10 +226,8 @@ def _touched(
             )
         )
     ids = sorted(leads)
-    chosen_ids = "= ANY(%s)" if t.pg else "IN (SELECT value FROM json_each(?))"
     for k in range(0, len(ids), 50_000):
-        chunk = ids[k : k + 50_000]
-        arg = chunk if t.pg else json.dumps(chunk)
+        chosen_ids, arg = t.one_of(ids[k : k + 50_000])
         for values in (
             rows(f"SELECT created_at, clock_start_at FROM lead WHERE id {chosen_ids}", arg),
             rows(f"SELECT at, at FROM event WHERE lead_id {chosen_ids} AND kind = 'handoff'", arg),

@@ -13,7 +13,6 @@ transactions writing those tables to end.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -57,11 +56,11 @@ def next_events(engine: ReadEngine, leads: Iterable[str], as_of: datetime) -> di
         return {}
     with engine.connect() as conn:
         t = _Times(conn)
-        chosen = "= ANY(%s)" if t.pg else "IN (SELECT value FROM json_each(?))"
+        chosen, arg = t.one_of(keys)
         rows = conn.exec_driver_sql(
             f"SELECT l.external_id, MIN(e.at) FROM lead l JOIN event e ON e.lead_id = l.id"
             f" WHERE l.external_id {chosen} AND e.at > {t.ph} GROUP BY l.external_id",
-            (keys if t.pg else json.dumps(keys), t.bind(as_of)),
+            (arg, t.bind(as_of)),
         )
         out: dict[str, datetime] = {}
         for lead, at in rows:

@@ -27,8 +27,12 @@ from slactl.compliance.engine import (
     Evaluated,
     Matcher,
     clock_start,
+    cohort_outcomes,
+    cycles_of,
     evaluate_lead,
     handoffs,
+    is_mql,
+    lead_plan,
 )
 from slactl.compliance.measures import QUALIFIED, LeadFacts, Pause
 from slactl.compliance.report import Report, Winner, build_report, one_currency
@@ -315,8 +319,6 @@ def explain_lead(
 ) -> Explained:
     """One lead's history and outcomes at ``as_of``, with the reasons, under the agreement
     in effect on its clock start."""
-    from slactl.compliance.engine import clock_start, cycles_of, is_mql
-
     with engine.connect() as conn:
         history = queries.lead_history(conn=conn, key=key)
     if history is None:
@@ -545,8 +547,6 @@ def _evaluate_sales(
     sales: set[str],
 ) -> Iterator[tuple[Outcome, LeadFacts]]:
     """``_sales_outcomes`` of the cycles starting in ``period``, evaluated."""
-    from slactl.compliance.engine import Matcher, cohort_outcomes, cycles_of, lead_plan
-
     lo, hi = period.bounds(agreement.calendar.tz)
     definition = agreement.definitions.mql
     mql = Matcher(definition) if definition is not None else None
