@@ -23,7 +23,10 @@ def _compile() -> None:
     writes it, and each run would compile every module again: 0.08 s of a `status`."""
     import compileall
 
-    compileall.compile_dir(ROOT / "src", quiet=1)
+    # force: compileall keeps a file whose recorded mtime matches, to the second, where
+    # the import also checks its size (a file changed within the second of its last
+    # compile would be compiled again at every run)
+    compileall.compile_dir(ROOT / "src", quiet=1, force=True)
 
 
 _compile()
